@@ -1,0 +1,1 @@
+//! S4 naming rules (bucket names, object keys, account IDs, IAM names, ARNs).
