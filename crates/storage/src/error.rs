@@ -1,0 +1,69 @@
+use crate::body::BoxError;
+
+/// Everything a backend can answer instead of a result.
+///
+/// Variants name S3/IAM conditions, not HTTP statuses: the service maps them to error codes in
+/// one place. Backends never invent codes of their own; anything unexpected is `Internal` or
+/// `Io`, which the service answers with `InternalError`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    #[error("the specified bucket does not exist")]
+    NoSuchBucket,
+    #[error("the bucket already exists and is owned by you")]
+    BucketAlreadyOwnedByYou,
+    #[error("the bucket is not empty")]
+    BucketNotEmpty,
+    #[error("the specified key does not exist")]
+    NoSuchKey,
+    #[error("the bucket has no policy")]
+    NoSuchBucketPolicy,
+    #[error("the specified multipart upload does not exist")]
+    NoSuchUpload,
+    /// A write precondition (`If-Match`, `If-None-Match`) or a copy-source condition failed.
+    #[error("at least one of the preconditions you specified did not hold")]
+    PreconditionFailed,
+    /// The requested range lies entirely beyond the object.
+    #[error("the requested range is not satisfiable")]
+    InvalidRange,
+    /// The body's MD5 differs from the `Content-MD5` the client sent.
+    #[error("the Content-MD5 you specified did not match what we received")]
+    BadDigest,
+    /// The body ended before or after the announced `Content-Length`.
+    #[error("the body length {received} differs from the announced length {expected}")]
+    IncompleteBody { expected: u64, received: u64 },
+    #[error("{0}")]
+    InvalidPart(String),
+    #[error("the list of parts was not in ascending order")]
+    InvalidPartOrder,
+    #[error("{0}")]
+    EntityTooSmall(String),
+    #[error("your proposed upload exceeds the maximum allowed size")]
+    EntityTooLarge,
+    /// IAM: the named user, group, key, attachment or account does not exist.
+    #[error("{0}")]
+    NoSuchEntity(String),
+    /// IAM: an entity of that name already exists.
+    #[error("{0}")]
+    EntityAlreadyExists(String),
+    /// IAM: the entity still has dependents (keys, memberships, attached policies).
+    #[error("{0}")]
+    DeleteConflict(String),
+    /// IAM: a per-entity quota (for example two access keys per user) is reached.
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// The backend lacks this capability (see [`crate::Capabilities`]).
+    #[error("this backend does not implement {0}")]
+    NotImplemented(&'static str),
+    /// The request body stream failed (client disconnect, signature or checksum mismatch).
+    /// The source is passed through untouched so that the service can map it.
+    #[error("request body failed: {0}")]
+    Body(#[source] BoxError),
+    #[error("storage I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("internal storage error: {0}")]
+    Internal(String),
+}
+
+/// Result type of every backend operation.
+pub type StorageResult<T> = Result<T, StorageError>;

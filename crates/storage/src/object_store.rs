@@ -1,0 +1,188 @@
+use async_trait::async_trait;
+use s4_naming::AccountId;
+use time::OffsetDateTime;
+
+use crate::multipart::{
+    CompleteUpload, PartInfo, PartsPage, UploadInfo, UploadListQuery, UploadPart, UploadRef,
+    UploadsPage,
+};
+use crate::types::{
+    BucketInfo, ByteRange, CopyObject, GetObjectOutput, ListPage, ListQuery, ObjectAttributes,
+    ObjectInfo, ObjectRef, PutObject,
+};
+use crate::{StorageError, StorageResult};
+
+/// What a backend can do beyond the required core (buckets, put, get, head, delete, list).
+/// The service answers `NotImplemented` for operations a backend lacks instead of failing
+/// half-way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct Capabilities {
+    /// `If-Match` / `If-None-Match` on writes, decided atomically with the write.
+    pub conditional_writes: bool,
+    /// The multipart methods.
+    pub multipart: bool,
+    /// Server-side copy.
+    pub copy: bool,
+    /// Bucket policy storage.
+    pub bucket_policies: bool,
+    /// The largest object a single PutObject may carry.
+    pub max_object_size: u64,
+    /// The smallest non-last multipart part (S3: 5 MiB).
+    pub min_part_size: u64,
+}
+
+/// Buckets and objects of all accounts. Every method is atomic on its own: readers see an
+/// object whole or not at all, and an overwrite replaces the old object in one step.
+///
+/// The trait fits backends whose metadata lives in a networked database shared by several
+/// server processes: nothing here assumes files, paths or one process. Optional features have
+/// default methods answering [`StorageError::NotImplemented`]; [`ObjectStore::capabilities`]
+/// says which ones a backend overrides.
+#[async_trait]
+pub trait ObjectStore: Send + Sync + 'static {
+    fn capabilities(&self) -> Capabilities;
+
+    // Buckets.
+
+    /// Fails with `BucketAlreadyOwnedByYou` when the account has a bucket of that name.
+    async fn create_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketInfo>;
+
+    /// Fails with `BucketNotEmpty` while objects or multipart uploads remain.
+    async fn delete_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<()>;
+
+    async fn head_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketInfo>;
+
+    /// The account's buckets, sorted by name.
+    async fn list_buckets(&self, account: &AccountId) -> StorageResult<Vec<BucketInfo>>;
+
+    /// The stored policy document, byte for byte as it was put (`NoSuchBucketPolicy` if none).
+    async fn get_bucket_policy(&self, account: &AccountId, bucket: &str) -> StorageResult<String> {
+        let _ = (account, bucket);
+        Err(StorageError::NotImplemented("bucket policies"))
+    }
+
+    /// Stores (`Some`) or removes (`None`) the bucket's policy document. The service
+    /// validates it first; the backend keeps it opaque.
+    async fn set_bucket_policy(
+        &self,
+        account: &AccountId,
+        bucket: &str,
+        policy: Option<String>,
+    ) -> StorageResult<()> {
+        let _ = (account, bucket, policy);
+        Err(StorageError::NotImplemented("bucket policies"))
+    }
+
+    // Objects.
+
+    /// Streams the body in and commits only after it ended cleanly, its length and
+    /// `Content-MD5` checked and the precondition held.
+    async fn put_object(&self, request: PutObject) -> StorageResult<ObjectInfo>;
+
+    /// The object's metadata and bytes (or the bytes of `range`), from one consistent
+    /// version even if the object is overwritten while the body streams.
+    async fn get_object(
+        &self,
+        object: &ObjectRef,
+        range: Option<ByteRange>,
+    ) -> StorageResult<GetObjectOutput>;
+
+    async fn head_object(&self, object: &ObjectRef) -> StorageResult<ObjectInfo>;
+
+    /// Succeeds when the key does not exist; `NoSuchBucket` when the bucket does not.
+    async fn delete_object(&self, object: &ObjectRef) -> StorageResult<()>;
+
+    /// Deletes each key independently; one result per key, in order.
+    async fn delete_objects(
+        &self,
+        account: &AccountId,
+        bucket: &str,
+        keys: &[String],
+    ) -> StorageResult<Vec<StorageResult<()>>> {
+        self.head_bucket(account, bucket).await?;
+        let mut results = Vec::with_capacity(keys.len());
+        for key in keys {
+            let object = ObjectRef {
+                account: *account,
+                bucket: bucket.to_owned(),
+                key: key.clone(),
+            };
+            results.push(self.delete_object(&object).await);
+        }
+        Ok(results)
+    }
+
+    async fn list_objects(
+        &self,
+        account: &AccountId,
+        bucket: &str,
+        query: &ListQuery,
+    ) -> StorageResult<ListPage>;
+
+    async fn copy_object(&self, request: CopyObject) -> StorageResult<ObjectInfo> {
+        let _ = request;
+        Err(StorageError::NotImplemented("server-side copy"))
+    }
+
+    // Multipart uploads.
+
+    /// Starts an upload; the backend chooses an unguessable, URL-safe upload ID.
+    async fn create_multipart_upload(
+        &self,
+        target: &ObjectRef,
+        attributes: ObjectAttributes,
+    ) -> StorageResult<UploadInfo> {
+        let _ = (target, attributes);
+        Err(StorageError::NotImplemented("multipart uploads"))
+    }
+
+    /// Stores a part, judged by [`crate::multipart::admit_part`] atomically with the store.
+    async fn upload_part(&self, request: UploadPart) -> StorageResult<PartInfo> {
+        let _ = request;
+        Err(StorageError::NotImplemented("multipart uploads"))
+    }
+
+    async fn list_parts(
+        &self,
+        upload: &UploadRef,
+        part_number_marker: u32,
+        max_parts: usize,
+    ) -> StorageResult<PartsPage> {
+        let _ = (upload, part_number_marker, max_parts);
+        Err(StorageError::NotImplemented("multipart uploads"))
+    }
+
+    /// Builds the object from its parts (without copying bytes where the backend can) and
+    /// replaces any existing object atomically. Exactly one of racing completions wins; the
+    /// others get `NoSuchUpload`.
+    async fn complete_multipart_upload(
+        &self,
+        request: CompleteUpload,
+    ) -> StorageResult<ObjectInfo> {
+        let _ = request;
+        Err(StorageError::NotImplemented("multipart uploads"))
+    }
+
+    /// Releases the parts; `NoSuchUpload` for unknown, completed or aborted uploads.
+    async fn abort_multipart_upload(&self, upload: &UploadRef) -> StorageResult<()> {
+        let _ = upload;
+        Err(StorageError::NotImplemented("multipart uploads"))
+    }
+
+    async fn list_multipart_uploads(
+        &self,
+        account: &AccountId,
+        bucket: &str,
+        query: &UploadListQuery,
+    ) -> StorageResult<UploadsPage> {
+        let _ = (account, bucket, query);
+        Err(StorageError::NotImplemented("multipart uploads"))
+    }
+
+    /// Aborts every upload initiated before `cutoff`; returns how many.
+    async fn expire_multipart_uploads(&self, cutoff: OffsetDateTime) -> StorageResult<u64> {
+        let _ = cutoff;
+        Err(StorageError::NotImplemented("multipart uploads"))
+    }
+}
