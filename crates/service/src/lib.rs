@@ -1,0 +1,4 @@
+//! The S4 HTTP service: routing, authentication, authorization, handlers and error mapping,
+//! generic over the storage traits and mountable in any hyper server.
+
+pub mod route;
