@@ -94,8 +94,7 @@ fn strip_port(host: &str) -> Option<&str> {
     match host.rsplit_once(':') {
         // A bare IPv6 literal without brackets has several colons: not a port.
         Some((name, port)) if !name.contains(':') => is_port(port).then_some(name),
-        Some(_) => Some(host),
-        None => Some(host),
+        _ => Some(host),
     }
 }
 
@@ -139,19 +138,16 @@ pub fn split_path(
         target.public_account = Some(AccountId::parse(first).map_err(|_| RouteError::BadPath)?);
         rest = after;
     }
-    match virtual_bucket {
-        Some(bucket) => {
-            target.bucket = Some(bucket.to_owned());
-            target.key = (!rest.is_empty()).then(|| rest.to_owned());
-        }
-        None => {
-            let (bucket, key) = match rest.split_once('/') {
-                Some((bucket, key)) => (bucket, (!key.is_empty()).then(|| key.to_owned())),
-                None => (rest, None),
-            };
-            target.bucket = (!bucket.is_empty()).then(|| bucket.to_owned());
-            target.key = key;
-        }
+    if let Some(bucket) = virtual_bucket {
+        target.bucket = Some(bucket.to_owned());
+        target.key = (!rest.is_empty()).then(|| rest.to_owned());
+    } else {
+        let (bucket, key) = match rest.split_once('/') {
+            Some((bucket, key)) => (bucket, (!key.is_empty()).then(|| key.to_owned())),
+            None => (rest, None),
+        };
+        target.bucket = (!bucket.is_empty()).then(|| bucket.to_owned());
+        target.key = key;
     }
     Ok(target)
 }
