@@ -78,6 +78,15 @@
 //! let policy: Arn<'static> = "arn:aws:iam::aws:policy/S3ReadAccess".parse().unwrap();
 //! assert_eq!(policy, Arn::AwsManagedPolicy { name: "S3ReadAccess".into() });
 //! ```
+//!
+//! # Testing
+//!
+//! Each module carries table tests for every rule (passing and failing cases, boundary
+//! lengths, rule order). [`fuzzing`] holds spec-literal oracles written independently of the
+//! validators; property tests compare the two on generated strings, and the cargo-fuzz target
+//! `naming` (`cd fuzz && cargo +nightly fuzz run naming`) runs the same [`fuzzing::check`],
+//! which also checks that every parsed ARN displays back to its input. A unit test replays the
+//! committed seed corpus `fuzz/corpus/naming/` on stable.
 
 pub mod account;
 pub mod arn;
