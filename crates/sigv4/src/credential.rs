@@ -172,7 +172,7 @@ pub(crate) struct AuthorizationHeader {
 /// Parses the header value. The three components may come in any order, separated by commas
 /// with optional spaces (the AWS documentation prints none, SDKs print one).
 pub(crate) fn parse_authorization_header(value: &str) -> Result<AuthorizationHeader, SigV4Error> {
-    let Some((algorithm, rest)) = value.split_once(' ') else {
+    let Some((algorithm, rest)) = value.trim().split_once(' ') else {
         return Err(algorithm_error(value));
     };
     if algorithm != ALGORITHM {

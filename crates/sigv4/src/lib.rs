@@ -61,7 +61,7 @@
 //! let params = SigningParams::new("AKIDEXAMPLE", "secret", "us-east-1", "s3", datetime!(2025-01-01 0:00 UTC));
 //! let uri: Uri = "http://s3.example.com/bucket/key".parse().unwrap();
 //! let query = presign(&Method::GET, &uri, &HeaderMap::new(), &params,
-//!     &SignableBody::Precomputed(UNSIGNED_PAYLOAD.into()), 3600).unwrap();
+//!     &SignableBody::Precomputed(UNSIGNED_PAYLOAD.into()), 3600).unwrap().into_query();
 //! assert!(query.starts_with("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20250101%2F"));
 //! assert!(query.contains("&X-Amz-Signature="));
 //! ```
@@ -85,9 +85,7 @@ pub use chunked::{ChunkedDecoder, DEFAULT_MAX_CHUNK_SIZE, MAX_LINE};
 pub use credential::{CredentialScope, ALGORITHM};
 pub use error::SigV4Error;
 pub use key::{Signature, SigningKey, SigningKeyCache};
-pub use sign::{
-    canonical_request_for, presign, sign_headers, SignableBody, SignedRequest, SigningParams,
-};
+pub use sign::{presign, sign_headers, PresignedQuery, SignableBody, SignedRequest, SigningParams};
 pub use stream::{ChecksumStream, ChunkedStream, Sha256Stream, StreamError};
 pub use verify::{
     parse_parts, parse_request, AuthKind, ParsedRequest, PayloadMode, VerifiedRequest,

@@ -83,6 +83,8 @@ pub struct SignedRequest {
     headers: Vec<(HeaderName, HeaderValue)>,
     signature: Signature,
     context: ChunkSigningContext,
+    canonical_request: String,
+    string_to_sign: String,
 }
 
 impl SignedRequest {
@@ -109,6 +111,16 @@ impl SignedRequest {
     /// The context for signing aws-chunked chunks after these headers.
     pub fn chunk_context(&self) -> ChunkSigningContext {
         self.context.clone()
+    }
+
+    /// The canonical request that was signed.
+    pub fn canonical_request(&self) -> &str {
+        &self.canonical_request
+    }
+
+    /// The string to sign that was signed.
+    pub fn string_to_sign(&self) -> &str {
+        &self.string_to_sign
     }
 
     /// Sets the headers on a request's header map.
@@ -212,10 +224,42 @@ pub fn sign_headers(
         headers: added,
         signature,
         context: ChunkSigningContext::new(key, &amz_date, &scope, signature),
+        canonical_request: canonical,
+        string_to_sign: sts,
     })
 }
 
-/// Presigns a request: returns the complete query string to send (the original query plus
+/// A presigned request's query string, with what was signed.
+#[derive(Debug)]
+pub struct PresignedQuery {
+    query: String,
+    canonical_request: String,
+    string_to_sign: String,
+}
+
+impl PresignedQuery {
+    /// The complete query string to send.
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    /// Takes the query string out.
+    pub fn into_query(self) -> String {
+        self.query
+    }
+
+    /// The canonical request that was signed.
+    pub fn canonical_request(&self) -> &str {
+        &self.canonical_request
+    }
+
+    /// The string to sign that was signed.
+    pub fn string_to_sign(&self) -> &str {
+        &self.string_to_sign
+    }
+}
+
+/// Presigns a request: gives the complete query string to send (the original query plus
 /// the `X-Amz-*` parameters). Every header in `headers` is signed, plus `host`; S3 URLs
 /// usually sign only `host` and use `SignableBody::Precomputed(UNSIGNED_PAYLOAD)`.
 pub fn presign(
@@ -225,7 +269,7 @@ pub fn presign(
     params: &SigningParams<'_>,
     body: &SignableBody<'_>,
     expires_in: u32,
-) -> Result<String, SigV4Error> {
+) -> Result<PresignedQuery, SigV4Error> {
     let amz_date = format_amz_date(params.time);
     let scope = params.scope();
     let req = RequestView {
@@ -263,31 +307,9 @@ pub fn presign(
     let signature = Signature::compute(&key, sts.as_bytes());
     query.push_str("&X-Amz-Signature=");
     query.push_str(&signature.to_hex());
-    Ok(query)
-}
-
-/// The canonical request and string to sign the signer would build, for tests and debugging.
-pub fn canonical_request_for(
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    params: &SigningParams<'_>,
-    signed_headers: &str,
-    body: &SignableBody<'_>,
-) -> Result<(String, String), SigV4Error> {
-    let req = RequestView {
-        method,
-        uri,
-        headers,
-    };
-    let mut canonical = canonical_request_prefix(
-        req,
-        uri.query().unwrap_or(""),
-        Some("X-Amz-Signature"),
-        signed_headers,
-        params.service == "s3",
-    )?;
-    canonical.push_str(&body.hash());
-    let sts = string_to_sign(&format_amz_date(params.time), &params.scope(), &canonical);
-    Ok((canonical, sts))
+    Ok(PresignedQuery {
+        query,
+        canonical_request: canonical,
+        string_to_sign: sts,
+    })
 }
