@@ -1,5 +1,7 @@
 //! Request parsers: client shapes, round trips, and every way a body can be refused.
 
+use std::fmt::Write as _;
+
 use s4_s3_xml::{
     CompleteMultipartUpload, CompletedPart, CreateBucketConfiguration, Delete, ObjectIdentifier,
     RequestError, XmlDocument, DEFAULT_BODY_LIMIT, MAX_DELETE_OBJECTS, S3_NAMESPACE,
@@ -21,7 +23,7 @@ fn delete_of(keys: &[&str]) -> Delete {
 fn delete_body(n: usize) -> Vec<u8> {
     let mut body = format!("<Delete xmlns=\"{S3_NAMESPACE}\">");
     for i in 0..n {
-        body.push_str(&format!("<Object><Key>key-{i:05}</Key></Object>"));
+        write!(body, "<Object><Key>key-{i:05}</Key></Object>").unwrap();
     }
     body.push_str("</Delete>");
     body.into_bytes()
@@ -270,7 +272,7 @@ fn delete_structure_refusals() {
 fn delete_tolerated_variations() {
     let ns = S3_NAMESPACE;
     let cases = [
-        format!("\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?><Delete><Object><Key>a</Key></Object></Delete>"),
+        "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?><Delete><Object><Key>a</Key></Object></Delete>".to_owned(),
         format!("<?xml version='1.0'?>\n<!-- c --><Delete xmlns=\"{ns}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><!-- c --><Object ><Key>a</Key></Object></Delete>\n<!-- end -->\n"),
         format!("<s3:Delete xmlns:s3=\"{ns}\"><s3:Object><s3:Key>a</s3:Key></s3:Object></s3:Delete>"),
         format!("<Delete><Object xmlns=\"{ns}\"><Key>a</Key></Object></Delete>"),
