@@ -51,15 +51,17 @@ fn documentation_signing_key() {
     );
 }
 
-/// Header-auth examples: (method, target, headers, signed headers, signature, canonical request).
-fn header_examples() -> Vec<(
+/// A header-auth example: method, target, headers, signed headers, signature, canonical request.
+type Example = (
     &'static str,
     &'static str,
     Vec<(&'static str, &'static str)>,
     &'static str,
     &'static str,
     &'static str,
-)> {
+);
+
+fn header_examples() -> Vec<Example> {
     vec![
         (
             "GET",
@@ -419,10 +421,7 @@ fn date_header_instead_of_x_amz_date() {
 }
 
 fn hex_sha(s: &str) -> String {
-    sha256(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(sha256(s.as_bytes()))
 }
 
 /// An independent HMAC, so the test does not trust the crate's string-to-sign code.

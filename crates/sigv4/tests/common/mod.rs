@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::fmt::Write as _;
+
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use time::OffsetDateTime;
 
@@ -19,7 +21,7 @@ pub fn wire_target(target: &str) -> String {
     let mut out = String::new();
     for b in target.bytes() {
         if b == b' ' || !b.is_ascii() {
-            out.push_str(&format!("%{b:02X}"));
+            write!(out, "%{b:02X}").unwrap();
         } else {
             out.push(b as char);
         }
