@@ -18,8 +18,11 @@
 pub mod body;
 mod error;
 mod identity;
+pub mod memory;
 pub mod multipart;
 mod object_store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 mod types;
 
 pub use body::{BoxError, ByteStream};

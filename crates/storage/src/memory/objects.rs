@@ -1,0 +1,566 @@
+//! `ObjectStore` for [`MemoryStore`].
+
+use std::collections::BTreeMap;
+use std::ops::{Bound, Range};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use s4_naming::AccountId;
+use time::OffsetDateTime;
+
+use super::ingest::receive;
+use super::listing::{paginate, Entry};
+use super::{Bucket, MemoryStore, ObjectState, StoredObject, StoredPart, Upload};
+use crate::body::ByteStream;
+use crate::multipart::{
+    admit_part, check_completion, CompleteUpload, PartInfo, PartsPage, UploadInfo, UploadListQuery,
+    UploadPart, UploadRef, UploadsPage, MAX_PART_NUMBER,
+};
+use crate::object_store::{Capabilities, ObjectStore};
+use crate::types::{
+    BucketInfo, ByteRange, CopyObject, ETag, GetObjectOutput, ListPage, ListQuery,
+    ObjectAttributes, ObjectInfo, ObjectRef, ObjectSummary, PutObject,
+};
+use crate::{StorageError, StorageResult};
+
+impl ObjectState {
+    fn bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<&Bucket> {
+        self.buckets
+            .get(&(*account, bucket.to_owned()))
+            .ok_or(StorageError::NoSuchBucket)
+    }
+
+    fn bucket_mut(&mut self, account: &AccountId, bucket: &str) -> StorageResult<&mut Bucket> {
+        self.buckets
+            .get_mut(&(*account, bucket.to_owned()))
+            .ok_or(StorageError::NoSuchBucket)
+    }
+
+    fn object(&self, object: &ObjectRef) -> StorageResult<&Arc<StoredObject>> {
+        self.bucket(&object.account, &object.bucket)?
+            .objects
+            .get(&object.key)
+            .ok_or(StorageError::NoSuchKey)
+    }
+
+    /// The upload, if it exists in that bucket for that key (`NoSuchUpload` otherwise).
+    fn upload(&self, upload: &UploadRef) -> StorageResult<&Upload> {
+        let bucket = self.bucket(&upload.target.account, &upload.target.bucket)?;
+        bucket
+            .uploads
+            .get(&upload.upload_id)
+            .filter(|u| u.info.key == upload.target.key)
+            .ok_or(StorageError::NoSuchUpload)
+    }
+}
+
+impl Bucket {
+    fn upload_mut(&mut self, upload: &UploadRef) -> StorageResult<&mut Upload> {
+        self.uploads
+            .get_mut(&upload.upload_id)
+            .filter(|u| u.info.key == upload.target.key)
+            .ok_or(StorageError::NoSuchUpload)
+    }
+}
+
+/// Streams `range` of an object's segments: slices of the stored buffers, no copies.
+fn stream_range(object: &StoredObject, range: Range<u64>) -> ByteStream {
+    let segments = Arc::clone(&object.segments);
+    let (mut index, mut offset) = match object.info.parts {
+        Some(layout) => {
+            let (index, offset) = layout.locate(range.start);
+            (index as usize, offset)
+        }
+        None => (0, range.start),
+    };
+    let mut remaining = range.end - range.start;
+    let mut slices = Vec::new();
+    while remaining > 0 {
+        let Some(segment) = segments.get(index) else {
+            break;
+        };
+        let start = offset as usize;
+        let take = (segment.len() - start).min(remaining as usize);
+        slices.push(segment.slice(start..start + take));
+        remaining -= take as u64;
+        index += 1;
+        offset = 0;
+    }
+    crate::body::from_chunks(slices)
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+fn summary(object: &StoredObject) -> ObjectSummary {
+    ObjectSummary {
+        key: object.info.key.clone(),
+        size: object.info.size,
+        etag: object.info.etag.clone(),
+        last_modified: object.info.last_modified,
+    }
+}
+
+#[async_trait]
+impl ObjectStore for MemoryStore {
+    fn capabilities(&self) -> Capabilities {
+        self.caps()
+    }
+
+    async fn create_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketInfo> {
+        let mut state = self.write_objects();
+        let key = (*account, bucket.to_owned());
+        if state.buckets.contains_key(&key) {
+            return Err(StorageError::BucketAlreadyOwnedByYou);
+        }
+        let info = BucketInfo {
+            name: bucket.to_owned(),
+            created: now(),
+        };
+        state.buckets.insert(
+            key,
+            Bucket {
+                info: info.clone(),
+                policy: None,
+                objects: BTreeMap::new(),
+                uploads: BTreeMap::new(),
+            },
+        );
+        Ok(info)
+    }
+
+    async fn delete_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<()> {
+        let mut state = self.write_objects();
+        let found = state.bucket(account, bucket)?;
+        if !found.objects.is_empty() || !found.uploads.is_empty() {
+            return Err(StorageError::BucketNotEmpty);
+        }
+        state.buckets.remove(&(*account, bucket.to_owned()));
+        Ok(())
+    }
+
+    async fn head_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketInfo> {
+        Ok(self.read_objects().bucket(account, bucket)?.info.clone())
+    }
+
+    async fn list_buckets(&self, account: &AccountId) -> StorageResult<Vec<BucketInfo>> {
+        let state = self.read_objects();
+        let from = (*account, String::new());
+        Ok(state
+            .buckets
+            .range(from..)
+            .take_while(|((owner, _), _)| owner == account)
+            .map(|(_, bucket)| bucket.info.clone())
+            .collect())
+    }
+
+    async fn get_bucket_policy(&self, account: &AccountId, bucket: &str) -> StorageResult<String> {
+        self.read_objects()
+            .bucket(account, bucket)?
+            .policy
+            .clone()
+            .ok_or(StorageError::NoSuchBucketPolicy)
+    }
+
+    async fn set_bucket_policy(
+        &self,
+        account: &AccountId,
+        bucket: &str,
+        policy: Option<String>,
+    ) -> StorageResult<()> {
+        self.write_objects().bucket_mut(account, bucket)?.policy = policy;
+        Ok(())
+    }
+
+    async fn put_object(&self, request: PutObject) -> StorageResult<ObjectInfo> {
+        let PutObject {
+            target,
+            attributes,
+            body,
+            content_length,
+            content_md5,
+            precondition,
+        } = request;
+        // Fail fast for a missing bucket; the commit checks again.
+        self.read_objects()
+            .bucket(&target.account, &target.bucket)?;
+        let received = receive(body, content_length, content_md5, self.max_object_size).await?;
+
+        let mut state = self.write_objects();
+        let bucket = state.bucket_mut(&target.account, &target.bucket)?;
+        precondition.check(bucket.objects.get(&target.key).map(|o| &o.info.etag))?;
+        let info = ObjectInfo {
+            key: target.key.clone(),
+            size: received.bytes.len() as u64,
+            etag: ETag::from_md5(&received.md5),
+            last_modified: now(),
+            attributes,
+            parts: None,
+        };
+        let stored = StoredObject {
+            info: info.clone(),
+            segments: Arc::from([received.bytes]),
+        };
+        bucket.objects.insert(target.key, Arc::new(stored));
+        Ok(info)
+    }
+
+    async fn get_object(
+        &self,
+        object: &ObjectRef,
+        range: Option<ByteRange>,
+    ) -> StorageResult<GetObjectOutput> {
+        let stored = Arc::clone(self.read_objects().object(object)?);
+        let (served, body) = match range {
+            Some(range) => {
+                let resolved = range
+                    .resolve(stored.info.size)
+                    .ok_or(StorageError::InvalidRange)?;
+                let body = stream_range(&stored, resolved.clone());
+                (Some(resolved), body)
+            }
+            None => (None, stream_range(&stored, 0..stored.info.size)),
+        };
+        Ok(GetObjectOutput {
+            info: stored.info.clone(),
+            range: served,
+            body,
+        })
+    }
+
+    async fn head_object(&self, object: &ObjectRef) -> StorageResult<ObjectInfo> {
+        Ok(self.read_objects().object(object)?.info.clone())
+    }
+
+    async fn delete_object(&self, object: &ObjectRef) -> StorageResult<()> {
+        self.write_objects()
+            .bucket_mut(&object.account, &object.bucket)?
+            .objects
+            .remove(&object.key);
+        Ok(())
+    }
+
+    async fn delete_objects(
+        &self,
+        account: &AccountId,
+        bucket: &str,
+        keys: &[String],
+    ) -> StorageResult<Vec<StorageResult<()>>> {
+        let mut state = self.write_objects();
+        let bucket = state.bucket_mut(account, bucket)?;
+        Ok(keys
+            .iter()
+            .map(|key| {
+                bucket.objects.remove(key);
+                Ok(())
+            })
+            .collect())
+    }
+
+    async fn list_objects(
+        &self,
+        account: &AccountId,
+        bucket: &str,
+        query: &ListQuery,
+    ) -> StorageResult<ListPage> {
+        let state = self.read_objects();
+        let bucket = state.bucket(account, bucket)?;
+        let prefix = query.prefix.as_str();
+        let marker = query.start_after.as_deref();
+        let start = match marker {
+            Some(m) if m >= prefix => Bound::Excluded(m),
+            _ => Bound::Included(prefix),
+        };
+        let items = bucket
+            .objects
+            .range::<str, _>((start, Bound::Unbounded))
+            .take_while(|(key, _)| key.starts_with(prefix))
+            .map(|(key, object)| (key.as_str(), object));
+        let (entries, is_truncated) = paginate(
+            items,
+            prefix,
+            query.delimiter.as_deref(),
+            marker,
+            query.max_keys,
+        );
+        let mut page = ListPage {
+            is_truncated,
+            ..ListPage::default()
+        };
+        for entry in entries {
+            match entry {
+                Entry::Item(object) => {
+                    page.next_start_after = Some(object.info.key.clone());
+                    page.objects.push(summary(object));
+                }
+                Entry::Prefix(common) => {
+                    page.next_start_after = Some(common.clone());
+                    page.common_prefixes.push(common);
+                }
+            }
+        }
+        if !is_truncated {
+            page.next_start_after = None;
+        }
+        Ok(page)
+    }
+
+    async fn copy_object(&self, request: CopyObject) -> StorageResult<ObjectInfo> {
+        let CopyObject {
+            source,
+            source_conditions,
+            target,
+            replace_attributes,
+            precondition,
+        } = request;
+        let mut state = self.write_objects();
+        let source = Arc::clone(state.object(&source)?);
+        source_conditions
+            .evaluate(&source.info.etag, source.info.last_modified)
+            .map_err(|_| StorageError::PreconditionFailed)?;
+        let bucket = state.bucket_mut(&target.account, &target.bucket)?;
+        precondition.check(bucket.objects.get(&target.key).map(|o| &o.info.etag))?;
+        let info = ObjectInfo {
+            key: target.key.clone(),
+            size: source.info.size,
+            etag: source.info.etag.clone(),
+            last_modified: now(),
+            attributes: replace_attributes.unwrap_or_else(|| source.info.attributes.clone()),
+            parts: source.info.parts,
+        };
+        let stored = StoredObject {
+            info: info.clone(),
+            segments: Arc::clone(&source.segments),
+        };
+        bucket.objects.insert(target.key, Arc::new(stored));
+        Ok(info)
+    }
+
+    async fn create_multipart_upload(
+        &self,
+        target: &ObjectRef,
+        attributes: ObjectAttributes,
+    ) -> StorageResult<UploadInfo> {
+        let upload_id = hex::encode(rand::random::<[u8; 32]>());
+        let mut state = self.write_objects();
+        state.upload_seq += 1;
+        let seq = state.upload_seq;
+        let bucket = state.bucket_mut(&target.account, &target.bucket)?;
+        let info = UploadInfo {
+            upload_id: upload_id.clone(),
+            key: target.key.clone(),
+            initiated: now(),
+            attributes,
+        };
+        bucket.uploads.insert(
+            upload_id,
+            Upload {
+                info: info.clone(),
+                seq,
+                parts: BTreeMap::new(),
+            },
+        );
+        Ok(info)
+    }
+
+    async fn upload_part(&self, request: UploadPart) -> StorageResult<PartInfo> {
+        let UploadPart {
+            upload,
+            part_number,
+            body,
+            content_length,
+            content_md5,
+        } = request;
+        if !(1..=MAX_PART_NUMBER).contains(&part_number) {
+            return Err(StorageError::InvalidPart(format!(
+                "part number {part_number} is outside 1..={MAX_PART_NUMBER}"
+            )));
+        }
+        // Fail fast for a missing upload; the commit checks again.
+        self.read_objects().upload(&upload)?;
+        let received = receive(body, content_length, content_md5, self.max_object_size).await?;
+
+        let mut state = self.write_objects();
+        let bucket = state.bucket_mut(&upload.target.account, &upload.target.bucket)?;
+        let stored = bucket.upload_mut(&upload)?;
+        let sizes: BTreeMap<u32, u64> = stored
+            .parts
+            .iter()
+            .map(|(&n, p)| (n, p.info.size))
+            .collect();
+        let size = received.bytes.len() as u64;
+        if let Err(rejection) = admit_part(&sizes, part_number, size, self.min_part_size) {
+            if rejection.aborts_upload {
+                bucket.uploads.remove(&upload.upload_id);
+            }
+            return Err(rejection.error);
+        }
+        let info = PartInfo {
+            number: part_number,
+            etag: ETag::from_md5(&received.md5),
+            size,
+            last_modified: now(),
+        };
+        stored.parts.insert(
+            part_number,
+            StoredPart {
+                info: info.clone(),
+                md5: received.md5,
+                bytes: received.bytes,
+            },
+        );
+        Ok(info)
+    }
+
+    async fn list_parts(
+        &self,
+        upload: &UploadRef,
+        part_number_marker: u32,
+        max_parts: usize,
+    ) -> StorageResult<PartsPage> {
+        let state = self.read_objects();
+        let stored = state.upload(upload)?;
+        let mut page = PartsPage::default();
+        if max_parts == 0 {
+            return Ok(page);
+        }
+        let mut after = stored
+            .parts
+            .range((Bound::Excluded(part_number_marker), Bound::Unbounded));
+        page.parts = after
+            .by_ref()
+            .take(max_parts)
+            .map(|(_, p)| p.info.clone())
+            .collect();
+        if after.next().is_some() {
+            page.is_truncated = true;
+            page.next_part_number_marker = page.parts.last().map(|p| p.number);
+        }
+        Ok(page)
+    }
+
+    async fn complete_multipart_upload(
+        &self,
+        request: CompleteUpload,
+    ) -> StorageResult<ObjectInfo> {
+        let CompleteUpload {
+            upload,
+            parts,
+            precondition,
+        } = request;
+        let mut state = self.write_objects();
+        let bucket = state.bucket_mut(&upload.target.account, &upload.target.bucket)?;
+        let stored = bucket.upload_mut(&upload)?;
+        let infos: BTreeMap<u32, PartInfo> = stored
+            .parts
+            .iter()
+            .map(|(&n, p)| (n, p.info.clone()))
+            .collect();
+        let layout = check_completion(&infos, &parts)?;
+        precondition.check(bucket.objects.get(&upload.target.key).map(|o| &o.info.etag))?;
+        let Some(finished) = bucket.uploads.remove(&upload.upload_id) else {
+            return Err(StorageError::NoSuchUpload);
+        };
+        let etag = ETag::multipart(finished.parts.values().map(|p| &p.md5));
+        let segments: Arc<[Bytes]> = finished.parts.into_values().map(|p| p.bytes).collect();
+        let info = ObjectInfo {
+            key: upload.target.key.clone(),
+            size: layout.total_size(),
+            etag,
+            last_modified: now(),
+            attributes: finished.info.attributes,
+            parts: Some(layout),
+        };
+        let object = StoredObject {
+            info: info.clone(),
+            segments,
+        };
+        bucket.objects.insert(upload.target.key, Arc::new(object));
+        Ok(info)
+    }
+
+    async fn abort_multipart_upload(&self, upload: &UploadRef) -> StorageResult<()> {
+        let mut state = self.write_objects();
+        let bucket = state.bucket_mut(&upload.target.account, &upload.target.bucket)?;
+        bucket.upload_mut(upload)?;
+        bucket.uploads.remove(&upload.upload_id);
+        Ok(())
+    }
+
+    async fn list_multipart_uploads(
+        &self,
+        account: &AccountId,
+        bucket: &str,
+        query: &UploadListQuery,
+    ) -> StorageResult<UploadsPage> {
+        let state = self.read_objects();
+        let bucket = state.bucket(account, bucket)?;
+        let key_marker = query.key_marker.as_deref();
+        // With an upload-ID marker, uploads of the marker key initiated after that upload
+        // still follow; an unknown upload-ID marker skips the whole key.
+        let seq_marker = key_marker.and_then(|key| {
+            let id = query.upload_id_marker.as_deref()?;
+            bucket
+                .uploads
+                .get(id)
+                .filter(|u| u.info.key == key)
+                .map(|u| u.seq)
+        });
+        let mut sorted: Vec<&Upload> = bucket
+            .uploads
+            .values()
+            .filter(|u| u.info.key.starts_with(&query.prefix))
+            .filter(|u| match key_marker {
+                None => true,
+                Some(m) => {
+                    u.info.key.as_str() > m
+                        || (u.info.key == m && seq_marker.is_some_and(|s| u.seq > s))
+                }
+            })
+            .collect();
+        sorted.sort_by(|a, b| a.info.key.cmp(&b.info.key).then(a.seq.cmp(&b.seq)));
+        let (entries, is_truncated) = paginate(
+            sorted.into_iter().map(|u| (u.info.key.as_str(), u)),
+            &query.prefix,
+            query.delimiter.as_deref(),
+            key_marker,
+            query.max_uploads,
+        );
+        let mut page = UploadsPage {
+            is_truncated,
+            ..UploadsPage::default()
+        };
+        for entry in entries {
+            match entry {
+                Entry::Item(upload) => {
+                    page.next_key_marker = Some(upload.info.key.clone());
+                    page.next_upload_id_marker = Some(upload.info.upload_id.clone());
+                    page.uploads.push(upload.info.clone());
+                }
+                Entry::Prefix(common) => {
+                    page.next_key_marker = Some(common.clone());
+                    page.next_upload_id_marker = None;
+                    page.common_prefixes.push(common);
+                }
+            }
+        }
+        if !is_truncated {
+            page.next_key_marker = None;
+            page.next_upload_id_marker = None;
+        }
+        Ok(page)
+    }
+
+    async fn expire_multipart_uploads(&self, cutoff: OffsetDateTime) -> StorageResult<u64> {
+        let mut state = self.write_objects();
+        let mut expired = 0u64;
+        for bucket in state.buckets.values_mut() {
+            let before = bucket.uploads.len();
+            bucket.uploads.retain(|_, u| u.info.initiated >= cutoff);
+            expired += (before - bucket.uploads.len()) as u64;
+        }
+        Ok(expired)
+    }
+}
