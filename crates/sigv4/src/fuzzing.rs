@@ -71,14 +71,17 @@ fn run(method: &Method, uri: &Uri, headers: &HeaderMap) {
 }
 
 /// Two oracles for the aws-chunked decoder, chosen by `data[0]`:
-/// * raw: `data[1..]` is fed as a body (signed or unsigned, fragmented by the control byte);
-///   the decoder must not panic, and must not release more than the declared length;
+/// * raw: `data[1..3]` is the declared decoded length, the rest is fed as a body (signed or
+///   unsigned, fragmented by the control byte); the decoder must not panic, and a success
+///   must release exactly the declared length;
 /// * round trip: `data[1..]` is a payload, encoded by [`ChunkEncoder`] and decoded again in
 ///   fragments; the output must be exactly the payload, and a flipped byte must never yield
 ///   a different payload.
-pub fn aws_chunked_decoder(data: &[u8]) {
+///
+/// Returns whether the (raw or encoded) body decoded successfully.
+pub fn aws_chunked_decoder(data: &[u8]) -> bool {
     let Some((&control, rest)) = data.split_first() else {
-        return;
+        return false;
     };
     let step = usize::from(control >> 3) + 1;
     let signed = control & 1 == 1;
@@ -86,14 +89,19 @@ pub fn aws_chunked_decoder(data: &[u8]) {
     let ctx = context();
     let algorithm = trailer.then_some(ChecksumAlgorithm::Crc32c);
     if control & 4 == 0 {
-        let declared = rest.len() as u64 / 2;
+        // Raw mode: two bytes of declared length (little endian), then the body.
+        let (declared, body) = match rest {
+            [a, b, body @ ..] => (u64::from(u16::from_le_bytes([*a, *b])), body),
+            _ => return false,
+        };
         let decoder =
             ChunkedDecoder::new(signed.then(|| ctx.clone()), trailer, algorithm, declared)
                 .with_max_chunk_size(1 << 16);
-        if let Ok(out) = decode_in_steps(decoder, rest, step) {
-            assert!(out.len() as u64 == declared);
-        }
-        return;
+        let Ok(out) = decode_in_steps(decoder, body, step) else {
+            return false;
+        };
+        assert!(out.len() as u64 == declared);
+        return true;
     }
     let encoder = match (signed, trailer) {
         (true, false) => ChunkEncoder::signed(ctx.clone()),
@@ -125,6 +133,7 @@ pub fn aws_chunked_decoder(data: &[u8]) {
             );
         }
     }
+    true
 }
 
 fn decode_in_steps(
