@@ -1,0 +1,62 @@
+//! Table keys. Every key is bytes whose order is the order the API needs:
+//!
+//! - account IDs are 15 ASCII digits, so an account prefix is unambiguous;
+//! - a bucket inside an object or upload key is length-prefixed (one byte; bucket names have
+//!   at most 63 bytes), so `(account, bucket)` is a prefix of exactly that bucket's rows;
+//! - object keys follow as raw UTF-8, so a range scan yields UTF-8 binary order, and since
+//!   UTF-8 never contains 0xFF, `prefix ++ [0xFF]` sorts above every key starting with
+//!   `prefix`;
+//! - numbers are big-endian.
+
+use s4_naming::AccountId;
+
+/// `account ++ bucket`: the `buckets` table key (listing a prefix scan by account sorts by
+/// name).
+pub(crate) fn bucket(account: &AccountId, bucket: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(15 + bucket.len());
+    k.extend_from_slice(account.as_str().as_bytes());
+    k.extend_from_slice(bucket.as_bytes());
+    k
+}
+
+/// `account ++ len(bucket) ++ bucket`: the prefix of a bucket's object and upload rows.
+pub(crate) fn bucket_prefix(account: &AccountId, bucket: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(16 + bucket.len() + 64);
+    k.extend_from_slice(account.as_str().as_bytes());
+    k.push(u8::try_from(bucket.len()).unwrap_or(u8::MAX));
+    k.extend_from_slice(bucket.as_bytes());
+    k
+}
+
+/// The `objects` table key.
+pub(crate) fn object(account: &AccountId, bucket: &str, key: &str) -> Vec<u8> {
+    let mut k = bucket_prefix(account, bucket);
+    k.extend_from_slice(key.as_bytes());
+    k
+}
+
+/// The exclusive upper bound of every row under `prefix` whose remainder is UTF-8.
+pub(crate) fn above(prefix: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(prefix.len() + 1);
+    k.extend_from_slice(prefix);
+    k.push(0xFF);
+    k
+}
+
+/// The `parts` table key: `upload_id ++ part_number`.
+pub(crate) fn part(upload_id: &str, number: u32) -> Vec<u8> {
+    let mut k = Vec::with_capacity(upload_id.len() + 4);
+    k.extend_from_slice(upload_id.as_bytes());
+    k.extend_from_slice(&number.to_be_bytes());
+    k
+}
+
+/// `account ++ len(name) ++ name`: a user's or group's prefix in the membership indexes.
+pub(crate) fn named(account: &AccountId, name: &str) -> Vec<u8> {
+    bucket_prefix(account, name)
+}
+
+/// `account ++ name`: the `users` / `groups` table key.
+pub(crate) fn entity(account: &AccountId, name: &str) -> Vec<u8> {
+    bucket(account, name)
+}

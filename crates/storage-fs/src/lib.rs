@@ -1,0 +1,435 @@
+//! The embedded default backend of S4: object bytes in blob files, metadata in redb.
+//!
+//! Layout of a data directory:
+//!
+//! ```text
+//! <data_dir>/meta.redb      every piece of metadata (objects, buckets, uploads, parts,
+//!                           identities, blob reference counts), one ACID store
+//! <data_dir>/blobs/xx/<id>  object and part bytes; <id> is 32 random hex digits, xx its
+//!                           first two; never derived from a bucket name or key
+//! <data_dir>/tmp/<id>       bodies being received; emptied at start-up
+//! ```
+//!
+//! A write streams the body into `tmp/` (hashing MD5 on one thread while another writes and
+//! syncs), checks length and `Content-MD5` at the end of the stream, fsyncs the file, renames
+//! it into `blobs/`, fsyncs that directory and only then commits one redb transaction
+//! (`Durability::Immediate`) that checks the precondition and swaps the object's record.
+//! Blobs no longer referenced are deleted after the commit. Objects up to
+//! [`FsConfig::inline_threshold`] bytes live inside their record: one commit, no file.
+//!
+//! At start-up [`FsStore::open`] empties `tmp/` and deletes every blob file that the metadata
+//! does not reference (a crash between rename and commit, or between commit and delete).
+
+mod codec;
+mod identity;
+mod keys;
+mod list;
+mod multipart;
+mod objects;
+mod read;
+mod write;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use redb::{Database, ReadableTable, TableDefinition};
+use s4_storage::{StorageError, StorageResult};
+
+pub(crate) type Bin = TableDefinition<'static, &'static [u8], &'static [u8]>;
+
+/// `account ++ bucket` -> bucket record.
+pub(crate) const BUCKETS: Bin = TableDefinition::new("buckets");
+/// `account ++ len ++ bucket ++ key` -> object record.
+pub(crate) const OBJECTS: Bin = TableDefinition::new("objects");
+/// `account ++ len ++ bucket ++ upload_id` -> upload record.
+pub(crate) const UPLOADS: Bin = TableDefinition::new("uploads");
+/// `upload_id ++ part_number (BE)` -> part record.
+pub(crate) const PARTS: Bin = TableDefinition::new("parts");
+/// blob ID -> number of records (objects, parts) referring to it.
+pub(crate) const BLOBS: TableDefinition<'static, &'static [u8], u64> =
+    TableDefinition::new("blob_refs");
+/// Counters (`seq`: a monotonic sequence for ordering keys and attachments).
+pub(crate) const META: TableDefinition<'static, &'static str, u64> = TableDefinition::new("meta");
+pub(crate) const ACCOUNTS: Bin = TableDefinition::new("accounts");
+pub(crate) const USERS: Bin = TableDefinition::new("users");
+pub(crate) const GROUPS: Bin = TableDefinition::new("groups");
+/// `account ++ len ++ group ++ user` -> ().
+pub(crate) const MEMBERS: Bin = TableDefinition::new("group_members");
+/// `account ++ len ++ user ++ group` -> ().
+pub(crate) const USER_GROUPS: Bin = TableDefinition::new("user_groups");
+/// access key ID -> key record.
+pub(crate) const ACCESS_KEYS: Bin = TableDefinition::new("access_keys");
+/// `account ++ owner ++ key_id` -> ().
+pub(crate) const OWNER_KEYS: Bin = TableDefinition::new("owner_keys");
+/// `account ++ target ++ seq (BE)` -> policy ARN.
+pub(crate) const ATTACHMENTS: Bin = TableDefinition::new("attachments");
+
+/// A readable table of byte keys and values (read-only or inside a write transaction).
+pub(crate) trait BinRead: ReadableTable<&'static [u8], &'static [u8]> {}
+impl<T: ReadableTable<&'static [u8], &'static [u8]>> BinRead for T {}
+
+/// Maps redb's error types to [`StorageError`].
+pub(crate) trait Db<T> {
+    fn db(self) -> StorageResult<T>;
+}
+
+impl<T, E: Into<redb::Error>> Db<T> for Result<T, E> {
+    fn db(self) -> StorageResult<T> {
+        self.map_err(|e| match e.into() {
+            redb::Error::Io(io) => StorageError::Io(io),
+            other => StorageError::Internal(format!("metadata store: {other}")),
+        })
+    }
+}
+
+/// The random name of a blob file.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct BlobId(pub [u8; 16]);
+
+impl BlobId {
+    pub fn random() -> Self {
+        Self(rand::random())
+    }
+    fn parse(name: &str) -> Option<Self> {
+        let mut out = [0u8; 16];
+        hex::decode_to_slice(name, &mut out).ok()?;
+        Some(Self(out))
+    }
+}
+
+impl fmt::Debug for BlobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+/// Configuration of [`FsStore::open`].
+#[derive(Clone, Debug)]
+pub struct FsConfig {
+    /// Created if missing.
+    pub data_dir: PathBuf,
+    /// Objects of at most this many bytes are stored inside their metadata record.
+    pub inline_threshold: usize,
+    /// The smallest non-last multipart part.
+    pub min_part_size: u64,
+    /// The largest object a single PutObject (or part) may carry.
+    pub max_object_size: u64,
+    /// While a body streams in, the writer calls `fdatasync` every this many bytes, so that the
+    /// final sync has little left to flush. 0 disables the intermediate syncs.
+    pub sync_interval: u64,
+}
+
+impl FsConfig {
+    /// Defaults: 4 KiB inline threshold, S3's 5 MiB minimum part size and 5 GiB PutObject
+    /// limit, a sync every 8 MiB.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            inline_threshold: 4096,
+            min_part_size: s4_storage::multipart::DEFAULT_MIN_PART_SIZE,
+            max_object_size: 5 << 30,
+            sync_interval: 8 << 20,
+        }
+    }
+}
+
+/// The embedded backend; cheap to clone (all clones share one store).
+#[derive(Clone)]
+pub struct FsStore {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl fmt::Debug for FsStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FsStore")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Inner {
+    pub config: FsConfig,
+    pub db: Database,
+    pub blob_dir: PathBuf,
+    pub tmp_dir: PathBuf,
+    /// Blobs that running reads hold open, with the blobs whose deletion waits for them.
+    pins: Mutex<Pins>,
+}
+
+#[derive(Default)]
+struct Pins {
+    count: HashMap<BlobId, usize>,
+    deferred: HashSet<BlobId>,
+}
+
+/// What [`FsStore::open`]'s recovery found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RecoveryReport {
+    /// Files removed from `tmp/`.
+    pub temp_files_removed: u64,
+    /// Blob files no metadata referred to, removed.
+    pub orphan_blobs_removed: u64,
+    /// Blob files kept.
+    pub blobs: u64,
+}
+
+impl FsStore {
+    /// Opens (or creates) the store in `config.data_dir` and recovers from any crash: see the
+    /// crate documentation.
+    pub fn open(config: FsConfig) -> Result<FsStore, StorageError> {
+        Self::open_with_report(config).map(|(store, _)| store)
+    }
+
+    /// [`FsStore::open`], also saying what the recovery cleaned up.
+    pub fn open_with_report(config: FsConfig) -> Result<(FsStore, RecoveryReport), StorageError> {
+        let data_dir = config.data_dir.clone();
+        let blob_dir = data_dir.join("blobs");
+        let tmp_dir = data_dir.join("tmp");
+        fs::create_dir_all(&data_dir)?;
+        fs::create_dir_all(&tmp_dir)?;
+        for shard in 0..=255u8 {
+            fs::create_dir_all(blob_dir.join(format!("{shard:02x}")))?;
+        }
+        let mut report = RecoveryReport::default();
+        for entry in fs::read_dir(&tmp_dir)? {
+            let entry = entry?;
+            remove_any(&entry.path())?;
+            report.temp_files_removed += 1;
+        }
+        let db = Database::create(data_dir.join("meta.redb")).db()?;
+        {
+            let mut txn = db.begin_write().db()?;
+            txn.set_durability(redb::Durability::Immediate);
+            for table in [
+                BUCKETS,
+                OBJECTS,
+                UPLOADS,
+                PARTS,
+                ACCOUNTS,
+                USERS,
+                GROUPS,
+                MEMBERS,
+                USER_GROUPS,
+                ACCESS_KEYS,
+                OWNER_KEYS,
+                ATTACHMENTS,
+            ] {
+                txn.open_table(table).db()?;
+            }
+            txn.open_table(BLOBS).db()?;
+            txn.open_table(META).db()?;
+            txn.commit().db()?;
+        }
+        let referenced: HashSet<BlobId> = {
+            let txn = db.begin_read().db()?;
+            let table = txn.open_table(BLOBS).db()?;
+            let mut set = HashSet::new();
+            for row in table.iter().db()? {
+                let (k, _) = row.db()?;
+                let id: [u8; 16] = k
+                    .value()
+                    .try_into()
+                    .map_err(|_| StorageError::Internal("corrupt blob reference".into()))?;
+                set.insert(BlobId(id));
+            }
+            set
+        };
+        for shard in fs::read_dir(&blob_dir)? {
+            let shard = shard?;
+            if !shard.file_type()?.is_dir() {
+                remove_any(&shard.path())?;
+                continue;
+            }
+            for entry in fs::read_dir(shard.path())? {
+                let entry = entry?;
+                let keep = entry
+                    .file_name()
+                    .to_str()
+                    .and_then(BlobId::parse)
+                    .is_some_and(|id| referenced.contains(&id));
+                if keep {
+                    report.blobs += 1;
+                } else {
+                    remove_any(&entry.path())?;
+                    report.orphan_blobs_removed += 1;
+                }
+            }
+            sync_dir(&shard.path())?;
+        }
+        sync_dir(&tmp_dir)?;
+        let inner = Inner {
+            config,
+            db,
+            blob_dir,
+            tmp_dir,
+            pins: Mutex::new(Pins::default()),
+        };
+        Ok((
+            FsStore {
+                inner: Arc::new(inner),
+            },
+            report,
+        ))
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.config.data_dir
+    }
+}
+
+fn remove_any(path: &Path) -> io::Result<()> {
+    let result = if fs::symlink_metadata(path)?.is_dir() {
+        fs::remove_dir_all(path)
+    } else {
+        fs::remove_file(path)
+    };
+    match result {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Makes a directory's entries (a rename, a new file) durable.
+pub(crate) fn sync_dir(path: &Path) -> io::Result<()> {
+    fs::File::open(path)?.sync_all()
+}
+
+impl Inner {
+    pub fn blob_path(&self, id: BlobId) -> PathBuf {
+        let name = hex::encode(id.0);
+        self.blob_dir.join(&name[..2]).join(name)
+    }
+
+    pub fn blob_shard(&self, id: BlobId) -> PathBuf {
+        self.blob_dir.join(hex::encode(&id.0[..1]))
+    }
+
+    /// Deletes blobs whose last reference a committed transaction removed, unless a read
+    /// holds them: then the last reader deletes them.
+    pub fn release(&self, ids: &[BlobId]) {
+        for &id in ids {
+            let pinned = {
+                let mut pins = self
+                    .pins
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if pins.count.contains_key(&id) {
+                    pins.deferred.insert(id);
+                    true
+                } else {
+                    false
+                }
+            };
+            if !pinned {
+                // A failure leaves an orphan that the next start-up removes.
+                let _ = fs::remove_file(self.blob_path(id));
+            }
+        }
+    }
+
+    /// Marks blobs as in use by a read. The caller must then check, in a transaction begun
+    /// after this call, that the blobs are still referenced (see `read`).
+    pub fn pin(&self, ids: &[BlobId]) {
+        let mut pins = self
+            .pins
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for &id in ids {
+            *pins.count.entry(id).or_insert(0) += 1;
+        }
+    }
+
+    pub fn unpin(&self, ids: &[BlobId]) {
+        let mut to_delete = Vec::new();
+        {
+            let mut pins = self
+                .pins
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for &id in ids {
+                if let Some(n) = pins.count.get_mut(&id) {
+                    *n -= 1;
+                    if *n == 0 {
+                        pins.count.remove(&id);
+                        if pins.deferred.remove(&id) {
+                            to_delete.push(id);
+                        }
+                    }
+                }
+            }
+        }
+        for id in to_delete {
+            let _ = fs::remove_file(self.blob_path(id));
+        }
+    }
+
+    /// Begins a write transaction that is durable on commit.
+    pub fn begin_write(&self) -> StorageResult<redb::WriteTransaction> {
+        let mut txn = self.db.begin_write().db()?;
+        txn.set_durability(redb::Durability::Immediate);
+        Ok(txn)
+    }
+}
+
+/// Blobs pinned by one read; unpinned on drop.
+pub(crate) struct PinGuard {
+    pub inner: Arc<Inner>,
+    pub blobs: Vec<BlobId>,
+}
+
+impl PinGuard {
+    /// Pins `blobs`; see [`Inner::pin`] for the check the caller still owes.
+    pub fn new(inner: &Arc<Inner>, blobs: &[BlobId]) -> Self {
+        inner.pin(blobs);
+        Self {
+            inner: inner.clone(),
+            blobs: blobs.to_vec(),
+        }
+    }
+}
+
+impl Drop for PinGuard {
+    fn drop(&mut self) {
+        self.inner.unpin(&self.blobs);
+    }
+}
+
+/// Adds a reference to a blob.
+pub(crate) fn incref(
+    table: &mut redb::Table<'_, &'static [u8], u64>,
+    id: BlobId,
+) -> StorageResult<()> {
+    let n = table.get(&id.0[..]).db()?.map_or(0, |v| v.value());
+    table.insert(&id.0[..], n + 1).db()?;
+    Ok(())
+}
+
+/// Drops a reference; a blob left without any goes to `freed`, deleted after the commit.
+pub(crate) fn decref(
+    table: &mut redb::Table<'_, &'static [u8], u64>,
+    id: BlobId,
+    freed: &mut Vec<BlobId>,
+) -> StorageResult<()> {
+    let n = table.get(&id.0[..]).db()?.map_or(0, |v| v.value());
+    if n <= 1 {
+        table.remove(&id.0[..]).db()?;
+        freed.push(id);
+    } else {
+        table.insert(&id.0[..], n - 1).db()?;
+    }
+    Ok(())
+}
+
+/// Runs blocking work (file I/O, redb transactions) off the async executor.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> StorageResult<T> + Send + 'static,
+) -> StorageResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StorageError::Internal(format!("blocking task failed: {e}")))?
+}
