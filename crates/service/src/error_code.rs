@@ -30,11 +30,20 @@ macro_rules! s3_error_codes {
                     $(S3ErrorCode::$code => $message,)*
                 }
             }
+
+            /// The code named by an error `<Code>` string, as other crates report them.
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code {
+                    $(stringify!($code) => Some(S3ErrorCode::$code),)*
+                    _ => None,
+                }
+            }
         }
     };
 }
 
 s3_error_codes! {
+    AccessControlListNotSupported => 400, "The bucket does not allow ACLs";
     AccessDenied => 403, "Access Denied";
     AccountProblem => 403, "There is a problem with your account that prevents the operation from completing successfully.";
     AuthorizationQueryParametersError => 400, "Error parsing the X-Amz-Credential parameter.";
@@ -54,6 +63,7 @@ s3_error_codes! {
     InvalidPartOrder => 400, "The list of parts was not in ascending order. The parts list must be specified in order by part number.";
     InvalidRange => 416, "The requested range is not satisfiable";
     InvalidRequest => 400, "Invalid Request";
+    InvalidToken => 400, "The provided token is malformed or otherwise invalid.";
     InvalidStorageClass => 400, "The storage class you specified is not valid.";
     InvalidURI => 400, "Couldn't parse the specified URI.";
     MalformedPolicy => 400, "Policies must be valid JSON and the first byte must be '{'";
@@ -102,5 +112,15 @@ mod tests {
         assert_eq!(S3ErrorCode::IncompleteSignature.status(), 403);
         assert_eq!(S3ErrorCode::MissingSecurityHeader.status(), 400);
         assert_eq!(S3ErrorCode::NoSuchUpload.as_str(), "NoSuchUpload");
+        assert_eq!(S3ErrorCode::AccessControlListNotSupported.status(), 400);
+        assert_eq!(S3ErrorCode::NoSuchAccessPoint.status(), 404);
+    }
+
+    #[test]
+    fn codes_parse_back() {
+        for code in S3ErrorCode::ALL {
+            assert_eq!(S3ErrorCode::from_code(code.as_str()), Some(*code));
+        }
+        assert_eq!(S3ErrorCode::from_code("NoSuchThing"), None);
     }
 }

@@ -1,5 +1,61 @@
 //! The S4 HTTP service: routing, authentication, authorization, handlers and error mapping,
 //! generic over the storage traits and mountable in any hyper server.
+//!
+//! A request goes through one pipeline ([`S4Service::handle`]):
+//!
+//! 1. **Route** by `Host` ([`route`]): `s3.<domain>` (path style), `<bucket>.s3.<domain>`
+//!    (virtual-hosted), `iam.<domain>`, or a bare IP / `localhost`, where the credential
+//!    scope's service decides between S3 and IAM. Unknown hosts answer `InvalidURI`.
+//! 2. **Authenticate** with `s4-sigv4`: header or presigned signature, the key looked up in the
+//!    [`IdentityStore`](s4_storage::IdentityStore); anonymous requests go on to authorization.
+//! 3. **Parse** into one [`S3Operation`] from method, bucket/key and sub-resource flags.
+//! 4. **Authorize** ([`auth::authorize`]): until the policy engine exists, an account root may
+//!    do anything in its own account and everyone else is denied.
+//! 5. **Execute** against the [`ObjectStore`](s4_storage::ObjectStore), the request body
+//!    wrapped by the verifiers its signature asks for, so that a failed check stores nothing;
+//!    object bodies stream both ways and are never buffered.
+//! 6. **Respond**, errors as the S3 `<Error>` document ([`response`]), every response with
+//!    `x-amz-request-id` and `x-amz-id-2`.
+//!
+//! # Mounting the service in a hyper server
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use hyper_util::rt::{TokioExecutor, TokioIo};
+//! use hyper_util::server::conn::auto::Builder;
+//! use s4_service::{S4Service, ServiceConfig};
+//! # async fn run<O: s4_storage::ObjectStore, I: s4_storage::IdentityStore>(objects: Arc<O>, identities: Arc<I>) -> std::io::Result<()> {
+//! let service = S4Service::new(objects, identities, ServiceConfig::new("s4.localhost"));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:9000").await?;
+//! loop {
+//!     let (stream, _) = listener.accept().await?;
+//!     let service = service.clone();
+//!     tokio::spawn(async move {
+//!         let _ = Builder::new(TokioExecutor::new())
+//!             .serve_connection(TokioIo::new(stream), service)
+//!             .await;
+//!     });
+//! }
+//! # }
+//! ```
+//!
+//! Inside another server, call [`S4Service::handle`] with any `http::Request` whose body is
+//! an `http_body::Body<Data = Bytes>`.
 
+pub mod auth;
+pub mod body;
+pub mod config;
 pub mod error_code;
+mod handlers;
+pub mod operation;
+pub mod response;
 pub mod route;
+mod service;
+
+pub use body::ResponseBody;
+pub use config::{Limits, ServiceConfig};
+pub use error_code::S3ErrorCode;
+pub use operation::S3Operation;
+pub use route::EndpointConfig;
+pub use service::S4Service;

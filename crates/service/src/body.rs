@@ -1,0 +1,134 @@
+//! Body adapters: the response body type, request bodies as storage [`ByteStream`]s wrapped by
+//! the verifiers that the request's authentication asks for, and bounded reads of small
+//! documents.
+
+use std::fmt;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::{StreamExt, TryStreamExt};
+use http_body::{Body, Frame};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Empty, Full, StreamBody};
+use s4_sigv4::{
+    ChecksumAlgorithm, ChecksumStream, ChunkedStream, PayloadMode, Sha256Stream, SigV4Error,
+    StreamError,
+};
+use s4_storage::{BoxError, ByteStream};
+
+/// The body of every response: empty, one buffer, or a backend stream passed through.
+pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
+
+/// An empty response body.
+pub fn empty() -> ResponseBody {
+    Empty::new().map_err(|never| match never {}).boxed_unsync()
+}
+
+/// A response body of one buffer.
+pub fn full(bytes: impl Into<Bytes>) -> ResponseBody {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+/// A response body streaming a backend's bytes as they come.
+pub fn streaming(stream: ByteStream) -> ResponseBody {
+    BodyExt::boxed_unsync(StreamBody::new(stream.map_ok(Frame::data)))
+}
+
+/// A request body's data frames as a [`ByteStream`]; HTTP trailers are dropped (aws-chunked
+/// trailers travel inside the data).
+pub fn request_stream<B>(body: B) -> ByteStream
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    Box::pin(body.into_data_stream().map_err(Into::into))
+}
+
+/// An error the service itself puts into a request body stream.
+#[derive(Debug)]
+pub enum BodyCheckError {
+    /// Data arrived for a key ending in `/`.
+    DirectoryPayload,
+}
+
+impl fmt::Display for BodyCheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::DirectoryPayload => {
+                f.write_str("an object whose key ends with '/' cannot carry data")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BodyCheckError {}
+
+fn flatten(error: StreamError<BoxError>) -> BoxError {
+    match error {
+        StreamError::Body(e) => e,
+        StreamError::SigV4(e) => Box::new(e),
+    }
+}
+
+/// Wraps a raw request body in the checks its authentication requires: the signed SHA-256,
+/// aws-chunked decoding with chunk and trailer verification, and an `x-amz-checksum-*` header.
+/// A failed check is an `Err` item before the end of the stream, so that a backend stores
+/// nothing.
+pub fn verified_stream(
+    raw: ByteStream,
+    payload: &PayloadMode,
+    header_checksum: Option<(ChecksumAlgorithm, String)>,
+) -> ByteStream {
+    let decoded: ByteStream = match payload {
+        PayloadMode::Sha256(expected) => {
+            Box::pin(Sha256Stream::new(raw, *expected).map_err(flatten))
+        }
+        PayloadMode::Unsigned => raw,
+        streaming => match streaming.chunked_decoder() {
+            Some(decoder) => Box::pin(ChunkedStream::new(raw, decoder).map_err(flatten)),
+            None => raw,
+        },
+    };
+    match header_checksum {
+        Some((algorithm, value)) => {
+            Box::pin(ChecksumStream::new(decoded, algorithm, value).map_err(flatten))
+        }
+        None => decoded,
+    }
+}
+
+/// Fails the stream as soon as it carries a byte (keys ending in `/`).
+pub fn refuse_data(stream: ByteStream) -> ByteStream {
+    Box::pin(stream.map(|item| match item {
+        Ok(bytes) if !bytes.is_empty() => {
+            Err(Box::new(BodyCheckError::DirectoryPayload) as BoxError)
+        }
+        other => other,
+    }))
+}
+
+/// Why [`read_limited`] failed.
+#[derive(Debug)]
+pub enum ReadError {
+    TooLarge { limit: usize },
+    Body(BoxError),
+}
+
+/// Reads a small document whole, refusing more than `limit` bytes.
+pub async fn read_limited(mut stream: ByteStream, limit: usize) -> Result<Bytes, ReadError> {
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(ReadError::Body)?;
+        if buf.len() + chunk.len() > limit {
+            return Err(ReadError::TooLarge { limit });
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// The SigV4 error inside a body error, if a verifier raised it.
+pub fn sigv4_error(error: &BoxError) -> Option<&SigV4Error> {
+    error.downcast_ref::<SigV4Error>()
+}

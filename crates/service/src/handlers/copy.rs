@@ -1,0 +1,71 @@
+//! CopyObject.
+
+use http::StatusCode;
+use s4_s3_xml::CopyObjectResult;
+use s4_storage::{CopyObject, ObjectRef, ObjectStore};
+
+use super::bucket::check_canned_acl;
+use super::object::{object_attributes, read_conditions, write_precondition};
+use super::{Ctx, HandlerResult};
+use crate::error_code::S3ErrorCode;
+use crate::operation::CopySource;
+use crate::response::{xml_response, ApiError};
+
+pub(crate) async fn copy_object<O: ObjectStore>(
+    ctx: &Ctx<'_, O>,
+    source: CopySource,
+) -> HandlerResult {
+    check_canned_acl(ctx)?;
+    if let Some(class) = ctx.header("x-amz-storage-class") {
+        if class != "STANDARD" {
+            return Err(ApiError::with_message(
+                S3ErrorCode::InvalidStorageClass,
+                format!("The storage class you specified is not valid: '{class}'."),
+            ));
+        }
+    }
+    let replace = match ctx.header("x-amz-metadata-directive") {
+        None | Some("COPY") => false,
+        Some("REPLACE") => true,
+        Some(other) => {
+            return Err(ApiError::invalid_argument(
+                "Unknown metadata directive.",
+                "x-amz-metadata-directive",
+                other,
+            ))
+        }
+    };
+    if !replace && source.bucket == ctx.bucket && source.key == ctx.key {
+        return Err(ApiError::with_message(
+            S3ErrorCode::InvalidRequest,
+            "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+        ));
+    }
+    let replace_attributes = if replace {
+        Some(object_attributes(ctx)?)
+    } else {
+        None
+    };
+    let precondition = write_precondition(ctx)?;
+    let info = ctx
+        .store
+        .copy_object(CopyObject {
+            source: ObjectRef {
+                account: ctx.account,
+                bucket: source.bucket,
+                key: source.key,
+            },
+            source_conditions: read_conditions(ctx.headers, "x-amz-copy-source-"),
+            target: ctx.object(),
+            replace_attributes,
+            precondition,
+        })
+        .await?;
+    Ok(xml_response(
+        StatusCode::OK,
+        &CopyObjectResult {
+            last_modified: info.last_modified,
+            etag: info.etag.as_str().to_owned(),
+        },
+    ))
+}

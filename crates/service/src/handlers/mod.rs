@@ -1,0 +1,195 @@
+//! Operation handlers: one function per S3 operation, grouped by resource.
+
+mod bucket;
+mod copy;
+mod list;
+mod object;
+
+use std::sync::{Mutex, PoisonError};
+
+use http::header::{HeaderValue, CONTENT_LENGTH};
+use http::{HeaderMap, Response, StatusCode};
+use s4_naming::AccountId;
+use s4_s3_xml::Owner;
+use s4_sigv4::{ChecksumAlgorithm, Checksummer, PayloadMode};
+use s4_storage::{ByteStream, ObjectRef, ObjectStore};
+use sha2::{Digest, Sha256};
+
+use crate::body::{self, read_limited, verified_stream, ResponseBody};
+use crate::config::ServiceConfig;
+use crate::error_code::S3ErrorCode;
+use crate::operation::{Query, S3Operation};
+use crate::response::ApiError;
+
+/// Everything a handler needs about an authorized request.
+pub(crate) struct Ctx<'a, O> {
+    pub store: &'a O,
+    pub config: &'a ServiceConfig,
+    /// The account the request acts in.
+    pub account: AccountId,
+    /// Empty for ListBuckets.
+    pub bucket: String,
+    /// Empty for bucket operations.
+    pub key: String,
+    pub headers: &'a HeaderMap,
+    pub query: &'a Query,
+    pub payload: PayloadMode,
+    /// The raw request body, until a handler takes it (in a mutex only so that `Ctx` is
+    /// `Sync` and handler futures holding `&Ctx` are `Send`).
+    pub body: Mutex<Option<ByteStream>>,
+    pub head: bool,
+}
+
+pub(crate) type HandlerResult = Result<Response<ResponseBody>, ApiError>;
+
+pub(crate) async fn execute<O: ObjectStore>(mut ctx: Ctx<'_, O>, op: S3Operation) -> HandlerResult {
+    match op {
+        S3Operation::ListBuckets => bucket::list_buckets(&ctx).await,
+        S3Operation::CreateBucket => bucket::create_bucket(&mut ctx).await,
+        S3Operation::DeleteBucket => bucket::delete_bucket(&ctx).await,
+        S3Operation::HeadBucket => bucket::head_bucket(&ctx).await,
+        S3Operation::GetBucketLocation => bucket::get_bucket_location(&ctx).await,
+        S3Operation::GetBucketAcl => bucket::get_bucket_acl(&ctx).await,
+        S3Operation::PutBucketAcl | S3Operation::PutObjectAcl => Err(ApiError::with_message(
+            S3ErrorCode::AccessControlListNotSupported,
+            "The bucket does not allow ACLs",
+        )),
+        S3Operation::ListObjects => list::list_objects_v1(&ctx).await,
+        S3Operation::ListObjectsV2 => list::list_objects_v2(&ctx).await,
+        S3Operation::DeleteObjects => object::delete_objects(&mut ctx).await,
+        S3Operation::PutObject => object::put_object(&mut ctx).await,
+        S3Operation::CopyObject(source) => copy::copy_object(&ctx, source).await,
+        S3Operation::GetObject | S3Operation::HeadObject => object::get_object(&ctx).await,
+        S3Operation::DeleteObject => object::delete_object(&ctx).await,
+        S3Operation::GetObjectAcl => object::get_object_acl(&ctx).await,
+    }
+}
+
+impl<O> Ctx<'_, O> {
+    pub fn object(&self) -> ObjectRef {
+        ObjectRef {
+            account: self.account,
+            bucket: self.bucket.clone(),
+            key: self.key.clone(),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The canonical owner of everything in the account (spec 2.1.5).
+    pub fn owner(&self) -> Owner {
+        owner_of(&self.account)
+    }
+
+    /// The `x-amz-checksum-<algorithm>` header, validated: at most one, a known algorithm,
+    /// a base64 value of the algorithm's length (else `InvalidRequest`).
+    pub fn header_checksum(&self) -> Result<Option<(ChecksumAlgorithm, String)>, ApiError> {
+        let mut found = None;
+        for (name, value) in self.headers {
+            let name = name.as_str();
+            let Some(suffix) = name.strip_prefix("x-amz-checksum-") else {
+                continue;
+            };
+            if matches!(suffix, "algorithm" | "mode" | "type") {
+                continue;
+            }
+            let algorithm = ChecksumAlgorithm::from_header_name(name).ok_or_else(|| {
+                ApiError::with_message(
+                    S3ErrorCode::InvalidRequest,
+                    format!("The checksum algorithm of '{name}' is not supported."),
+                )
+            })?;
+            if found.is_some() {
+                return Err(ApiError::with_message(
+                    S3ErrorCode::InvalidRequest,
+                    "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
+                ));
+            }
+            let value = value.to_str().unwrap_or("").trim().to_owned();
+            let expected_len = Checksummer::new(algorithm).finalize().len();
+            let valid = base64_decode(&value).is_some_and(|raw| raw.len() == expected_len);
+            if !valid {
+                return Err(ApiError::with_message(
+                    S3ErrorCode::InvalidRequest,
+                    format!("Value for {name} header is invalid."),
+                ));
+            }
+            found = Some((algorithm, value));
+        }
+        Ok(found)
+    }
+
+    /// Whether the body is aws-chunked with a trailing checksum.
+    pub fn has_trailer_checksum(&self) -> bool {
+        matches!(
+            self.payload,
+            PayloadMode::StreamingUnsignedTrailer {
+                trailer: Some(_),
+                ..
+            } | PayloadMode::StreamingSignedTrailer {
+                trailer: Some(_),
+                ..
+            }
+        )
+    }
+
+    /// The decoded body length the client announced, if any.
+    pub fn announced_length(&self) -> Option<u64> {
+        match &self.payload {
+            PayloadMode::StreamingSigned { decoded_length, .. }
+            | PayloadMode::StreamingUnsignedTrailer { decoded_length, .. }
+            | PayloadMode::StreamingSignedTrailer { decoded_length, .. } => Some(*decoded_length),
+            PayloadMode::Sha256(_) | PayloadMode::Unsigned => self
+                .header(CONTENT_LENGTH.as_str())
+                .and_then(|v| v.trim().parse().ok()),
+        }
+    }
+
+    /// Takes the request body, wrapped in every check the request asks for.
+    pub fn take_body(&mut self) -> Result<ByteStream, ApiError> {
+        let checksum = self.header_checksum()?;
+        let raw = self
+            .body
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .unwrap_or_else(|| s4_storage::body::once(bytes::Bytes::new()));
+        Ok(verified_stream(raw, &self.payload, checksum))
+    }
+
+    /// Reads a small XML body whole: refused unread when its announced length is over the
+    /// limit, cut off when it grows past it.
+    pub async fn read_xml_body(&mut self) -> Result<bytes::Bytes, ApiError> {
+        let limit = self.config.limits.max_xml_body;
+        if self.announced_length().is_some_and(|n| n > limit as u64) {
+            return Err(ApiError::from(body::ReadError::TooLarge { limit }));
+        }
+        let stream = self.take_body()?;
+        Ok(read_limited(stream, limit).await?)
+    }
+}
+
+/// The canonical owner of an account: a stable 64-hex ID and the account ID as display name.
+pub(crate) fn owner_of(account: &AccountId) -> Owner {
+    let digest = Sha256::digest(format!("s4-canonical-user:{}", account.as_str()).as_bytes());
+    Owner::new(hex::encode(digest), account.as_str())
+}
+
+pub(crate) fn base64_decode(value: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(value).ok()
+}
+
+/// A response with a status and no body.
+pub(crate) fn empty_response(status: StatusCode) -> Response<ResponseBody> {
+    let mut response = Response::new(body::empty());
+    *response.status_mut() = status;
+    if status != StatusCode::NO_CONTENT && status != StatusCode::NOT_MODIFIED {
+        response
+            .headers_mut()
+            .insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+    }
+    response
+}

@@ -1,0 +1,354 @@
+//! Parsing a routed, authenticated request into one typed S3 operation, dispatched on the
+//! method, the bucket/key shape and the sub-resource flags of the query.
+
+use http::{HeaderMap, Method};
+use percent_encoding::percent_decode_str;
+use s4_naming::{validate_bucket_name, validate_object_key};
+
+use crate::error_code::S3ErrorCode;
+use crate::response::ApiError;
+
+/// The decoded query parameters, in order. Flags without a value (`?acl`) and with an empty
+/// one (`?uploads=`, as minio-py and rclone send them) are alike.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Query(Vec<(String, String)>);
+
+impl Query {
+    /// Decodes a raw query string; `+` is a space, as in HTML forms and on AWS.
+    pub fn parse(raw: &str) -> Self {
+        let decode = |s: &str| {
+            let spaced = s.replace('+', " ");
+            percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+        };
+        Self(
+            raw.split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (n, v) = p.split_once('=').unwrap_or((p, ""));
+                    (decode(n), decode(v))
+                })
+                .collect(),
+        )
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(n, _)| n == name)
+    }
+}
+
+/// Sub-resources S4 does not implement (yet): answered `501 NotImplemented`, which s3cmd and
+/// the SDKs tolerate where a 400 would break them.
+const UNSUPPORTED_SUBRESOURCES: &[&str] = &[
+    "accelerate",
+    "analytics",
+    "attributes",
+    "cors",
+    "encryption",
+    "intelligent-tiering",
+    "inventory",
+    "legal-hold",
+    "lifecycle",
+    "logging",
+    "metrics",
+    "notification",
+    "object-lock",
+    "ownershipControls",
+    "partNumber",
+    "policy",
+    "policyStatus",
+    "publicAccessBlock",
+    "replication",
+    "requestPayment",
+    "restore",
+    "retention",
+    "select",
+    "tagging",
+    "torrent",
+    "uploadId",
+    "uploads",
+    "versioning",
+    "versions",
+    "website",
+];
+
+/// The source of a CopyObject, from `x-amz-copy-source`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopySource {
+    pub bucket: String,
+    pub key: String,
+}
+
+/// One S3 operation. Bucket and key travel with the request target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum S3Operation {
+    ListBuckets,
+    CreateBucket,
+    DeleteBucket,
+    HeadBucket,
+    GetBucketLocation,
+    GetBucketAcl,
+    PutBucketAcl,
+    ListObjects,
+    ListObjectsV2,
+    DeleteObjects,
+    PutObject,
+    CopyObject(CopySource),
+    GetObject,
+    HeadObject,
+    DeleteObject,
+    GetObjectAcl,
+    PutObjectAcl,
+}
+
+impl S3Operation {
+    /// The IAM action this operation is authorized as.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Self::ListBuckets => "s3:ListAllMyBuckets",
+            Self::CreateBucket => "s3:CreateBucket",
+            Self::DeleteBucket => "s3:DeleteBucket",
+            Self::HeadBucket | Self::ListObjects | Self::ListObjectsV2 => "s3:ListBucket",
+            Self::GetBucketLocation => "s3:GetBucketLocation",
+            Self::GetBucketAcl => "s3:GetBucketAcl",
+            Self::PutBucketAcl => "s3:PutBucketAcl",
+            Self::DeleteObjects | Self::DeleteObject => "s3:DeleteObject",
+            Self::PutObject | Self::CopyObject(_) => "s3:PutObject",
+            Self::GetObject | Self::HeadObject => "s3:GetObject",
+            Self::GetObjectAcl => "s3:GetObjectAcl",
+            Self::PutObjectAcl => "s3:PutObjectAcl",
+        }
+    }
+
+    /// Whether the operation reads a request body the service buffers (XML documents).
+    pub fn reads_xml_body(&self) -> bool {
+        matches!(self, Self::CreateBucket | Self::DeleteObjects)
+    }
+}
+
+fn method_not_allowed() -> ApiError {
+    ApiError::new(S3ErrorCode::MethodNotAllowed)
+}
+
+/// Decides the operation. Bucket names and keys are validated here, after authentication:
+/// a bad bucket name is `InvalidBucketName`, a bad key `MethodNotAllowed` (spec 2.1.2, 2.1.4).
+pub fn parse_operation(
+    method: &Method,
+    bucket: Option<&str>,
+    key: Option<&str>,
+    query: &Query,
+    headers: &HeaderMap,
+) -> Result<S3Operation, ApiError> {
+    if let Some(name) = UNSUPPORTED_SUBRESOURCES.iter().find(|n| query.has(n)) {
+        return Err(ApiError::with_message(
+            S3ErrorCode::NotImplemented,
+            format!("S4 does not implement the '{name}' sub-resource."),
+        ));
+    }
+    let Some(bucket) = bucket else {
+        return match *method {
+            Method::GET => Ok(S3Operation::ListBuckets),
+            _ => Err(method_not_allowed()),
+        };
+    };
+    validate_bucket_name(bucket)?;
+    let Some(key) = key else {
+        return bucket_operation(method, query);
+    };
+    validate_object_key(key)?;
+    object_operation(method, query, headers)
+}
+
+fn bucket_operation(method: &Method, query: &Query) -> Result<S3Operation, ApiError> {
+    let op = if query.has("acl") {
+        match *method {
+            Method::GET => S3Operation::GetBucketAcl,
+            Method::PUT => S3Operation::PutBucketAcl,
+            _ => return Err(method_not_allowed()),
+        }
+    } else if query.has("location") {
+        match *method {
+            Method::GET => S3Operation::GetBucketLocation,
+            _ => return Err(method_not_allowed()),
+        }
+    } else if query.has("delete") {
+        match *method {
+            Method::POST => S3Operation::DeleteObjects,
+            _ => return Err(method_not_allowed()),
+        }
+    } else {
+        match *method {
+            Method::GET if query.get("list-type") == Some("2") => S3Operation::ListObjectsV2,
+            Method::GET => S3Operation::ListObjects,
+            Method::PUT => S3Operation::CreateBucket,
+            Method::DELETE => S3Operation::DeleteBucket,
+            Method::HEAD => S3Operation::HeadBucket,
+            Method::POST => {
+                return Err(ApiError::with_message(
+                    S3ErrorCode::NotImplemented,
+                    "S4 does not implement presigned POST uploads.",
+                ))
+            }
+            _ => return Err(method_not_allowed()),
+        }
+    };
+    Ok(op)
+}
+
+fn object_operation(
+    method: &Method,
+    query: &Query,
+    headers: &HeaderMap,
+) -> Result<S3Operation, ApiError> {
+    if query.has("acl") {
+        return match *method {
+            Method::GET => Ok(S3Operation::GetObjectAcl),
+            Method::PUT => Ok(S3Operation::PutObjectAcl),
+            _ => Err(method_not_allowed()),
+        };
+    }
+    match *method {
+        Method::PUT => match headers.get("x-amz-copy-source") {
+            Some(value) => parse_copy_source(value.as_bytes()).map(S3Operation::CopyObject),
+            None => Ok(S3Operation::PutObject),
+        },
+        Method::GET => Ok(S3Operation::GetObject),
+        Method::HEAD => Ok(S3Operation::HeadObject),
+        Method::DELETE => Ok(S3Operation::DeleteObject),
+        _ => Err(method_not_allowed()),
+    }
+}
+
+/// `x-amz-copy-source`: `[/]bucket/key[?versionId=...]`, URL-encoded. S4 keeps one version
+/// per key, so a version ID is ignored.
+pub fn parse_copy_source(raw: &[u8]) -> Result<CopySource, ApiError> {
+    let invalid = || {
+        ApiError::invalid_argument(
+            "Copy Source must mention the source bucket and key: sourcebucket/sourcekey.",
+            "x-amz-copy-source",
+            &String::from_utf8_lossy(raw),
+        )
+    };
+    let raw = std::str::from_utf8(raw).map_err(|_| invalid())?;
+    let path = match raw.split_once('?') {
+        Some((path, _version)) => path,
+        None => raw,
+    };
+    let decoded = percent_decode_str(path)
+        .decode_utf8()
+        .map_err(|_| invalid())?;
+    let decoded = decoded.strip_prefix('/').unwrap_or(&decoded);
+    let (bucket, key) = decoded.split_once('/').ok_or_else(invalid)?;
+    if bucket.is_empty() || key.is_empty() {
+        return Err(invalid());
+    }
+    validate_bucket_name(bucket)?;
+    validate_object_key(key)?;
+    Ok(CopySource {
+        bucket: bucket.to_owned(),
+        key: key.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[allow(clippy::needless_pass_by_value)]
+    fn op(
+        method: Method,
+        bucket: Option<&str>,
+        key: Option<&str>,
+        query: &str,
+    ) -> Result<S3Operation, S3ErrorCode> {
+        parse_operation(
+            &method,
+            bucket,
+            key,
+            &Query::parse(query),
+            &HeaderMap::new(),
+        )
+        .map_err(|e| e.code)
+    }
+
+    #[test]
+    fn dispatch() {
+        use S3Operation as O;
+        assert_eq!(op(Method::GET, None, None, ""), Ok(O::ListBuckets));
+        assert_eq!(op(Method::PUT, Some("bkt"), None, ""), Ok(O::CreateBucket));
+        assert_eq!(
+            op(Method::GET, Some("bkt"), None, "location="),
+            Ok(O::GetBucketLocation)
+        );
+        assert_eq!(
+            op(Method::GET, Some("bkt"), None, "location"),
+            Ok(O::GetBucketLocation)
+        );
+        assert_eq!(
+            op(Method::GET, Some("bkt"), None, "list-type=2&prefix="),
+            Ok(O::ListObjectsV2)
+        );
+        assert_eq!(
+            op(
+                Method::GET,
+                Some("bkt"),
+                None,
+                "delimiter=&max-keys=1000&prefix="
+            ),
+            Ok(O::ListObjects)
+        );
+        assert_eq!(
+            op(Method::POST, Some("bkt"), None, "delete="),
+            Ok(O::DeleteObjects)
+        );
+        assert_eq!(
+            op(Method::PUT, Some("bkt"), Some("k"), "acl"),
+            Ok(O::PutObjectAcl)
+        );
+        assert_eq!(
+            op(Method::HEAD, Some("bkt"), Some("k"), "versionId=x"),
+            Ok(O::HeadObject)
+        );
+        assert_eq!(
+            op(Method::GET, Some("bkt"), None, "cors"),
+            Err(S3ErrorCode::NotImplemented)
+        );
+        assert_eq!(
+            op(Method::POST, Some("bkt"), Some("k"), "uploads="),
+            Err(S3ErrorCode::NotImplemented)
+        );
+        assert_eq!(
+            op(Method::PUT, Some("Bad_Bucket"), None, ""),
+            Err(S3ErrorCode::InvalidBucketName)
+        );
+        assert_eq!(
+            op(Method::PUT, Some("bkt"), Some("a//b"), ""),
+            Err(S3ErrorCode::MethodNotAllowed)
+        );
+        assert_eq!(
+            op(Method::DELETE, Some("bkt"), None, "acl"),
+            Err(S3ErrorCode::MethodNotAllowed)
+        );
+    }
+
+    #[test]
+    fn copy_sources() {
+        let s = parse_copy_source(b"/src/a%20b%2Bc?versionId=null").unwrap();
+        assert_eq!((s.bucket.as_str(), s.key.as_str()), ("src", "a b+c"));
+        let s = parse_copy_source(b"src/dir/k").unwrap();
+        assert_eq!((s.bucket.as_str(), s.key.as_str()), ("src", "dir/k"));
+        for bad in [&b"src"[..], b"/src/", b"", b"/"] {
+            assert_eq!(
+                parse_copy_source(bad).unwrap_err().code,
+                S3ErrorCode::InvalidArgument
+            );
+        }
+    }
+}

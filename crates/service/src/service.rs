@@ -1,0 +1,251 @@
+//! [`S4Service`]: the request pipeline (route, authenticate, parse, authorize, execute,
+//! respond) as a cheap-to-clone value, callable directly or as a hyper service.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use http::header::{HeaderValue, HOST};
+use http::request::Parts;
+use http::{Method, Request, Response, StatusCode};
+use http_body::Body;
+use hyper::body::{Bytes, Incoming};
+use percent_encoding::percent_decode_str;
+use rand::RngCore;
+use s4_sigv4::{parse_parts, ParsedRequest, SigningKeyCache};
+use s4_storage::{BoxError, IdentityStore, ObjectStore, StorageError};
+use time::OffsetDateTime;
+
+use crate::auth::{authenticate, authorize, Principal};
+use crate::body::{request_stream, ResponseBody};
+use crate::config::ServiceConfig;
+use crate::error_code::S3ErrorCode;
+use crate::handlers::{self, Ctx};
+use crate::operation::{parse_operation, Query};
+use crate::response::{error_response, iam_error_response, ApiError};
+use crate::route::{classify_host, split_path, starts_with_account_id, HostStyle};
+
+/// The S4 HTTP service over an object store and an identity store.
+///
+/// Cloning is cheap (one `Arc`); every clone shares the stores, the configuration and the
+/// signing-key cache.
+pub struct S4Service<O: ObjectStore, I: IdentityStore> {
+    inner: Arc<Inner<O, I>>,
+}
+
+struct Inner<O, I> {
+    store: Arc<O>,
+    identity: Arc<I>,
+    config: ServiceConfig,
+    keys: SigningKeyCache,
+}
+
+impl<O: ObjectStore, I: IdentityStore> Clone for S4Service<O, I> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<O: ObjectStore, I: IdentityStore> std::fmt::Debug for S4Service<O, I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S4Service")
+            .field("config", &self.inner.config)
+            .field("keys", &self.inner.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the pipeline stopped early.
+enum Failure {
+    S3(ApiError),
+    Iam(Response<ResponseBody>),
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Self::S3(e)
+    }
+}
+
+impl From<s4_sigv4::SigV4Error> for Failure {
+    fn from(e: s4_sigv4::SigV4Error) -> Self {
+        Self::S3(e.into())
+    }
+}
+
+impl From<StorageError> for Failure {
+    fn from(e: StorageError) -> Self {
+        Self::S3(e.into())
+    }
+}
+
+/// Which API a request addresses.
+enum Api {
+    S3(Option<Box<ParsedRequest>>),
+    Iam,
+}
+
+impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
+    pub fn new(store: Arc<O>, identity: Arc<I>, config: ServiceConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                identity,
+                config,
+                keys: SigningKeyCache::default(),
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &ServiceConfig {
+        &self.inner.config
+    }
+
+    /// Answers one request. Never fails: every error becomes an S3 (or IAM) error response.
+    /// Every response carries `x-amz-request-id` and `x-amz-id-2`.
+    pub async fn handle<B>(&self, request: Request<B>) -> Response<ResponseBody>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let (request_id, host_id) = new_request_ids();
+        let head = request.method() == Method::HEAD;
+        let (parts, body) = request.into_parts();
+        let resource = percent_decode_str(parts.uri.path())
+            .decode_utf8_lossy()
+            .into_owned();
+        let mut response = match self.pipeline(&parts, body, &request_id).await {
+            Ok(response) | Err(Failure::Iam(response)) => response,
+            Err(Failure::S3(error)) => {
+                tracing::debug!(code = error.code.as_str(), message = %error.message, %resource, "request failed");
+                error_response(&error, &resource, &request_id, head)
+            }
+        };
+        let headers = response.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            headers.insert("x-amz-request-id", v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&host_id) {
+            headers.insert("x-amz-id-2", v);
+        }
+        response
+    }
+
+    async fn pipeline<B>(
+        &self,
+        parts: &Parts,
+        body: B,
+        request_id: &str,
+    ) -> Result<Response<ResponseBody>, Failure>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let inner = &*self.inner;
+        // 1. Route by host.
+        let host = parts
+            .headers
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
+            .unwrap_or_default();
+        let style = classify_host(&host, &inner.config.endpoint)
+            .map_err(|e| ApiError::with_message(S3ErrorCode::InvalidURI, e.to_string()))?;
+        let api = match &style {
+            HostStyle::Iam => Api::Iam,
+            HostStyle::S3Path | HostStyle::S3Virtual { .. } => {
+                Api::S3(parse_parts(parts, &["s3"])?.map(Box::new))
+            }
+            HostStyle::Bare => match parse_parts(parts, &["s3", "iam"])? {
+                Some(parsed) if parsed.scope().service() == "iam" => Api::Iam,
+                parsed => Api::S3(parsed.map(Box::new)),
+            },
+        };
+        let parsed = match api {
+            Api::Iam => {
+                return Err(Failure::Iam(iam_error_response(
+                    StatusCode::NOT_IMPLEMENTED,
+                    "NotImplemented",
+                    "The IAM API is not available on this server yet.",
+                    request_id,
+                )))
+            }
+            Api::S3(parsed) => parsed.map(|p| *p),
+        };
+        // 2. Authenticate.
+        let auth = authenticate(
+            parsed,
+            &*inner.identity,
+            &inner.keys,
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
+        // 3. Bucket and key from the path.
+        let virtual_bucket = match &style {
+            HostStyle::S3Virtual { bucket } => Some(bucket.as_str()),
+            _ => None,
+        };
+        let raw_path = parts.uri.path();
+        let public = auth.principal == Principal::Anonymous && starts_with_account_id(raw_path);
+        let target = split_path(raw_path, virtual_bucket, public)
+            .map_err(|e| ApiError::with_message(S3ErrorCode::InvalidURI, e.to_string()))?;
+        if let Some(account) = &target.public_account {
+            if inner.identity.get_account(account).await?.is_none() {
+                return Err(ApiError::new(S3ErrorCode::NoSuchAccessPoint).into());
+            }
+        }
+        // 4. The typed operation.
+        let query = Query::parse(parts.uri.query().unwrap_or(""));
+        let operation = parse_operation(
+            &parts.method,
+            target.bucket.as_deref(),
+            target.key.as_deref(),
+            &query,
+            &parts.headers,
+        )?;
+        // 5. Authorize.
+        let account = authorize(&auth.principal, &operation)?;
+        // 6. Execute.
+        let ctx = Ctx {
+            store: &*inner.store,
+            config: &inner.config,
+            account,
+            bucket: target.bucket.unwrap_or_default(),
+            key: target.key.unwrap_or_default(),
+            headers: &parts.headers,
+            query: &query,
+            payload: auth.payload,
+            body: std::sync::Mutex::new(Some(request_stream(body))),
+            head: parts.method == Method::HEAD,
+        };
+        Ok(handlers::execute(ctx, operation).await?)
+    }
+}
+
+fn new_request_ids() -> (String, String) {
+    let mut rng = rand::rng();
+    let mut id = [0u8; 8];
+    rng.fill_bytes(&mut id);
+    let mut host = [0u8; 32];
+    rng.fill_bytes(&mut host);
+    (hex::encode_upper(id), STANDARD.encode(host))
+}
+
+impl<O: ObjectStore, I: IdentityStore> hyper::service::Service<Request<Incoming>>
+    for S4Service<O, I>
+{
+    type Response = Response<ResponseBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        let service = self.clone();
+        Box::pin(async move { Ok(service.handle(request).await) })
+    }
+}
