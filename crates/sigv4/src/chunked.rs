@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 
-use bytes::{Buf, Bytes};
+use bytes::{Buf, Bytes, BytesMut};
 use sha2::{Digest, Sha256};
 
 use crate::checksum::{ChecksumAlgorithm, Checksummer};
@@ -18,6 +18,9 @@ use crate::key::Signature;
 pub const MAX_LINE: usize = 8 * 1024;
 /// The default cap on one chunk's size. Clients use 64 KiB to 1 MiB (a few SDKs up to 8 MiB).
 pub const DEFAULT_MAX_CHUNK_SIZE: usize = 16 * 1024 * 1024;
+
+/// Reads shorter than this are copied rather than kept as slices while a chunk is pending.
+const SMALL_READ: usize = 4096;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -59,7 +62,11 @@ pub struct ChunkedDecoder {
     trailer_block: Vec<u8>,
     chunk_signature: Option<Signature>,
     chunk_hash: Sha256,
+    /// A signed chunk's data awaiting its signature: large reads as zero-copy slices, small
+    /// ones copied into `pending_small`, so a trickle of tiny reads cannot make the list (and
+    /// its per-entry overhead) grow with the chunk size.
     pending: Vec<Bytes>,
+    pending_small: BytesMut,
     output: VecDeque<Bytes>,
 }
 
@@ -91,6 +98,7 @@ impl ChunkedDecoder {
             chunk_signature: None,
             chunk_hash: Sha256::new(),
             pending: Vec::new(),
+            pending_small: BytesMut::new(),
             output: VecDeque::new(),
         }
     }
@@ -154,6 +162,7 @@ impl ChunkedDecoder {
     fn fail(&mut self) {
         self.state = State::Failed;
         self.pending.clear();
+        self.pending_small = BytesMut::new();
         self.output.clear();
         self.line = Vec::new();
         self.trailer_block = Vec::new();
@@ -316,9 +325,21 @@ impl ChunkedDecoder {
         }
         if self.signing.is_some() {
             self.chunk_hash.update(&piece);
-            self.pending.push(piece);
+            if piece.len() >= SMALL_READ {
+                self.flush_small();
+                self.pending.push(piece);
+            } else {
+                self.pending_small.extend_from_slice(&piece);
+            }
         } else if !piece.is_empty() {
             self.output.push_back(piece);
+        }
+    }
+
+    fn flush_small(&mut self) {
+        if !self.pending_small.is_empty() {
+            let small = self.pending_small.split().freeze();
+            self.pending.push(small);
         }
     }
 
@@ -337,6 +358,10 @@ impl ChunkedDecoder {
             *prev = expected;
             self.output
                 .extend(self.pending.drain(..).filter(|b| !b.is_empty()));
+            let small = self.pending_small.split().freeze();
+            if !small.is_empty() {
+                self.output.push_back(small);
+            }
         }
         Ok(())
     }
@@ -410,5 +435,43 @@ impl ChunkedDecoder {
         }
         self.state = State::Done;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chunk_sign::ChunkEncoder;
+    use crate::credential::CredentialScope;
+    use crate::key::SigningKey;
+
+    #[test]
+    fn tiny_reads_of_a_pending_chunk_are_coalesced() {
+        let scope = CredentialScope::new("20250101", "r", "s3");
+        let key = SigningKey::derive("s", "20250101", "r", "s3");
+        let seed = Signature::from_hex(&"1".repeat(64)).unwrap();
+        let ctx = ChunkSigningContext::new(key, "20250101T000000Z", &scope, seed);
+        let payload = vec![7u8; 100_000];
+        let body = ChunkEncoder::signed(ctx.clone()).encode_all(&payload, payload.len());
+        let mut dec = ChunkedDecoder::new(Some(ctx), false, None, payload.len() as u64);
+        let header_len = body.iter().position(|&b| b == b'\n').unwrap() + 1;
+        dec.push(Bytes::copy_from_slice(&body[..header_len]))
+            .unwrap();
+        for (i, b) in body[header_len..header_len + 90_000].iter().enumerate() {
+            dec.push(Bytes::copy_from_slice(&[*b])).unwrap();
+            if i == 50_000 {
+                // One big read in the middle is kept as a slice.
+                assert!(dec.pending.len() <= 1);
+            }
+        }
+        assert!(dec.pending.len() <= 1, "{}", dec.pending.len());
+        dec.push(Bytes::copy_from_slice(&body[header_len + 90_000..]))
+            .unwrap();
+        dec.finish().unwrap();
+        let mut out = Vec::new();
+        while let Some(b) = dec.pop() {
+            out.extend_from_slice(&b);
+        }
+        assert_eq!(out, payload);
     }
 }
