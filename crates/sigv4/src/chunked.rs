@@ -457,13 +457,19 @@ mod tests {
         let header_len = body.iter().position(|&b| b == b'\n').unwrap() + 1;
         dec.push(Bytes::copy_from_slice(&body[..header_len]))
             .unwrap();
-        for (i, b) in body[header_len..header_len + 90_000].iter().enumerate() {
+        for b in &body[header_len..header_len + 90_000] {
             dec.push(Bytes::copy_from_slice(&[*b])).unwrap();
-            if i == 50_000 {
-                // One big read in the middle is kept as a slice.
-                assert!(dec.pending.len() <= 1);
-            }
         }
+        // 90 000 one-byte reads became one buffer, not 90 000 slices.
+        assert!(dec.pending.is_empty());
+        assert_eq!(dec.pending_small.len(), 90_000);
+        // A large read flushes the small ones and is kept as a slice.
+        dec.push(Bytes::copy_from_slice(
+            &body[header_len + 90_000..header_len + 96_000],
+        ))
+        .unwrap();
+        assert_eq!(dec.pending.len(), 2);
+        let rest = header_len + 96_000;
         assert!(dec.pending.len() <= 1, "{}", dec.pending.len());
         dec.push(Bytes::copy_from_slice(&body[header_len + 90_000..]))
             .unwrap();
