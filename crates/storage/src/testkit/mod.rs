@@ -26,6 +26,11 @@
 //! only the matching cases.
 
 mod buckets;
+mod conditions;
+mod copy;
+mod identity;
+mod listing;
+mod multipart;
 mod objects;
 mod support;
 
@@ -130,6 +135,10 @@ where
     let mut cases = Vec::new();
     cases.extend(buckets::cases::<S>());
     cases.extend(objects::cases::<S>());
+    cases.extend(listing::cases::<S>());
+    cases.extend(conditions::cases::<S>());
+    cases.extend(copy::cases::<S>());
+    cases.extend(multipart::cases::<S>());
     run_cases("object store", cases, make, |s: &S| Some(s.capabilities())).await;
 }
 
@@ -141,7 +150,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Fixture<S>>,
 {
-    run_cases("identity store", Vec::new(), make, |_: &S| None).await;
+    run_cases("identity store", identity::cases::<S>(), make, |_: &S| None).await;
 }
 
 async fn run_cases<S, F, Fut>(
