@@ -64,7 +64,7 @@ pub enum SigV4Error {
     #[error("There were headers present in the request which were not signed: {0}")]
     HeaderNotSigned(String),
 
-    /// A value used by the signature could not be parsed (for example a date).
+    /// A header the signature depends on is not valid ASCII.
     #[error("{0}")]
     ValidationError(String),
 

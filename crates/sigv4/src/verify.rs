@@ -212,7 +212,7 @@ pub fn parse_request(
             }
             let value = value
                 .to_str()
-                .map_err(|_| SigV4Error::incomplete("Authorization header is not valid ASCII"))?;
+                .map_err(|_| SigV4Error::ValidationError("Authorization header is not valid ASCII".to_owned()))?;
             parse_header_auth(req, raw_query, value, services).map(Some)
         }
         None if presigned => parse_presigned(req, raw_query, &params, services).map(Some),
@@ -309,9 +309,9 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>,
     headers
         .get(name)
         .map(|v| {
-            v.to_str().map(str::trim).map_err(|_| {
-                SigV4Error::MissingSecurityHeader(format!("{name} is not valid ASCII"))
-            })
+            v.to_str()
+                .map(str::trim)
+                .map_err(|_| SigV4Error::ValidationError(format!("{name} is not valid ASCII")))
         })
         .transpose()
 }

@@ -757,3 +757,20 @@ fn error_codes_and_statuses_follow_the_spec_table() {
     };
     assert_eq!(e.signature_details(), Some(("c", "s")));
 }
+
+#[test]
+fn non_ascii_auth_headers_are_validation_errors() {
+    let mut req = signed_get(&[], now());
+    req.2.insert(
+        "x-amz-content-sha256",
+        HeaderValue::from_bytes(b"\xe9t\xe9").unwrap(),
+    );
+    let e = parse(&req).unwrap_err();
+    assert_eq!((e.s3_code(), e.http_status()), ("ValidationError", 400));
+    let mut req = signed_get(&[], now());
+    req.2.insert(
+        "authorization",
+        HeaderValue::from_bytes(b"AWS4-HMAC-SHA256 Credential=\xe9").unwrap(),
+    );
+    assert_eq!(parse(&req).unwrap_err().s3_code(), "ValidationError");
+}
