@@ -16,18 +16,29 @@
 
 use std::borrow::Cow;
 
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::percent_decode_str;
 
 use crate::error::InvalidEncodingType;
 
-/// Bytes encoded as `%XX`: everything but ASCII alphanumerics, `-`, `.`, `_`, `~` and `/`.
-/// The space is in the set too; [`url_encode`] turns its `%20` into `+`.
-const URL_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'/');
+/// Whether a byte is written as is: ASCII alphanumerics, `-`, `.`, `_`, `~` and `/`.
+fn is_kept(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/')
+}
+
+/// Appends `value` URL-encoded (see the module docs) to `out`. The output is plain ASCII with
+/// no XML markup character, so it needs no further escaping.
+pub fn url_encode_into(out: &mut Vec<u8>, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in value.as_bytes() {
+        if is_kept(b) {
+            out.push(b);
+        } else if b == b' ' {
+            out.push(b'+');
+        } else {
+            out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+        }
+    }
+}
 
 /// The value of the `encoding-type` query parameter. S3 defines one value, `url`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -91,20 +102,13 @@ impl std::fmt::Display for EncodingType {
 /// assert_eq!(url_encode("plain/key-1.txt"), "plain/key-1.txt");
 /// ```
 pub fn url_encode(value: &str) -> Cow<'_, str> {
-    let mut pieces = utf8_percent_encode(value, URL_ENCODE_SET);
-    // Fast path: nothing to encode means the iterator yields the input as one piece.
-    let Some(first) = pieces.next() else {
-        return Cow::Borrowed(value);
-    };
-    // An unencoded run borrows from `value`; encoded bytes are static `%XX` strings.
-    if std::ptr::eq(first.as_ptr(), value.as_ptr()) && first.len() == value.len() {
+    if value.bytes().all(is_kept) {
         return Cow::Borrowed(value);
     }
-    let mut out = String::with_capacity(value.len() + value.len() / 2);
-    for piece in std::iter::once(first).chain(pieces) {
-        out.push_str(if piece == "%20" { "+" } else { piece });
-    }
-    Cow::Owned(out)
+    let mut out = Vec::with_capacity(value.len() + value.len() / 2);
+    url_encode_into(&mut out, value);
+    // Only ASCII was written.
+    Cow::Owned(String::from_utf8(out).unwrap_or_default())
 }
 
 /// Decodes like Python's `urllib.parse.unquote_plus`: `+` is a space, then `%XX` sequences
@@ -116,14 +120,6 @@ pub fn url_decode_plus(value: &str) -> Option<String> {
         .decode_utf8()
         .ok()
         .map(Cow::into_owned)
-}
-
-/// `value` encoded when `encoding` is set, unchanged otherwise.
-pub(crate) fn maybe_encode(encoding: Option<EncodingType>, value: &str) -> Cow<'_, str> {
-    match encoding {
-        Some(e) => e.encode(value),
-        None => Cow::Borrowed(value),
-    }
 }
 
 #[cfg(test)]
@@ -151,6 +147,25 @@ mod tests {
         for (raw, encoded) in cases {
             assert_eq!(url_encode(raw), encoded, "encoding {raw:?}");
         }
+    }
+
+    #[test]
+    fn agrees_with_the_percent_encoding_crate() {
+        use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+        const SET: &AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~')
+            .remove(b'/');
+        let all: String = (0u32..0x250)
+            .chain([0x20ac, 0xfffd, 0x1f600])
+            .filter_map(char::from_u32)
+            .collect();
+        let reference = utf8_percent_encode(&all, SET)
+            .to_string()
+            .replace("%20", "+");
+        assert_eq!(url_encode(&all), reference);
     }
 
     #[test]

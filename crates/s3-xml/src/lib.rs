@@ -87,7 +87,7 @@ mod responses;
 mod time;
 mod writer;
 
-pub use crate::encoding::{url_decode_plus, url_encode, EncodingType};
+pub use crate::encoding::{url_decode_plus, url_encode, url_encode_into, EncodingType};
 pub use crate::error::{InvalidEncodingType, RequestError};
 pub use crate::requests::{
     CompleteMultipartUpload, CompletedPart, CreateBucketConfiguration, Delete, ObjectIdentifier,

@@ -6,7 +6,7 @@
 
 use time::OffsetDateTime;
 
-use crate::encoding::{maybe_encode, EncodingType};
+use crate::encoding::EncodingType;
 
 /// The S3 XML namespace, written on every result document (not on `<Error>`).
 pub const S3_NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -31,42 +31,59 @@ pub fn escape_text(out: &mut Vec<u8>, text: &str) {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        let replacement: Option<&[u8]> = match b {
-            b'&' => Some(b"&amp;"),
-            b'<' => Some(b"&lt;"),
-            b'>' => Some(b"&gt;"),
-            b'"' => Some(b"&quot;"),
-            b'\'' => Some(b"&apos;"),
-            b'\t' | b'\n' => None,
-            b'\r' => Some(b"&#xD;"),
-            0..=0x1f => {
-                out.extend_from_slice(&bytes[start..i]);
-                push_char_ref(out, u32::from(b));
-                i += 1;
-                start = i;
-                continue;
-            }
-            // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8.
-            0xef if bytes.get(i + 1) == Some(&0xbf)
+        if !NEEDS_ESCAPE[usize::from(b)] {
+            i += 1;
+            continue;
+        }
+        let (replacement, len): (Option<&[u8]>, usize) = match b {
+            b'&' => (Some(b"&amp;"), 1),
+            b'<' => (Some(b"&lt;"), 1),
+            b'>' => (Some(b"&gt;"), 1),
+            b'"' => (Some(b"&quot;"), 1),
+            b'\'' => (Some(b"&apos;"), 1),
+            b'\r' => (Some(b"&#xD;"), 1),
+            0..=0x1f => (None, 1),
+            // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8; other EF.. sequences are
+            // ordinary characters.
+            _ if bytes.get(i + 1) == Some(&0xbf)
                 && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)) =>
             {
-                out.extend_from_slice(&bytes[start..i]);
-                push_char_ref(out, 0xfffe + u32::from(bytes[i + 2] - 0xbe));
-                i += 3;
-                start = i;
+                (None, 3)
+            }
+            _ => {
+                i += 1;
                 continue;
             }
-            _ => None,
         };
-        if let Some(r) = replacement {
-            out.extend_from_slice(&bytes[start..i]);
-            out.extend_from_slice(r);
-            start = i + 1;
+        out.extend_from_slice(&bytes[start..i]);
+        match replacement {
+            Some(r) => out.extend_from_slice(r),
+            None if len == 3 => push_char_ref(out, 0xfffe + u32::from(bytes[i + 2] - 0xbe)),
+            None => push_char_ref(out, u32::from(b)),
         }
-        i += 1;
+        i += len;
+        start = i;
     }
     out.extend_from_slice(&bytes[start..]);
 }
+
+/// Bytes that may need escaping: markup characters, C0 controls other than tab and newline,
+/// and 0xEF (the lead byte of U+FFFE and U+FFFF, checked further).
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b != 0x09 && b != 0x0a;
+        b += 1;
+    }
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'"' as usize] = true;
+    table[b'\'' as usize] = true;
+    table[0xef] = true;
+    table
+};
 
 fn push_char_ref(out: &mut Vec<u8>, code: u32) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -153,7 +170,14 @@ impl<'a> XmlWriter<'a> {
 
     /// A key-derived value, URL-encoded when `encoding` is set.
     pub(crate) fn key_text(&mut self, name: &str, text: &str, encoding: Option<EncodingType>) {
-        self.text(name, &maybe_encode(encoding, text));
+        match encoding {
+            Some(EncodingType::Url) => {
+                self.start(name);
+                crate::encoding::url_encode_into(self.out, text);
+                self.end(name);
+            }
+            None => self.text(name, text),
+        }
     }
 
     /// [`Self::key_text`] when `text` is `Some`.

@@ -238,7 +238,12 @@ impl<'i> Reader<'i> {
             match event {
                 Event::Text(t) => {
                     let unescaped = t.unescape().map_err(|e| malformed(e.to_string()))?;
-                    text.push_str(&unescaped);
+                    if text.is_empty() {
+                        // The usual case, one text event: take it without another copy.
+                        text = unescaped.into_owned();
+                    } else {
+                        text.push_str(&unescaped);
+                    }
                 }
                 Event::CData(c) => {
                     let raw = std::str::from_utf8(&c).map_err(|e| malformed(e.to_string()))?;
