@@ -191,8 +191,12 @@ impl FsStore {
         let tmp_dir = data_dir.join("tmp");
         fs::create_dir_all(&data_dir)?;
         fs::create_dir_all(&tmp_dir)?;
-        for shard in 0..=255u8 {
-            fs::create_dir_all(blob_dir.join(format!("{shard:02x}")))?;
+        if !blob_dir.join("ff").is_dir() {
+            for shard in 0..=255u8 {
+                fs::create_dir_all(blob_dir.join(format!("{shard:02x}")))?;
+            }
+            sync_dir(&blob_dir)?;
+            sync_dir(&data_dir)?;
         }
         let mut report = RecoveryReport::default();
         for entry in fs::read_dir(&tmp_dir)? {
@@ -244,6 +248,7 @@ impl FsStore {
                 remove_any(&shard.path())?;
                 continue;
             }
+            let mut removed = false;
             for entry in fs::read_dir(shard.path())? {
                 let entry = entry?;
                 let keep = entry
@@ -256,11 +261,16 @@ impl FsStore {
                 } else {
                     remove_any(&entry.path())?;
                     report.orphan_blobs_removed += 1;
+                    removed = true;
                 }
             }
-            sync_dir(&shard.path())?;
+            if removed {
+                sync_dir(&shard.path())?;
+            }
         }
-        sync_dir(&tmp_dir)?;
+        if report.temp_files_removed > 0 {
+            sync_dir(&tmp_dir)?;
+        }
         let inner = Inner {
             config,
             db,

@@ -1,0 +1,26 @@
+//! The backend-neutral conformance suite of `s4-storage`, run against `FsStore`. Every case
+//! gets a fresh data directory, kept alive by the fixture.
+
+use s4_storage::testkit::{run_identity_store_suite, run_object_store_suite, Fixture};
+use s4_storage_fs::{FsConfig, FsStore};
+
+/// Small, so that the multipart cases (whose parts are sized from the minimum) run fast.
+const MIN_PART_SIZE: u64 = 64 * 1024;
+
+async fn fixture() -> Fixture<FsStore> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = FsConfig::new(dir.path());
+    config.min_part_size = MIN_PART_SIZE;
+    let store = FsStore::open(config).expect("open store");
+    Fixture::with_guard(store, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn object_store_conformance() {
+    run_object_store_suite(fixture).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identity_store_conformance() {
+    run_identity_store_suite(fixture).await;
+}
