@@ -1,8 +1,6 @@
 //! Test harness: an S4 service over `MemoryStore` on a real hyper server at 127.0.0.1:0, an
 //! account with a root key and an IAM user key, and a signing client.
 
-#![allow(dead_code)]
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -395,7 +393,8 @@ impl Req<'_> {
             signed.apply_to(&mut headers);
             match self.payload {
                 Payload::ChunkedSigned(size) => {
-                    body = ChunkEncoder::signed(signed.chunk_context()).encode_all(&self.body, size);
+                    body =
+                        ChunkEncoder::signed(signed.chunk_context()).encode_all(&self.body, size);
                 }
                 Payload::ChunkedUnsignedTrailer(size) => {
                     body = ChunkEncoder::unsigned_with_trailer(Some(ChecksumAlgorithm::Crc32))
@@ -404,9 +403,13 @@ impl Req<'_> {
                 Payload::Signed | Payload::Unsigned => {}
             }
         }
+        // Always connect to the loopback server; the Host header says what to address.
+        let target: Uri = format!("http://{}{}", self.server.addr, self.path_and_query)
+            .parse()
+            .unwrap();
         let mut request = Request::builder()
             .method(self.method.clone())
-            .uri(uri)
+            .uri(target)
             .body(Full::new(Bytes::from(body)))
             .unwrap();
         *request.headers_mut() = headers;

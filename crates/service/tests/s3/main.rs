@@ -1,0 +1,11 @@
+//! End-to-end tests of the S3 API over a real hyper server on 127.0.0.1 and `MemoryStore`.
+
+#![allow(clippy::too_many_lines)]
+
+mod harness;
+
+mod auth;
+mod buckets;
+mod copy;
+mod list;
+mod objects;
