@@ -14,6 +14,45 @@
 //!
 //! Bodies are [`ByteStream`]s: a backend commits a write only after the body stream ended
 //! cleanly and never stores anything from a stream that failed.
+//!
+//! [`memory::MemoryStore`] implements both traits in process memory, and the `testkit` module
+//! (behind the `testkit` feature) runs one conformance suite against any backend.
+//!
+//! ```
+//! use s4_naming::AccountId;
+//! use s4_storage::memory::MemoryStore;
+//! use s4_storage::{body, ObjectRef, ObjectStore, PutObject};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), s4_storage::BoxError> {
+//! let store = MemoryStore::new();
+//! let account = AccountId::from_number(42)?;
+//! store.create_bucket(&account, "photos").await?;
+//!
+//! let target = ObjectRef { account, bucket: "photos".into(), key: "cat.txt".into() };
+//! let put = store
+//!     .put_object(PutObject {
+//!         target: target.clone(),
+//!         attributes: Default::default(),
+//!         body: body::once("meow"),
+//!         content_length: Some(4),
+//!         content_md5: None,
+//!         precondition: Default::default(),
+//!     })
+//!     .await?;
+//! assert_eq!(put.etag.as_str(), "4a4be40c96ac6314e91d93f38043a634"); // hex MD5 of "meow"
+//!
+//! let got = store.get_object(&target, None).await?;
+//! assert_eq!(got.info.etag, put.etag);
+//! assert_eq!(body::collect(got.body).await?, "meow");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Features
+//!
+//! - `testkit`: the conformance kit, `s4_storage::testkit::{run_object_store_suite,
+//!   run_identity_store_suite}`. Backends enable it in their dev-dependencies.
 
 pub mod body;
 mod error;

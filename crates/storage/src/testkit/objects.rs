@@ -4,7 +4,8 @@ use bytes::Bytes;
 
 use super::support::{
     account_a, assert_content, assert_range, assert_recent, create_bucket, etag_of, expect_err,
-    get, keys_of, list, md5_of, object, pattern, put, put_request, query, rich_attributes,
+    get, keys_of, list, md5_of, object, pattern, put, put_request, query, read_all,
+    rich_attributes,
 };
 use super::{case, Case};
 use crate::body::{self, BoxError};
@@ -24,6 +25,7 @@ pub(super) fn cases<S: ObjectStore>() -> Vec<Case<S>> {
         case!(objects::incomplete_body_both_directions),
         case!(objects::ranges),
         case!(objects::ranges_on_empty_object),
+        case!(objects::get_streams_one_version),
         case!(objects::delete_is_idempotent),
         case!(objects::delete_objects_mixed),
         case!(objects::max_object_size),
@@ -469,6 +471,44 @@ async fn ranges_on_empty_object<S: ObjectStore>(store: &S) {
             format!("{range:?} of an empty object")
         );
     }
+}
+
+async fn get_streams_one_version<S: ObjectStore>(store: &S) {
+    let a = account_a();
+    create_bucket(store, a, BUCKET).await;
+    let target = object(a, BUCKET, "moving");
+    let old = pattern(1, 4096);
+    let old_info = put(store, &target, &old).await;
+    // Open two reads, then overwrite and delete the object before consuming them.
+    let whole = store.get_object(&target, None).await.expect("get");
+    let ranged = store
+        .get_object(
+            &target,
+            Some(ByteRange::Inclusive {
+                first: 100,
+                last: 3999,
+            }),
+        )
+        .await
+        .expect("ranged get");
+    put(store, &target, &pattern(2, 10)).await;
+    store.delete_object(&target).await.expect("delete");
+    assert_eq!(whole.info.etag, old_info.etag, "the open read's metadata");
+    assert_eq!(
+        read_all(whole.body, "the open read").await,
+        old,
+        "a read opened before an overwrite streams the version it started with"
+    );
+    assert_eq!(
+        ranged.range,
+        Some(100..4000),
+        "the open ranged read's range"
+    );
+    assert_eq!(
+        read_all(ranged.body, "the open ranged read").await,
+        old.slice(100..4000),
+        "a ranged read opened before an overwrite streams the old bytes"
+    );
 }
 
 async fn delete_is_idempotent<S: ObjectStore>(store: &S) {
