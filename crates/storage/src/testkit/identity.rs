@@ -113,7 +113,13 @@ async fn accounts<S: IdentityStore>(store: &S) {
         .await
         .expect("get B")
         .expect("B exists");
-    assert_eq!(got, created, "get account returns what create answered");
+    assert_eq!(got.id, b, "get account: id");
+    assert!(
+        (got.created - created.created).abs() < Duration::seconds(1),
+        "get account: created {} differs from the create answer's {}",
+        got.created,
+        created.created
+    );
     expect_err!(
         store.create_account(&b).await,
         StorageError::EntityAlreadyExists(_),
