@@ -10,6 +10,18 @@
 //! Locks are never held across an `.await`: a write first consumes and verifies its body, then
 //! takes the lock for the commit, where preconditions and part rules are decided.
 //!
+//! Choices where the traits leave room:
+//! - upload IDs are 64 hex digits (256 random bits);
+//! - a copy shares the source's buffers and keeps its ETag and part layout (the bytes are the
+//!   same), with a new `last_modified`;
+//! - the maximum object size also bounds a single part, as in S3; part numbers outside
+//!   `1..=10000` are refused with `InvalidPart` (the service validates them first);
+//! - ListMultipartUploads with an `upload_id_marker` that names no upload of `key_marker`
+//!   skips that key entirely, like `key_marker` alone;
+//! - IAM names are unique and looked up regardless of ASCII case, and keep their spelling;
+//! - every identity operation scoped to an account answers `NoSuchEntity` for an account that
+//!   was never created.
+//!
 //! ```
 //! # futures_util::FutureExt::now_or_never(async {
 //! use s4_storage::memory::MemoryStore;
@@ -196,4 +208,113 @@ struct GroupEntry {
 struct StoredKey {
     key: AccessKey,
     seq: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::identity::{IdentityStore, KeyOwner, KeyStatus};
+    use crate::multipart::{UploadPart, UploadRef};
+    use crate::types::{ObjectAttributes, ObjectRef};
+    use crate::{body, ObjectStore, StorageError};
+
+    fn account() -> AccountId {
+        AccountId::from_number(1).expect("account")
+    }
+
+    fn target(key: &str) -> ObjectRef {
+        ObjectRef {
+            account: account(),
+            bucket: "b".to_owned(),
+            key: key.to_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn limits_are_reported_and_applied_to_parts() {
+        let store = MemoryStore::new()
+            .with_min_part_size(2)
+            .with_max_object_size(10);
+        let caps = store.capabilities();
+        assert_eq!((caps.min_part_size, caps.max_object_size), (2, 10));
+        assert!(caps.multipart && caps.copy && caps.bucket_policies && caps.conditional_writes);
+        let defaults = MemoryStore::default().capabilities();
+        assert_eq!(defaults.min_part_size, DEFAULT_MIN_PART_SIZE);
+        assert_eq!(defaults.max_object_size, DEFAULT_MAX_OBJECT_SIZE);
+
+        store.create_bucket(&account(), "b").await.unwrap();
+        let upload = store
+            .create_multipart_upload(&target("k"), ObjectAttributes::default())
+            .await
+            .unwrap();
+        // 64 hex digits: 256 random bits, URL-safe.
+        assert_eq!(upload.upload_id.len(), 64);
+        assert!(upload.upload_id.bytes().all(|b| b.is_ascii_hexdigit()));
+        let upload = UploadRef {
+            target: target("k"),
+            upload_id: upload.upload_id,
+        };
+        let part = |number, len: usize| UploadPart {
+            upload: upload.clone(),
+            part_number: number,
+            body: body::once(Bytes::from(vec![0u8; len])),
+            content_length: None,
+            content_md5: None,
+        };
+        assert!(matches!(
+            store.upload_part(part(1, 11)).await,
+            Err(StorageError::EntityTooLarge)
+        ));
+        assert!(matches!(
+            store.upload_part(part(0, 1)).await,
+            Err(StorageError::InvalidPart(_))
+        ));
+        assert!(matches!(
+            store.upload_part(part(10_001, 1)).await,
+            Err(StorageError::InvalidPart(_))
+        ));
+        store.upload_part(part(1, 10)).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn iam_names_are_found_regardless_of_case() {
+        let store = MemoryStore::new();
+        store.create_account(&account()).await.unwrap();
+        let user = crate::identity::User {
+            account: account(),
+            name: "Alice".to_owned(),
+            user_id: "AIDAALICE".to_owned(),
+            created: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        store.create_user(user.clone()).await.unwrap();
+        assert_eq!(store.get_user(&account(), "alice").await.unwrap(), user);
+        store
+            .create_access_key(
+                crate::identity::AccessKey {
+                    access_key_id: "AKIA1".to_owned(),
+                    secret_access_key: "s".to_owned(),
+                    account: account(),
+                    owner: KeyOwner::User("ALICE".to_owned()),
+                    status: KeyStatus::Active,
+                    created: time::OffsetDateTime::UNIX_EPOCH,
+                },
+                2,
+            )
+            .await
+            .unwrap();
+        // The key records the user's own spelling.
+        let key = store.get_access_key("AKIA1").await.unwrap().unwrap();
+        assert_eq!(key.owner, KeyOwner::User("Alice".to_owned()));
+        let keys = store
+            .list_access_keys(&account(), &KeyOwner::User("alice".to_owned()))
+            .await
+            .unwrap();
+        assert_eq!(keys.len(), 1);
+        assert!(matches!(
+            store.delete_user(&account(), "ALICE").await,
+            Err(StorageError::DeleteConflict(_))
+        ));
+    }
 }
