@@ -71,7 +71,9 @@
 //! * **ETags** are taken quoted or unquoted everywhere and written quoted exactly once
 //!   (`&quot;abc&quot;`, as S3 sends them); request parsers return them unquoted.
 //! * **Keys are never trimmed**; numbers, booleans, ETags and checksums are trimmed of XML
-//!   whitespace.
+//!   whitespace. Raw CR LF and lone CR in text are read as LF (XML's end-of-line rule, which
+//!   AWS's parser applies too); a carriage return written as `&#13;` is kept, and the writers
+//!   always write it that way.
 //! * **Control characters in keys.** Without `encoding-type=url` they are written as numeric
 //!   character references (`&#x1;`), as AWS S3 does; see [`escape_text`]. The request parsers
 //!   accept such references and raw control characters (clients built on ElementTree send them

@@ -140,6 +140,15 @@ fn delete_keeps_keys_verbatim() {
 }
 
 #[test]
+fn raw_line_ends_are_normalized_but_references_are_not() {
+    let body = b"<Delete><Object><Key>a\r\nb\rc\nd&#13;e&#xD;&#10;f</Key></Object><Object><Key><![CDATA[x\r\ny]]></Key></Object></Delete>";
+    let delete = Delete::parse(body, LIMIT).unwrap();
+    assert_eq!(delete.objects[0].key, "a\nb\nc\nd\re\r\nf");
+    assert_eq!(delete.objects[1].key, "x\ny");
+    assert_eq!(Delete::parse(&delete.to_xml(), LIMIT).unwrap(), delete);
+}
+
+#[test]
 fn delete_object_members_are_kept() {
     let body = b"<Delete><Object><VersionId>v1</VersionId><Key>k</Key><ETag>\"e\"</ETag><LastModifiedTime>2024-01-01T00:00:00Z</LastModifiedTime><Size> 42 </Size></Object></Delete>";
     let delete = Delete::parse(body, LIMIT).unwrap();

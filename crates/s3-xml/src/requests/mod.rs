@@ -3,7 +3,7 @@
 //!
 //! The parsers work on quick-xml events rather than serde: serde's deserializer skips unknown
 //! elements, merges repeated ones and cannot tell `<Key/>` from a missing key, and each of
-//! those must be an S3 error here. See [`reader`](self) rules in the crate docs.
+//! those must be an S3 error here. The accepted XML is described in the crate docs.
 
 mod complete;
 mod create_bucket;

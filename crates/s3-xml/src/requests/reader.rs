@@ -236,6 +236,15 @@ impl<'i> Reader<'i> {
         loop {
             let (_, event) = self.next_event()?;
             match event {
+                Event::Text(t) if t.contains(&b'\r') => {
+                    // XML end-of-line handling (XML 1.0 section 2.11): a raw CR LF or lone CR
+                    // is read as LF, as AWS's parser does; `&#13;` stays a carriage return.
+                    let raw = std::str::from_utf8(&t).map_err(|e| malformed(e.to_string()))?;
+                    let normalized = normalize_line_ends(raw);
+                    let unescaped = quick_xml::escape::unescape(&normalized)
+                        .map_err(|e| malformed(e.to_string()))?;
+                    text.push_str(&unescaped);
+                }
                 Event::Text(t) => {
                     let unescaped = t.unescape().map_err(|e| malformed(e.to_string()))?;
                     if text.is_empty() {
@@ -247,7 +256,7 @@ impl<'i> Reader<'i> {
                 }
                 Event::CData(c) => {
                     let raw = std::str::from_utf8(&c).map_err(|e| malformed(e.to_string()))?;
-                    text.push_str(raw);
+                    text.push_str(&normalize_line_ends(raw));
                 }
                 Event::Comment(_) => {}
                 Event::End(_) => break,
@@ -290,6 +299,15 @@ fn check_declaration(decl: &quick_xml::events::BytesDecl<'_>) -> Result<(), Requ
         }
     }
     Ok(())
+}
+
+/// Raw CR LF and lone CR become LF.
+fn normalize_line_ends(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.contains('\r') {
+        std::borrow::Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(raw)
+    }
 }
 
 /// A leaf value without surrounding XML whitespace (for numbers, booleans, ETags...).
