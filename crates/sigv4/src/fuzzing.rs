@@ -83,7 +83,9 @@ pub fn aws_chunked_decoder(data: &[u8]) -> bool {
     let Some((&control, rest)) = data.split_first() else {
         return false;
     };
-    let step = usize::from(control >> 3) + 1;
+    // Bits 3-4 pick the largest read, bits 5-7 the encoder's chunk size; the reads
+    // themselves vary pseudo-randomly up to that size, so boundaries fall anywhere.
+    let step = Fragments::new(control, [1, 7, 64, 4096][usize::from(control >> 3) & 3]);
     let signed = control & 1 == 1;
     let trailer = control & 2 == 2;
     let ctx = context();
@@ -109,7 +111,7 @@ pub fn aws_chunked_decoder(data: &[u8]) -> bool {
         (false, _) => ChunkEncoder::unsigned_with_trailer(algorithm),
     };
     let trailer = trailer || !signed;
-    let chunk_size = usize::from(control >> 4) * 7 + 1;
+    let chunk_size = [1, 5, 16, 61, 256, 1000, 4096, 65536][usize::from(control >> 5)];
     let body = encoder.encode_all(rest, chunk_size);
     let new_decoder = || {
         ChunkedDecoder::new(
@@ -124,7 +126,7 @@ pub fn aws_chunked_decoder(data: &[u8]) -> bool {
     if signed {
         // Any single flipped byte of a signed body must be detected or harmless.
         let mut tampered = body.clone();
-        let at = usize::from(control) * 31 % tampered.len();
+        let at = (usize::from(control) * 31 + rest.len() * 7) % tampered.len();
         tampered[at] ^= 0x20;
         if let Ok(out) = decode_in_steps(new_decoder(), &tampered, step) {
             assert_eq!(
@@ -136,14 +138,38 @@ pub fn aws_chunked_decoder(data: &[u8]) -> bool {
     true
 }
 
+/// Read sizes from a small linear congruential generator.
+#[derive(Debug, Clone, Copy)]
+struct Fragments {
+    state: u32,
+    max: usize,
+}
+
+impl Fragments {
+    fn new(seed: u8, max: usize) -> Self {
+        Self {
+            state: u32::from(seed) | 1,
+            max,
+        }
+    }
+
+    fn next_len(&mut self) -> usize {
+        self.state = self.state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        1 + (self.state >> 16) as usize % self.max
+    }
+}
+
 fn decode_in_steps(
     mut decoder: ChunkedDecoder,
     body: &[u8],
-    step: usize,
+    mut step: Fragments,
 ) -> Result<Vec<u8>, crate::SigV4Error> {
     let mut out = Vec::new();
-    for piece in body.chunks(step) {
-        decoder.push(Bytes::copy_from_slice(piece))?;
+    let mut at = 0;
+    while at < body.len() {
+        let end = (at + step.next_len()).min(body.len());
+        decoder.push(Bytes::copy_from_slice(&body[at..end]))?;
+        at = end;
         while let Some(b) = decoder.pop() {
             out.extend_from_slice(&b);
         }
