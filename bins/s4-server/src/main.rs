@@ -1,0 +1,102 @@
+//! `s4-server`: the S4 object store on the embedded disk backend.
+//!
+//! `cargo run --release -p s4-server` serves S3 and IAM on 127.0.0.1:9000 with data in
+//! `./data`. On first start it creates an account and a root access key and prints them once;
+//! set `S4_ROOT_ACCESS_KEY` and `S4_ROOT_SECRET_KEY` to choose the key instead.
+
+mod bootstrap;
+mod config;
+mod server;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use s4_service::{S4Service, ServiceConfig};
+use s4_storage_fs::{FsConfig, FsStore};
+use tokio::net::TcpListener;
+
+use crate::bootstrap::{ensure_root, Bootstrap, GivenRootKey};
+use crate::config::{Cli, Config, LogFormat};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::resolve(&cli) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("s4-server: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("s4-server: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            eprintln!("s4-server: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let given_key = GivenRootKey::from_env()?;
+    let store = Arc::new(FsStore::open(FsConfig::new(&config.data_dir)).map_err(|e| {
+        format!(
+            "cannot open the data dir {}: {e}",
+            config.data_dir.display()
+        )
+    })?);
+    match ensure_root(store.as_ref(), given_key).await? {
+        Bootstrap::Created { account, key } => {
+            // Printed once, on the terminal only: the secret is never logged.
+            println!("Created account {account} with a root access key:");
+            println!("  access key id:     {}", key.access_key_id);
+            println!("  secret access key: {}", key.secret_access_key);
+        }
+        Bootstrap::Existing { account } => {
+            tracing::info!(%account, "using the existing account");
+        }
+    }
+    let mut service_config = ServiceConfig::new(&config.domain);
+    service_config.region.clone_from(&config.region);
+    let service = S4Service::new(store.clone(), store, service_config);
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let local = listener.local_addr()?;
+    tracing::info!(
+        listen = %local,
+        data_dir = %config.data_dir.display(),
+        domain = %config.domain,
+        "s4-server ready"
+    );
+    println!(
+        "s4-server listening on http://{local} (data in {})",
+        config.data_dir.display()
+    );
+    server::serve(listener, service, server::shutdown_signal()).await?;
+    Ok(())
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("S4_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Pretty => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
