@@ -126,6 +126,13 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
                 error_response(&error, &resource, &request_id, head)
             }
         };
+        tracing::debug!(
+            method = %parts.method,
+            %resource,
+            status = response.status().as_u16(),
+            %request_id,
+            "request done"
+        );
         let headers = response.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&request_id) {
             headers.insert("x-amz-request-id", v);

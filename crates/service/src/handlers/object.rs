@@ -129,6 +129,10 @@ pub(crate) async fn put_object<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> HandlerR
     let attributes = object_attributes(ctx)?;
     let precondition = write_precondition(ctx)?;
     let content_length = ctx.announced_length();
+    // Without Content-Length or Transfer-Encoding a request has no body (RFC 9112 6.3), which
+    // is how hyper-based clients send empty objects: accepted rather than 411.
+    let content_length = content_length
+        .or_else(|| (!ctx.headers.contains_key(http::header::TRANSFER_ENCODING)).then_some(0));
     if content_length.is_some_and(|n| n > ctx.store.capabilities().max_object_size) {
         return Err(ApiError::new(S3ErrorCode::EntityTooLarge));
     }

@@ -9,3 +9,4 @@ mod buckets;
 mod copy;
 mod list;
 mod objects;
+mod sdk;
