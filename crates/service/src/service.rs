@@ -164,6 +164,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             .unwrap_or_default();
         let style = classify_host(&host, &inner.config.endpoint)
             .map_err(|e| ApiError::with_message(S3ErrorCode::InvalidURI, e.to_string()))?;
+        check_decoded_length(&parts.headers)?;
         let api = match &style {
             HostStyle::Iam => Api::Iam,
             HostStyle::S3Path | HostStyle::S3Virtual { .. } => {
@@ -232,6 +233,35 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             head: parts.method == Method::HEAD,
         };
         Ok(handlers::execute(ctx, operation).await?)
+    }
+}
+
+/// An aws-chunked request must say how long its decoded payload is; a missing or malformed
+/// `x-amz-decoded-content-length` is `InvalidArgument` (spec, PutObject errors). Checked
+/// before the signature, since no secret is needed to see it.
+fn check_decoded_length(headers: &http::HeaderMap) -> Result<(), ApiError> {
+    let streaming = headers
+        .get("x-amz-content-sha256")
+        .is_some_and(|v| v.as_bytes().starts_with(b"STREAMING-"));
+    if !streaming {
+        return Ok(());
+    }
+    match headers.get("x-amz-decoded-content-length") {
+        Some(v)
+            if !v.is_empty() && v.len() <= 19 && v.as_bytes().iter().all(u8::is_ascii_digit) =>
+        {
+            Ok(())
+        }
+        Some(v) => Err(ApiError::invalid_argument(
+            "Invalid x-amz-decoded-content-length.",
+            "x-amz-decoded-content-length",
+            &String::from_utf8_lossy(v.as_bytes()),
+        )),
+        None => Err(ApiError::invalid_argument(
+            "Missing x-amz-decoded-content-length for an aws-chunked payload.",
+            "x-amz-decoded-content-length",
+            "",
+        )),
     }
 }
 

@@ -223,3 +223,61 @@ async fn signed_chunk_payload_with_user_key_is_denied_before_reading() {
         .await
         .assert_error(403, "AccessDenied");
 }
+
+#[tokio::test]
+async fn expired_presigned_url_is_access_denied() {
+    let s = TestServer::start().await;
+    s.create_bucket("bkt").await;
+    s.put("bkt", "k", b"x").await;
+    let url = s.presign_at(
+        &Method::GET,
+        "/bkt/k",
+        60,
+        OffsetDateTime::now_utc() - Duration::minutes(5),
+    );
+    let request = Request::get(format!("http://{}{url}", s.addr))
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    s.raw(request).await.assert_error(403, "AccessDenied");
+}
+
+#[tokio::test]
+async fn bare_host_routes_by_credential_scope() {
+    let s = TestServer::start().await;
+    // An IAM-scoped signature on the IP host goes to IAM.
+    let uri: http::Uri = format!("http://{}/", s.addr).parse().unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert("host", s.addr.to_string().parse().unwrap());
+    headers.insert(
+        "content-type",
+        "application/x-www-form-urlencoded; charset=utf-8"
+            .parse()
+            .unwrap(),
+    );
+    let body = b"Action=ListUsers&Version=2010-05-08";
+    let params = s4_sigv4::SigningParams::new(
+        &s.root.id,
+        &s.root.secret,
+        "us-east-1",
+        "iam",
+        OffsetDateTime::now_utc(),
+    );
+    let signed = s4_sigv4::sign_headers(
+        &Method::POST,
+        &uri,
+        &headers,
+        &params,
+        &s4_sigv4::SignableBody::Bytes(body),
+    )
+    .unwrap();
+    signed.apply_to(&mut headers);
+    let mut request = Request::post(uri)
+        .body(Full::new(Bytes::from_static(body)))
+        .unwrap();
+    *request.headers_mut() = headers;
+    let r = s.raw(request).await;
+    assert_eq!(r.status, 501);
+    assert!(r.text().contains("<ErrorResponse"), "{}", r.text());
+    // An S3-scoped one on the same host is S3.
+    s.req(Method::GET, "/").send().await.assert_status(200);
+}

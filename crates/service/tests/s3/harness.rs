@@ -151,6 +151,14 @@ impl TestServer {
     }
 
     pub async fn start_with(store: MemoryStore) -> Self {
+        Self::start_custom(store, |_| {}).await
+    }
+
+    /// A server over `store` with a configuration adjusted by `configure`.
+    pub async fn start_custom(
+        store: MemoryStore,
+        configure: impl FnOnce(&mut ServiceConfig),
+    ) -> Self {
         let store = Arc::new(store);
         let account = AccountId::from_number(42).unwrap();
         store.create_account(&account).await.unwrap();
@@ -202,6 +210,7 @@ impl TestServer {
             .unwrap();
         let mut config = ServiceConfig::new(DOMAIN);
         config.region = REGION.into();
+        configure(&mut config);
         let service = S4Service::new(Arc::clone(&store), Arc::clone(&store), config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -268,16 +277,21 @@ impl TestServer {
             .await
     }
 
-    /// A presigned URL's path and query for the root key.
+    /// A presigned URL's path and query for the root key, signed now.
     pub fn presign(&self, method: &Method, path: &str, expires: u32) -> String {
+        self.presign_at(method, path, expires, OffsetDateTime::now_utc())
+    }
+
+    /// A presigned URL signed at `time`.
+    pub fn presign_at(
+        &self,
+        method: &Method,
+        path: &str,
+        expires: u32,
+        time: OffsetDateTime,
+    ) -> String {
         let uri: Uri = format!("http://{}{path}", self.addr).parse().unwrap();
-        let params = SigningParams::new(
-            &self.root.id,
-            &self.root.secret,
-            REGION,
-            "s3",
-            OffsetDateTime::now_utc(),
-        );
+        let params = SigningParams::new(&self.root.id, &self.root.secret, REGION, "s3", time);
         let query = presign(
             method,
             &uri,

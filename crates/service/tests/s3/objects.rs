@@ -4,6 +4,8 @@ use http::Method;
 use md5::{Digest, Md5};
 use s4_sigv4::{ChecksumAlgorithm, Checksummer};
 
+use s4_storage::memory::MemoryStore;
+
 use crate::harness::{enc, Payload, TestServer};
 
 fn md5_b64(data: &[u8]) -> String {
@@ -662,4 +664,70 @@ async fn delete_objects() {
         .send()
         .await
         .assert_error(404, "NoSuchBucket");
+}
+
+#[tokio::test]
+async fn size_limits() {
+    let s = TestServer::start_custom(MemoryStore::new().with_max_object_size(1000), |c| {
+        c.limits.max_xml_body = 200;
+    })
+    .await;
+    s.create_bucket("bkt").await;
+    s.req(Method::PUT, "/bkt/big")
+        .body(vec![0u8; 1001])
+        .send()
+        .await
+        .assert_error(400, "EntityTooLarge");
+    s.req(Method::PUT, "/bkt/big")
+        .payload(Payload::ChunkedUnsignedTrailer(256))
+        .body(vec![0u8; 1001])
+        .send()
+        .await
+        .assert_error(400, "EntityTooLarge");
+    s.put("bkt", "fits", &[0u8; 1000]).await;
+    let long: String = std::iter::once("<Delete>".to_owned())
+        .chain((0..20).map(|i| format!("<Object><Key>k{i}</Key></Object>")))
+        .chain(std::iter::once("</Delete>".to_owned()))
+        .collect();
+    s.req(Method::POST, "/bkt?delete")
+        .header("content-md5", &md5_b64(long.as_bytes()))
+        .body(long.clone())
+        .send()
+        .await
+        .assert_error(400, "MaxMessageLengthExceeded");
+    // aws-chunked: the decoded length decides.
+    s.req(Method::PUT, "/other")
+        .payload(Payload::ChunkedSigned(64))
+        .body(format!(
+            "<CreateBucketConfiguration>{}</CreateBucketConfiguration>",
+            " ".repeat(300)
+        ))
+        .send()
+        .await
+        .assert_error(400, "MaxMessageLengthExceeded");
+}
+
+#[tokio::test]
+async fn aws_chunked_without_decoded_length_is_invalid_argument() {
+    let s = TestServer::start().await;
+    s.create_bucket("bkt").await;
+    for value in [None, Some("abc")] {
+        let mut request = s
+            .req(Method::PUT, "/bkt/k")
+            .payload(Payload::ChunkedUnsignedTrailer(16))
+            .body("some data")
+            .build();
+        match value {
+            None => request.headers_mut().remove("x-amz-decoded-content-length"),
+            Some(v) => request
+                .headers_mut()
+                .insert("x-amz-decoded-content-length", v.parse().unwrap()),
+        };
+        let r = s.raw(request).await;
+        r.assert_error(400, "InvalidArgument");
+        assert_eq!(
+            r.xml("ArgumentName").as_deref(),
+            Some("x-amz-decoded-content-length")
+        );
+    }
 }
