@@ -51,6 +51,7 @@ fn main() -> ExitCode {
 
 async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let given_key = GivenRootKey::from_env()?;
+    let from_env = given_key.is_some();
     let store = Arc::new(FsStore::open(FsConfig::new(&config.data_dir)).map_err(|e| {
         format!(
             "cannot open the data dir {}: {e}",
@@ -58,6 +59,12 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         )
     })?);
     match ensure_root(store.as_ref(), given_key).await? {
+        Bootstrap::Created { account, key } if from_env => {
+            println!(
+                "Added root access key {} (secret from S4_ROOT_SECRET_KEY) to account {account}",
+                key.access_key_id
+            );
+        }
         Bootstrap::Created { account, key } => {
             // Printed once, on the terminal only: the secret is never logged.
             println!("Created account {account} with a root access key:");
