@@ -61,7 +61,6 @@ const UNSUPPORTED_SUBRESOURCES: &[&str] = &[
     "notification",
     "object-lock",
     "ownershipControls",
-    "partNumber",
     "policy",
     "policyStatus",
     "publicAccessBlock",
@@ -72,8 +71,6 @@ const UNSUPPORTED_SUBRESOURCES: &[&str] = &[
     "select",
     "tagging",
     "torrent",
-    "uploadId",
-    "uploads",
     "versioning",
     "versions",
     "website",
@@ -106,6 +103,20 @@ pub enum S3Operation {
     DeleteObject,
     GetObjectAcl,
     PutObjectAcl,
+    CreateMultipartUpload,
+    UploadPart(PartTarget),
+    UploadPartCopy(PartTarget, CopySource),
+    CompleteMultipartUpload { upload_id: String },
+    AbortMultipartUpload { upload_id: String },
+    ListParts { upload_id: String },
+    ListMultipartUploads,
+}
+
+/// The upload and part number an UploadPart (or UploadPartCopy) writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartTarget {
+    pub upload_id: String,
+    pub part_number: u32,
 }
 
 impl S3Operation {
@@ -120,7 +131,15 @@ impl S3Operation {
             Self::GetBucketAcl => "s3:GetBucketAcl",
             Self::PutBucketAcl => "s3:PutBucketAcl",
             Self::DeleteObjects | Self::DeleteObject => "s3:DeleteObject",
-            Self::PutObject | Self::CopyObject(_) => "s3:PutObject",
+            Self::PutObject
+            | Self::CopyObject(_)
+            | Self::CreateMultipartUpload
+            | Self::UploadPart(_)
+            | Self::UploadPartCopy(..)
+            | Self::CompleteMultipartUpload { .. } => "s3:PutObject",
+            Self::AbortMultipartUpload { .. } => "s3:AbortMultipartUpload",
+            Self::ListParts { .. } => "s3:ListMultipartUploadParts",
+            Self::ListMultipartUploads => "s3:ListBucketMultipartUploads",
             Self::GetObject | Self::HeadObject => "s3:GetObject",
             Self::GetObjectAcl => "s3:GetObjectAcl",
             Self::PutObjectAcl => "s3:PutObjectAcl",
@@ -129,7 +148,10 @@ impl S3Operation {
 
     /// Whether the operation reads a request body the service buffers (XML documents).
     pub fn reads_xml_body(&self) -> bool {
-        matches!(self, Self::CreateBucket | Self::DeleteObjects)
+        matches!(
+            self,
+            Self::CreateBucket | Self::DeleteObjects | Self::CompleteMultipartUpload { .. }
+        )
     }
 }
 
@@ -178,6 +200,11 @@ fn bucket_operation(method: &Method, query: &Query) -> Result<S3Operation, ApiEr
             Method::GET => S3Operation::GetBucketLocation,
             _ => return Err(method_not_allowed()),
         }
+    } else if query.has("uploads") {
+        match *method {
+            Method::GET => S3Operation::ListMultipartUploads,
+            _ => return Err(method_not_allowed()),
+        }
     } else if query.has("delete") {
         match *method {
             Method::POST => S3Operation::DeleteObjects,
@@ -214,6 +241,21 @@ fn object_operation(
             _ => Err(method_not_allowed()),
         };
     }
+    if query.has("uploads") {
+        return match *method {
+            Method::POST => Ok(S3Operation::CreateMultipartUpload),
+            _ => Err(method_not_allowed()),
+        };
+    }
+    if let Some(upload_id) = query.get("uploadId") {
+        return multipart_operation(method, query, headers, upload_id);
+    }
+    if query.has("partNumber") {
+        return Err(ApiError::with_message(
+            S3ErrorCode::NotImplemented,
+            "S4 does not implement reading single parts (partNumber).",
+        ));
+    }
     match *method {
         Method::PUT => match headers.get("x-amz-copy-source") {
             Some(value) => parse_copy_source(value.as_bytes()).map(S3Operation::CopyObject),
@@ -223,6 +265,57 @@ fn object_operation(
         Method::HEAD => Ok(S3Operation::HeadObject),
         Method::DELETE => Ok(S3Operation::DeleteObject),
         _ => Err(method_not_allowed()),
+    }
+}
+
+fn multipart_operation(
+    method: &Method,
+    query: &Query,
+    headers: &HeaderMap,
+    upload_id: &str,
+) -> Result<S3Operation, ApiError> {
+    if upload_id.is_empty() {
+        return Err(ApiError::invalid_argument(
+            "The uploadId parameter must not be empty.",
+            "uploadId",
+            upload_id,
+        ));
+    }
+    let upload_id = upload_id.to_owned();
+    match *method {
+        Method::PUT => {
+            let part = PartTarget {
+                upload_id,
+                part_number: parse_part_number(query.get("partNumber"))?,
+            };
+            match headers.get("x-amz-copy-source") {
+                Some(value) => parse_copy_source(value.as_bytes())
+                    .map(|source| S3Operation::UploadPartCopy(part, source)),
+                None => Ok(S3Operation::UploadPart(part)),
+            }
+        }
+        Method::POST => Ok(S3Operation::CompleteMultipartUpload { upload_id }),
+        Method::DELETE => Ok(S3Operation::AbortMultipartUpload { upload_id }),
+        Method::GET => Ok(S3Operation::ListParts { upload_id }),
+        _ => Err(method_not_allowed()),
+    }
+}
+
+/// `partNumber`: an integer in 1..=10000.
+fn parse_part_number(value: Option<&str>) -> Result<u32, ApiError> {
+    let raw = value.unwrap_or("");
+    match raw.parse::<u32>() {
+        Ok(n)
+            if (1..=s4_s3_xml::MAX_PART_NUMBER).contains(&n)
+                && raw.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Ok(n)
+        }
+        _ => Err(ApiError::invalid_argument(
+            "Part number must be an integer between 1 and 10000, inclusive",
+            "partNumber",
+            raw,
+        )),
     }
 }
 
@@ -322,6 +415,45 @@ mod tests {
         );
         assert_eq!(
             op(Method::POST, Some("bkt"), Some("k"), "uploads="),
+            Ok(O::CreateMultipartUpload)
+        );
+        assert_eq!(
+            op(Method::GET, Some("bkt"), None, "uploads"),
+            Ok(O::ListMultipartUploads)
+        );
+        assert_eq!(
+            op(
+                Method::PUT,
+                Some("bkt"),
+                Some("k"),
+                "partNumber=3&uploadId=u"
+            ),
+            Ok(O::UploadPart(PartTarget {
+                upload_id: "u".into(),
+                part_number: 3
+            }))
+        );
+        assert_eq!(
+            op(Method::DELETE, Some("bkt"), Some("k"), "uploadId=u"),
+            Ok(O::AbortMultipartUpload {
+                upload_id: "u".into()
+            })
+        );
+        for bad in [
+            "partNumber=0&uploadId=u",
+            "partNumber=10001&uploadId=u",
+            "partNumber=x&uploadId=u",
+            "uploadId=u",
+            "partNumber=1&uploadId=",
+        ] {
+            assert_eq!(
+                op(Method::PUT, Some("bkt"), Some("k"), bad),
+                Err(S3ErrorCode::InvalidArgument),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            op(Method::GET, Some("bkt"), Some("k"), "partNumber=1"),
             Err(S3ErrorCode::NotImplemented)
         );
         assert_eq!(

@@ -3,6 +3,7 @@
 mod bucket;
 mod copy;
 mod list;
+mod multipart;
 mod object;
 
 use std::sync::{Mutex, PoisonError};
@@ -62,6 +63,19 @@ pub(crate) async fn execute<O: ObjectStore>(mut ctx: Ctx<'_, O>, op: S3Operation
         S3Operation::GetObject | S3Operation::HeadObject => object::get_object(&ctx).await,
         S3Operation::DeleteObject => object::delete_object(&ctx).await,
         S3Operation::GetObjectAcl => object::get_object_acl(&ctx).await,
+        S3Operation::CreateMultipartUpload => multipart::create_multipart_upload(&ctx).await,
+        S3Operation::UploadPart(part) => multipart::upload_part(&mut ctx, part).await,
+        S3Operation::UploadPartCopy(part, source) => {
+            multipart::upload_part_copy(&ctx, part, source).await
+        }
+        S3Operation::CompleteMultipartUpload { upload_id } => {
+            multipart::complete_multipart_upload(&mut ctx, &upload_id).await
+        }
+        S3Operation::AbortMultipartUpload { upload_id } => {
+            multipart::abort_multipart_upload(&ctx, &upload_id).await
+        }
+        S3Operation::ListParts { upload_id } => multipart::list_parts(&ctx, &upload_id).await,
+        S3Operation::ListMultipartUploads => multipart::list_multipart_uploads(&ctx).await,
     }
 }
 

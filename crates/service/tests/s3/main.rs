@@ -8,5 +8,6 @@ mod auth;
 mod buckets;
 mod copy;
 mod list;
+mod multipart;
 mod objects;
 mod sdk;

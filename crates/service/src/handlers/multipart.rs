@@ -1,0 +1,337 @@
+//! Multipart uploads: create, upload parts (and copy them from objects), complete, abort,
+//! list parts and uploads. S4's part rules are judged by the backend.
+
+use http::header::{HeaderValue, ETAG};
+use http::StatusCode;
+use s4_s3_xml::{
+    CompleteMultipartUpload, CompleteMultipartUploadResult, CopyPartResult, EncodingType,
+    InitiateMultipartUploadResult, ListMultipartUploadsResult, ListPartsResult, PartEntry,
+    UploadEntry,
+};
+use s4_storage::multipart::{
+    CompleteUpload, CompletedPart, UploadListQuery, UploadPart, UploadRef,
+};
+use s4_storage::{ByteRange, ETag, ObjectRef, ObjectStore, StorageError};
+
+use super::bucket::check_canned_acl;
+use super::object::{content_md5, object_attributes, read_conditions, write_precondition};
+use super::{empty_response, Ctx, HandlerResult};
+use crate::error_code::S3ErrorCode;
+use crate::operation::{CopySource, PartTarget};
+use crate::response::{xml_response, ApiError};
+
+const MAX_LISTED: usize = 1000;
+
+impl<O> Ctx<'_, O> {
+    fn upload(&self, upload_id: &str) -> UploadRef {
+        UploadRef {
+            target: self.object(),
+            upload_id: upload_id.to_owned(),
+        }
+    }
+
+    /// A non-negative integer query parameter (`max-parts`, `part-number-marker`, ...).
+    fn count_param(&self, name: &str) -> Result<Option<u64>, ApiError> {
+        match self.query.get(name) {
+            None => Ok(None),
+            Some(v) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
+                Ok(Some(v.parse().unwrap_or(u64::MAX)))
+            }
+            Some(v) => Err(ApiError::invalid_argument(
+                format!("Provided {name} not an integer or within integer range"),
+                name,
+                v,
+            )),
+        }
+    }
+}
+
+pub(crate) async fn create_multipart_upload<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
+    check_canned_acl(ctx)?;
+    let attributes = object_attributes(ctx)?;
+    let upload = ctx
+        .store
+        .create_multipart_upload(&ctx.object(), attributes)
+        .await?;
+    Ok(xml_response(
+        StatusCode::OK,
+        &InitiateMultipartUploadResult {
+            bucket: ctx.bucket.clone(),
+            key: ctx.key.clone(),
+            upload_id: upload.upload_id,
+        },
+    ))
+}
+
+fn etag_response(etag: &ETag) -> http::Response<crate::body::ResponseBody> {
+    let mut response = empty_response(StatusCode::OK);
+    if let Ok(v) = HeaderValue::from_str(&etag.quoted()) {
+        response.headers_mut().insert(ETAG, v);
+    }
+    response
+}
+
+pub(crate) async fn upload_part<O: ObjectStore>(
+    ctx: &mut Ctx<'_, O>,
+    part: PartTarget,
+) -> HandlerResult {
+    let content_md5 = content_md5(ctx)?;
+    let content_length = ctx
+        .announced_length()
+        .or_else(|| (!ctx.headers.contains_key(http::header::TRANSFER_ENCODING)).then_some(0));
+    if content_length.is_some_and(|n| n > ctx.store.capabilities().max_object_size) {
+        return Err(ApiError::new(S3ErrorCode::EntityTooLarge));
+    }
+    let body = ctx.take_body()?;
+    let info = ctx
+        .store
+        .upload_part(UploadPart {
+            upload: ctx.upload(&part.upload_id),
+            part_number: part.part_number,
+            body,
+            content_length,
+            content_md5,
+        })
+        .await?;
+    Ok(etag_response(&info.etag))
+}
+
+/// `x-amz-copy-source-range`: exactly `bytes=first-last`.
+fn copy_source_range(value: &str) -> Result<ByteRange, ApiError> {
+    let invalid = || {
+        ApiError::invalid_argument(
+            "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+            "x-amz-copy-source-range",
+            value,
+        )
+    };
+    let spec = value.trim().strip_prefix("bytes=").ok_or_else(invalid)?;
+    let (first, last) = spec.split_once('-').ok_or_else(invalid)?;
+    let num = |s: &str| -> Result<u64, ApiError> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        s.parse().map_err(|_| invalid())
+    };
+    let (first, last) = (num(first)?, num(last)?);
+    if first > last {
+        return Err(invalid());
+    }
+    Ok(ByteRange::Inclusive { first, last })
+}
+
+/// UploadPartCopy: the source's bytes (or a range of them) streamed into a part.
+pub(crate) async fn upload_part_copy<O: ObjectStore>(
+    ctx: &Ctx<'_, O>,
+    part: PartTarget,
+    source: CopySource,
+) -> HandlerResult {
+    let range = ctx
+        .header("x-amz-copy-source-range")
+        .map(copy_source_range)
+        .transpose()?;
+    let conditions = read_conditions(ctx.headers, "x-amz-copy-source-");
+    let source = ObjectRef {
+        account: ctx.account,
+        bucket: source.bucket,
+        key: source.key,
+    };
+    let out = match ctx.store.get_object(&source, range).await {
+        Ok(out) => out,
+        Err(StorageError::InvalidRange) => {
+            return Err(ApiError::with_message(
+                S3ErrorCode::InvalidRequest,
+                "The x-amz-copy-source-range starts beyond the end of the source object.",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if conditions
+        .evaluate(&out.info.etag, out.info.last_modified)
+        .is_err()
+    {
+        return Err(ApiError::new(S3ErrorCode::PreconditionFailed));
+    }
+    let length = out
+        .range
+        .as_ref()
+        .map_or(out.info.size, |r| r.end - r.start);
+    let info = ctx
+        .store
+        .upload_part(UploadPart {
+            upload: ctx.upload(&part.upload_id),
+            part_number: part.part_number,
+            body: out.body,
+            content_length: Some(length),
+            content_md5: None,
+        })
+        .await?;
+    Ok(xml_response(
+        StatusCode::OK,
+        &CopyPartResult {
+            etag: info.etag.as_str().to_owned(),
+            last_modified: info.last_modified,
+        },
+    ))
+}
+
+pub(crate) async fn complete_multipart_upload<O: ObjectStore>(
+    ctx: &mut Ctx<'_, O>,
+    upload_id: &str,
+) -> HandlerResult {
+    let precondition = write_precondition(ctx)?;
+    let body = ctx.read_xml_body().await?;
+    let document = CompleteMultipartUpload::parse(&body, ctx.config.limits.max_xml_body)?;
+    let parts = document
+        .parts
+        .iter()
+        .map(|p| CompletedPart {
+            number: p.part_number,
+            etag: ETag::parse(&p.etag),
+        })
+        .collect();
+    let info = ctx
+        .store
+        .complete_multipart_upload(CompleteUpload {
+            upload: ctx.upload(upload_id),
+            parts,
+            precondition,
+        })
+        .await?;
+    Ok(xml_response(
+        StatusCode::OK,
+        &CompleteMultipartUploadResult {
+            location: format!("/{}/{}", ctx.bucket, s4_s3_xml::url_encode(&ctx.key)),
+            bucket: ctx.bucket.clone(),
+            key: ctx.key.clone(),
+            etag: info.etag.as_str().to_owned(),
+        },
+    ))
+}
+
+pub(crate) async fn abort_multipart_upload<O: ObjectStore>(
+    ctx: &Ctx<'_, O>,
+    upload_id: &str,
+) -> HandlerResult {
+    ctx.store
+        .abort_multipart_upload(&ctx.upload(upload_id))
+        .await?;
+    Ok(empty_response(StatusCode::NO_CONTENT))
+}
+
+pub(crate) async fn list_parts<O: ObjectStore>(ctx: &Ctx<'_, O>, upload_id: &str) -> HandlerResult {
+    let max_parts = ctx
+        .count_param("max-parts")?
+        .map_or(MAX_LISTED, |n| n.min(MAX_LISTED as u64) as usize);
+    let marker = ctx
+        .count_param("part-number-marker")?
+        .map_or(0, |n| n.min(u64::from(u32::MAX)) as u32);
+    let page = ctx
+        .store
+        .list_parts(&ctx.upload(upload_id), marker, max_parts)
+        .await?;
+    let owner = ctx.owner();
+    Ok(xml_response(
+        StatusCode::OK,
+        &ListPartsResult {
+            bucket: ctx.bucket.clone(),
+            key: ctx.key.clone(),
+            upload_id: upload_id.to_owned(),
+            part_number_marker: marker,
+            next_part_number_marker: page.next_part_number_marker,
+            max_parts: max_parts as u32,
+            is_truncated: page.is_truncated,
+            parts: page
+                .parts
+                .into_iter()
+                .map(|p| PartEntry {
+                    part_number: p.number,
+                    last_modified: p.last_modified,
+                    etag: p.etag.as_str().to_owned(),
+                    size: p.size,
+                })
+                .collect(),
+            initiator: owner.clone(),
+            owner,
+        },
+    ))
+}
+
+pub(crate) async fn list_multipart_uploads<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
+    let encoding = EncodingType::from_query(ctx.query.get("encoding-type"))?;
+    let max_uploads = ctx
+        .count_param("max-uploads")?
+        .map_or(MAX_LISTED, |n| n.min(MAX_LISTED as u64) as usize);
+    let non_empty = |name: &str| {
+        ctx.query
+            .get(name)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let query = UploadListQuery {
+        prefix: ctx.query.get("prefix").unwrap_or("").to_owned(),
+        delimiter: non_empty("delimiter"),
+        key_marker: non_empty("key-marker"),
+        upload_id_marker: non_empty("upload-id-marker"),
+        max_uploads,
+    };
+    let page = ctx
+        .store
+        .list_multipart_uploads(&ctx.account, &ctx.bucket, &query)
+        .await?;
+    let owner = ctx.owner();
+    Ok(xml_response(
+        StatusCode::OK,
+        &ListMultipartUploadsResult {
+            bucket: ctx.bucket.clone(),
+            key_marker: query.key_marker.clone().unwrap_or_default(),
+            upload_id_marker: query.upload_id_marker.clone().unwrap_or_default(),
+            next_key_marker: page.next_key_marker.unwrap_or_default(),
+            next_upload_id_marker: page.next_upload_id_marker.unwrap_or_default(),
+            prefix: (!query.prefix.is_empty()).then(|| query.prefix.clone()),
+            delimiter: query.delimiter.clone(),
+            max_uploads: max_uploads as u32,
+            is_truncated: page.is_truncated,
+            uploads: page
+                .uploads
+                .into_iter()
+                .map(|u| UploadEntry {
+                    key: u.key,
+                    upload_id: u.upload_id,
+                    initiator: Some(owner.clone()),
+                    owner: Some(owner.clone()),
+                    initiated: u.initiated,
+                })
+                .collect(),
+            common_prefixes: page.common_prefixes,
+            encoding_type: encoding,
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_source_ranges() {
+        assert_eq!(
+            copy_source_range("bytes=0-9").unwrap(),
+            ByteRange::Inclusive { first: 0, last: 9 }
+        );
+        for bad in [
+            "bytes=5-",
+            "bytes=-5",
+            "bytes=9-1",
+            "0-9",
+            "bytes=a-b",
+            "bytes=0-1,2-3",
+        ] {
+            assert_eq!(
+                copy_source_range(bad).unwrap_err().code,
+                S3ErrorCode::InvalidArgument,
+                "{bad}"
+            );
+        }
+    }
+}
