@@ -239,3 +239,78 @@ async fn sdk_presigned_urls() {
     r.assert_status(200);
     assert_eq!(r.text(), "presigned body");
 }
+
+#[tokio::test]
+async fn sdk_multipart_upload() {
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+
+    let s = TestServer::start_with(
+        s4_storage::memory::MemoryStore::new().with_min_part_size(64 * 1024),
+    )
+    .await;
+    let c = client(&s, RequestChecksumCalculation::WhenSupported);
+    c.create_bucket().bucket("mpu").send().await.unwrap();
+    let created = c
+        .create_multipart_upload()
+        .bucket("mpu")
+        .key("big file")
+        .content_type("application/x-big")
+        .send()
+        .await
+        .unwrap();
+    let upload_id = created.upload_id().unwrap().to_owned();
+    let data: Vec<u8> = (0..150_000u32).map(|i| (i % 239) as u8).collect();
+    let mut parts = Vec::new();
+    for (i, chunk) in data.chunks(64 * 1024).enumerate() {
+        let number = i as i32 + 1;
+        let part = c
+            .upload_part()
+            .bucket("mpu")
+            .key("big file")
+            .upload_id(&upload_id)
+            .part_number(number)
+            .body(ByteStream::from(chunk.to_vec()))
+            .send()
+            .await
+            .unwrap();
+        parts.push(
+            CompletedPart::builder()
+                .part_number(number)
+                .e_tag(part.e_tag().unwrap())
+                .build(),
+        );
+    }
+    let listed = c
+        .list_parts()
+        .bucket("mpu")
+        .key("big file")
+        .upload_id(&upload_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.parts().len(), 3);
+    let done = c
+        .complete_multipart_upload()
+        .bucket("mpu")
+        .key("big file")
+        .upload_id(&upload_id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(parts))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(done.e_tag().unwrap().ends_with("-3\""));
+    let got = c
+        .get_object()
+        .bucket("mpu")
+        .key("big file")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.content_type(), Some("application/x-big"));
+    let body = got.body.collect().await.unwrap().into_bytes();
+    assert!(body[..] == data[..]);
+}
