@@ -262,7 +262,7 @@ async fn sdk_multipart_upload() {
     let data: Vec<u8> = (0..150_000u32).map(|i| (i % 239) as u8).collect();
     let mut parts = Vec::new();
     for (i, chunk) in data.chunks(64 * 1024).enumerate() {
-        let number = i as i32 + 1;
+        let number = i32::try_from(i).unwrap() + 1;
         let part = c
             .upload_part()
             .bucket("mpu")
