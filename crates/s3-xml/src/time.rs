@@ -20,36 +20,32 @@ pub const TIMESTAMP_LEN: usize = 24;
 /// a leading `-` or more digits, as ISO 8601's expanded form would.
 pub fn write_timestamp(out: &mut Vec<u8>, t: OffsetDateTime) {
     let t = t.to_offset(UtcOffset::UTC);
-    let year = t.year();
+    let (year, month, day) = t.to_calendar_date();
+    let (hour, minute, second, milli) = t.to_hms_milli();
     if (0..=9999).contains(&year) {
         push_digits(out, year.unsigned_abs(), 4);
     } else {
         if year < 0 {
             out.push(b'-');
         }
-        let mut digits = Vec::new();
-        let mut y = year.unsigned_abs();
-        while y > 0 {
-            digits.push(b'0' + (y % 10) as u8);
-            y /= 10;
+        let digits = year.unsigned_abs().to_string();
+        for _ in digits.len()..4 {
+            out.push(b'0');
         }
-        while digits.len() < 4 {
-            digits.push(b'0');
-        }
-        out.extend(digits.iter().rev());
+        out.extend_from_slice(digits.as_bytes());
     }
     out.push(b'-');
-    push_digits(out, u32::from(u8::from(t.month())), 2);
+    push_digits(out, u32::from(u8::from(month)), 2);
     out.push(b'-');
-    push_digits(out, u32::from(t.day()), 2);
+    push_digits(out, u32::from(day), 2);
     out.push(b'T');
-    push_digits(out, u32::from(t.hour()), 2);
+    push_digits(out, u32::from(hour), 2);
     out.push(b':');
-    push_digits(out, u32::from(t.minute()), 2);
+    push_digits(out, u32::from(minute), 2);
     out.push(b':');
-    push_digits(out, u32::from(t.second()), 2);
+    push_digits(out, u32::from(second), 2);
     out.push(b'.');
-    push_digits(out, u32::from(t.millisecond()), 3);
+    push_digits(out, u32::from(milli), 3);
     out.push(b'Z');
 }
 
