@@ -20,7 +20,7 @@ use crate::{sync_dir, BlobId, Db, Inner};
 /// fast client cannot make us buffer a large object in memory.
 const CHANNEL_CHUNKS: usize = 32;
 /// The writer's buffer: small request chunks are coalesced into writes of this size.
-const WRITE_BUFFER: usize = 1 << 20;
+const WRITE_BUFFER: usize = 256 * 1024;
 
 /// Where a received body went.
 #[derive(Debug)]
@@ -83,16 +83,21 @@ pub(crate) async fn receive(
             }
             return Err(StorageError::EntityTooLarge);
         }
-        if let Some(w) = &mut writer {
-            w.send(chunk).await?;
+        if writer.is_none() {
+            buffered.push(chunk);
+            if total <= threshold {
+                continue;
+            }
+            writer = Some(BlobWriter::start(inner));
         } else {
             buffered.push(chunk);
-            if total > threshold {
-                let mut w = BlobWriter::start(inner);
-                for c in buffered.drain(..) {
-                    w.send(c).await?;
+        }
+        if let Some(w) = &mut writer {
+            for c in buffered.drain(..) {
+                if w.send(c).await.is_err() {
+                    let w = writer.take().expect("writer is set");
+                    return Err(w.fail().await);
                 }
-                writer = Some(w);
             }
         }
     }
@@ -127,12 +132,7 @@ pub(crate) async fn receive(
             })
         }
         Some(w) => {
-            let (w, md5) = w.hash().await?;
-            if let Err(e) = check(&md5) {
-                w.discard().await;
-                return Err(e);
-            }
-            let (id, tmp) = w.finish().await?;
+            let (id, tmp, md5) = w.finish(check).await?;
             Ok(Received {
                 data: Spooled::File { id, tmp },
                 size: total,
@@ -143,28 +143,27 @@ pub(crate) async fn receive(
 }
 
 /// A temp file being written by one blocking thread while another hashes the same chunks.
+///
+/// Field order matters: dropping the writer (a cancelled request) drops `keep_tx` before
+/// `data_tx`, so the writer thread learns that the file is not wanted before it would start
+/// the final sync.
 struct BlobWriter {
+    /// `true`: keep the file; `false` or dropped: delete it.
+    keep_tx: oneshot::Sender<bool>,
+    data_tx: mpsc::Sender<Bytes>,
+    hash_tx: mpsc::Sender<Bytes>,
     id: BlobId,
     tmp: PathBuf,
-    data_tx: mpsc::Sender<Bytes>,
-    hash_tx: Option<mpsc::Sender<Bytes>>,
-    /// `true`: sync and keep the file; `false` or dropped: delete it.
-    keep_tx: oneshot::Sender<bool>,
     writer: JoinHandle<io::Result<()>>,
-    hasher: Option<JoinHandle<[u8; 16]>>,
-}
-
-struct HashedWriter {
-    id: BlobId,
-    tmp: PathBuf,
-    data_tx: mpsc::Sender<Bytes>,
-    keep_tx: oneshot::Sender<bool>,
-    writer: JoinHandle<io::Result<()>>,
+    hasher: JoinHandle<[u8; 16]>,
 }
 
 fn join_error(e: &tokio::task::JoinError) -> StorageError {
     StorageError::Internal(format!("body worker failed: {e}"))
 }
+
+/// A worker stopped early (the writer on an I/O error).
+struct WorkerStopped;
 
 impl BlobWriter {
     fn start(inner: &Arc<Inner>) -> Self {
@@ -191,108 +190,151 @@ impl BlobWriter {
             hasher.finalize().into()
         });
         Self {
+            keep_tx,
+            data_tx,
+            hash_tx,
             id,
             tmp,
-            data_tx,
-            hash_tx: Some(hash_tx),
-            keep_tx,
             writer,
-            hasher: Some(hasher),
+            hasher,
         }
     }
 
-    async fn send(&mut self, chunk: Bytes) -> StorageResult<()> {
-        let hashed = match &self.hash_tx {
-            Some(tx) => tx.send(chunk.clone()).await.is_ok(),
-            None => false,
-        };
-        if !hashed || self.data_tx.send(chunk).await.is_err() {
-            // A worker stopped: the writer on an I/O error. Report that error.
-            return Err(self.take_error().await);
-        }
-        Ok(())
+    async fn send(&mut self, chunk: Bytes) -> Result<(), WorkerStopped> {
+        self.hash_tx
+            .send(chunk.clone())
+            .await
+            .map_err(|_| WorkerStopped)?;
+        self.data_tx.send(chunk).await.map_err(|_| WorkerStopped)
     }
 
-    async fn take_error(&mut self) -> StorageError {
-        let (tx, _) = mpsc::channel(1);
-        drop(std::mem::replace(&mut self.data_tx, tx));
-        match (&mut self.writer).await {
+    /// After a failed `send`: stops everything and returns the writer's error.
+    async fn fail(self) -> StorageError {
+        let _ = self.keep_tx.send(false);
+        drop(self.data_tx);
+        drop(self.hash_tx);
+        match self.writer.await {
             Ok(Err(e)) => StorageError::Io(e),
             Ok(Ok(())) => StorageError::Internal("body writer stopped early".to_owned()),
             Err(e) => join_error(&e),
         }
     }
 
-    /// Ends the hashing (all chunks were sent) and returns the MD5.
-    async fn hash(mut self) -> StorageResult<(HashedWriter, [u8; 16])> {
-        drop(self.hash_tx.take());
-        let hasher = self.hasher.take().expect("hash() is called once");
-        let md5 = hasher.await.map_err(|e| join_error(&e))?;
-        Ok((
-            HashedWriter {
-                id: self.id,
-                tmp: self.tmp,
-                data_tx: self.data_tx,
-                keep_tx: self.keep_tx,
-                writer: self.writer,
-            },
-            md5,
-        ))
-    }
-
     /// Stops and deletes the temp file; returns once it is gone.
     async fn discard(self) {
+        let _ = self.keep_tx.send(false);
         drop(self.data_tx);
         drop(self.hash_tx);
-        let _ = self.keep_tx.send(false);
         let _ = self.writer.await;
     }
-}
 
-impl HashedWriter {
-    async fn finish(self) -> StorageResult<(BlobId, PathBuf)> {
+    /// Ends the body: the writer starts its final sync while the hasher finishes; `check`
+    /// judges the MD5. Returns the synced temp file, or deletes it and fails.
+    async fn finish(
+        self,
+        check: impl FnOnce(&[u8; 16]) -> StorageResult<()>,
+    ) -> StorageResult<(BlobId, PathBuf, [u8; 16])> {
         drop(self.data_tx);
-        let _ = self.keep_tx.send(true);
-        match self.writer.await {
-            Ok(Ok(())) => Ok((self.id, self.tmp)),
+        drop(self.hash_tx);
+        let md5 = match self.hasher.await {
+            Ok(md5) => md5,
+            Err(e) => {
+                let _ = self.keep_tx.send(false);
+                let _ = self.writer.await;
+                return Err(join_error(&e));
+            }
+        };
+        let verdict = check(&md5);
+        let _ = self.keep_tx.send(verdict.is_ok());
+        let written = self.writer.await;
+        verdict?;
+        match written {
+            Ok(Ok(())) => Ok((self.id, self.tmp, md5)),
             Ok(Err(e)) => Err(StorageError::Io(e)),
             Err(e) => Err(join_error(&e)),
         }
     }
+}
 
-    async fn discard(self) {
-        drop(self.data_tx);
-        let _ = self.keep_tx.send(false);
-        let _ = self.writer.await;
+/// Starts writeback early: `fdatasync` on a second handle of the file, on its own thread, so
+/// that the writer never waits for the disk before the final sync.
+struct Syncer {
+    requests: std::sync::mpsc::SyncSender<()>,
+    thread: std::thread::JoinHandle<io::Result<()>>,
+}
+
+impl Syncer {
+    fn start(file: File) -> io::Result<Self> {
+        let (requests, rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("s4-fs-sync".to_owned())
+            .spawn(move || {
+                while rx.recv().is_ok() {
+                    file.sync_data()?;
+                }
+                Ok(())
+            })?;
+        Ok(Self { requests, thread })
+    }
+
+    /// Asks for a sync unless one is already pending.
+    fn request(&self) {
+        let _ = self.requests.try_send(());
+    }
+
+    fn finish(self) -> io::Result<()> {
+        drop(self.requests);
+        self.thread
+            .join()
+            .map_err(|_| io::Error::other("sync thread panicked"))?
     }
 }
 
-/// The writer thread: writes every chunk, syncing every `sync_interval` bytes, then waits for
-/// the verdict. Returns whether the file is to be kept (synced).
+/// The writer thread: writes every chunk (asking the syncer for writeback every
+/// `sync_interval` bytes), and once the body ended syncs the file right away, before the
+/// verdict, unless the file was already given up. Returns whether the file is to be kept.
 fn write_file(
     path: &std::path::Path,
     mut data_rx: mpsc::Receiver<Bytes>,
-    keep_rx: oneshot::Receiver<bool>,
+    mut keep_rx: oneshot::Receiver<bool>,
     sync_interval: u64,
 ) -> io::Result<bool> {
     let file = File::create_new(path)?;
+    let syncer = if sync_interval > 0 {
+        Some(Syncer::start(file.try_clone()?)?)
+    } else {
+        None
+    };
     let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
     let mut unsynced: u64 = 0;
     while let Some(chunk) = data_rx.blocking_recv() {
         out.write_all(&chunk)?;
         unsynced += chunk.len() as u64;
-        if sync_interval > 0 && unsynced >= sync_interval {
-            out.flush()?;
-            out.get_ref().sync_data()?;
-            unsynced = 0;
+        if unsynced >= sync_interval {
+            if let Some(syncer) = &syncer {
+                out.flush()?;
+                syncer.request();
+                unsynced = 0;
+            }
         }
     }
-    if keep_rx.blocking_recv() != Ok(true) {
+    let verdict = match keep_rx.try_recv() {
+        Ok(keep) => Some(keep),
+        Err(oneshot::error::TryRecvError::Empty) => None,
+        Err(oneshot::error::TryRecvError::Closed) => Some(false),
+    };
+    if verdict == Some(false) {
         return Ok(false);
     }
     out.flush()?;
+    if let Some(syncer) = syncer {
+        syncer.finish()?;
+    }
     out.get_ref().sync_all()?;
-    Ok(true)
+    Ok(match verdict {
+        Some(keep) => keep,
+        None => keep_rx.blocking_recv() == Ok(true),
+    })
 }
 
 /// Makes a received body durable and commits metadata.
