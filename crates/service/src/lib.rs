@@ -17,6 +17,19 @@
 //! 6. **Respond**, errors as the S3 `<Error>` document ([`response`]), every response with
 //!    `x-amz-request-id` and `x-amz-id-2`.
 //!
+//! # Operations
+//!
+//! Buckets: ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation,
+//! GetBucketAcl (canned), PutBucketAcl (`AccessControlListNotSupported`). Objects: PutObject
+//! (plain, signed, aws-chunked with signed chunks and/or trailers), GetObject and HeadObject
+//! (ranges, conditions, `response-*` overrides), DeleteObject, DeleteObjects, ListObjects,
+//! ListObjectsV2, CopyObject, GetObjectAcl (canned), PutObjectAcl
+//! (`AccessControlListNotSupported`). Multipart: CreateMultipartUpload, UploadPart,
+//! UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
+//! ListMultipartUploads. Presigned URLs work for all of them. Other sub-resources (`?cors`,
+//! `?versioning`, `?policy`, ...) answer `501 NotImplemented`; IAM requests answer an IAM
+//! `NotImplemented` error until the IAM API exists.
+//!
 //! # Mounting the service in a hyper server
 //!
 //! ```no_run
