@@ -66,7 +66,7 @@ fn random_complete_bodies_round_trip() {
     let mut rng = Rng(0x5eed_1234_abcd_0002);
     for _ in 0..300 {
         let mut number = 0;
-        let parts = (0..1 + rng.below(30))
+        let parts = (0..=rng.below(30))
             .map(|_| {
                 number += 1 + rng.below(300) as u32;
                 let etag = format!("{:x}-{}", rng.next(), rng.below(100));
@@ -111,7 +111,7 @@ fn random_listing_keys_read_back() {
     let mut rng = Rng(0x5eed_1234_abcd_0003);
     let last_modified = parse_timestamp("2024-01-01T00:00:00.000Z").unwrap();
     for round in 0..100 {
-        let contents: Vec<ObjectEntry> = (0..1 + rng.below(20))
+        let contents: Vec<ObjectEntry> = (0..=rng.below(20))
             .map(|_| ObjectEntry {
                 key: rng.key(),
                 last_modified,
