@@ -82,10 +82,10 @@ fn request(
         body.len()
     );
     for (name, value) in &headers {
-        head.push_str(&format!(
-            "{name}: {}\r\n",
-            value.to_str().expect("ascii header")
-        ));
+        head.push_str(name.as_str());
+        head.push_str(": ");
+        head.push_str(value.to_str().expect("ascii header"));
+        head.push_str("\r\n");
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
@@ -125,7 +125,7 @@ fn acknowledged_writes_survive_sigkill() {
     // may not have happened when the process died.
     let acknowledged: Arc<Mutex<Vec<Option<usize>>>> = Arc::new(Mutex::new(vec![None; 24]));
     let mut generation = 0usize;
-    for round in 0..6 {
+    for round in 0..6u64 {
         let stop = Arc::new(AtomicBool::new(false));
         let writer = {
             let acknowledged = acknowledged.clone();
@@ -155,7 +155,7 @@ fn acknowledged_writes_survive_sigkill() {
                 (generation, in_flight)
             })
         };
-        std::thread::sleep(Duration::from_millis(150 + 97 * round as u64));
+        std::thread::sleep(Duration::from_millis(150 + 97 * round));
         server.child.kill().expect("SIGKILL");
         server.child.wait().expect("reap");
         stop.store(true, Ordering::Relaxed);
@@ -165,7 +165,7 @@ fn acknowledged_writes_survive_sigkill() {
 
         server = start(&data_dir);
         let tmp = data_dir.join("tmp");
-        let leftovers = std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0);
+        let leftovers = std::fs::read_dir(&tmp).map_or(0, Iterator::count);
         assert_eq!(leftovers, 0, "temp files left in {}", tmp.display());
         let acked = acknowledged.lock().unwrap().clone();
         for (key, generation) in acked.iter().enumerate() {
@@ -185,7 +185,7 @@ fn acknowledged_writes_survive_sigkill() {
                     );
                 }
                 (None, _) => {
-                    assert_eq!(status, 404, "round {round}: k{key} was never acknowledged")
+                    assert_eq!(status, 404, "round {round}: k{key} was never acknowledged");
                 }
             }
         }
