@@ -40,17 +40,12 @@ impl ChunkSigningContext {
     }
 
     fn mac(&self, label: &[u8], prev: &Signature) -> Hmac<Sha256> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.key_bytes())
-            .expect("HMAC takes any key length");
+        let mut mac = self.key.mac();
         mac.update(label);
         mac.update(self.date_scope.as_bytes());
         mac.update(prev.to_hex().as_bytes());
         mac.update(b"\n");
         mac
-    }
-
-    fn key_bytes(&self) -> &[u8] {
-        self.key.as_bytes()
     }
 
     /// `HMAC(key, "AWS4-HMAC-SHA256-PAYLOAD\n<date>\n<scope>\n<prev>\n<sha256("")>\n<sha256(data)>")`.

@@ -54,7 +54,9 @@ impl Signature {
     }
 
     pub(crate) fn compute(key: &SigningKey, string_to_sign: &[u8]) -> Self {
-        Self(hmac_sha256(&key.0, string_to_sign))
+        let mut mac = key.mac();
+        mac.update(string_to_sign);
+        Self(mac.finalize().into_bytes().into())
     }
 }
 
@@ -71,8 +73,14 @@ impl fmt::Display for Signature {
 }
 
 /// A derived signing key (`kSigning`), valid for one date, region and service.
+///
+/// It also keeps the HMAC state already keyed with it: cloning that state skips the two
+/// block compressions of keying, about a sixth of a warm header verification.
 #[derive(Clone)]
-pub struct SigningKey([u8; 32]);
+pub struct SigningKey {
+    bytes: [u8; 32],
+    mac: HmacSha256,
+}
 
 impl SigningKey {
     /// Derives the key: `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
@@ -83,16 +91,19 @@ impl SigningKey {
         let k_date = hmac_sha256(&first, date.as_bytes());
         let k_region = hmac_sha256(&k_date, region.as_bytes());
         let k_service = hmac_sha256(&k_region, service.as_bytes());
-        Self(hmac_sha256(&k_service, b"aws4_request"))
+        let bytes = hmac_sha256(&k_service, b"aws4_request");
+        let mac = HmacSha256::new_from_slice(&bytes).expect("HMAC takes any key length");
+        Self { bytes, mac }
     }
 
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.0
+    /// A fresh HMAC keyed with this key.
+    pub(crate) fn mac(&self) -> HmacSha256 {
+        self.mac.clone()
     }
 
     /// The key bytes as hex, for comparing with published examples.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        hex::encode(self.bytes)
     }
 }
 
@@ -106,8 +117,10 @@ impl fmt::Debug for SigningKey {
 /// A thread-safe, bounded cache of derived signing keys.
 ///
 /// Deriving a key costs four HMACs, more than the rest of a GET's verification, and a client
-/// uses the same key all day. The cache is keyed by a digest of the secret (so rotating a
-/// secret misses) plus date, region and service; when full, the oldest entry goes first.
+/// uses the same key all day. The cache is keyed by the secret itself (so a rotated secret
+/// misses; hashing it would cost as much as a third of a warm verification, and a cached
+/// key is as sensitive as the secret for its day anyway) plus date, region and service;
+/// when full, the oldest entry goes first.
 pub struct SigningKeyCache {
     capacity: usize,
     inner: Mutex<CacheInner>,
@@ -154,8 +167,13 @@ impl SigningKeyCache {
         region: &str,
         service: &str,
     ) -> SigningKey {
-        let mut id = String::with_capacity(64 + date.len() + region.len() + service.len() + 3);
-        id.push_str(&sha256_hex(secret_access_key.as_bytes()));
+        let mut id = String::with_capacity(
+            secret_access_key.len() + date.len() + region.len() + service.len() + 3,
+        );
+        // The length prefix keeps a secret containing the separator from colliding.
+        id.push_str(&secret_access_key.len().to_string());
+        id.push(':');
+        id.push_str(secret_access_key);
         for part in [date, region, service] {
             id.push('\n');
             id.push_str(part);
