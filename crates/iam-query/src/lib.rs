@@ -16,7 +16,8 @@
 //! * **Responses** ([`IamResponse`]): typed results written as the spec's
 //!   `<XResponse><XResult>..</XResult><ResponseMetadata>` documents.
 //! * **Errors** ([`IamError`], [`IamErrorCode`]): codes with their HTTP status and
-//!   `Sender`/`Receiver` type, rendered as `<ErrorResponse>`.
+//!   `Sender`/`Receiver` type, rendered as `<ErrorResponse>`; [`IamAction::error`] applies
+//!   the spec's per-action statuses (`NoSuchEntity` is 400 in ListAttached*Policies).
 //!
 //! # Example
 //!
@@ -105,7 +106,7 @@ pub mod validate;
 pub mod xml;
 
 pub use error::{ErrorType, IamError, IamErrorCode};
-pub use params::{QueryParams, DEFAULT_BODY_LIMIT};
+pub use params::{Member, QueryParams, DEFAULT_BODY_LIMIT};
 pub use request::{
     AccessKeyStatus, IamAction, IamRequest, Page, ParseOptions, PolicyArn, PolicyPage, Tag,
 };
@@ -115,3 +116,7 @@ pub use response::{
 };
 pub use validate::{is_version_id, DEFAULT_MAX_ITEMS, IAM_VERSION, MAX_TAGS};
 pub use xml::{format_timestamp, percent_encode, IAM_NAMESPACE};
+
+/// The `Content-Type` of every IAM response document, success or error (AWS sends
+/// `text/xml`).
+pub const CONTENT_TYPE: &str = "text/xml";

@@ -144,6 +144,63 @@ impl QueryParams {
         self.pairs.is_empty()
     }
 
+    /// The members of the list parameter `list`: every `<list>.member.<N>` (a scalar member)
+    /// and `<list>.member.<N>.<Field>` (a structure member) grouped by `N`, in ascending
+    /// order of `N`. Indices are positive decimal integers without leading zeros that fit
+    /// `u32`; gaps are allowed (AWS SDKs number from 1 without gaps). A parameter that starts
+    /// with `<list>.member.` but has a malformed index is `MalformedInput`; other names
+    /// (`<list>.members`) are not members.
+    ///
+    /// ```
+    /// use s4_iam_query::QueryParams;
+    ///
+    /// let p = QueryParams::parse_query(
+    ///     "Tags.member.2.Key=b&Tags.member.1.Key=a&Tags.member.1.Value=x&Ids.member.1=i",
+    /// )
+    /// .unwrap();
+    /// let tags = p.member_list("Tags").unwrap();
+    /// assert_eq!(tags.len(), 2);
+    /// assert_eq!((tags[0].index, tags[0].get("Key"), tags[0].get("Value")), (1, Some("a"), Some("x")));
+    /// assert_eq!((tags[1].index, tags[1].get("Value")), (2, None));
+    /// assert_eq!(p.member_list("Ids").unwrap()[0].get(""), Some("i"));
+    /// assert!(QueryParams::parse_query("Tags.member.0.Key=a").unwrap().member_list("Tags").is_err());
+    /// ```
+    pub fn member_list(&self, list: &str) -> Result<Vec<Member<'_>>, IamError> {
+        let mut members: Vec<Member<'_>> = Vec::new();
+        for (name, value) in self.iter() {
+            let Some(rest) = name
+                .strip_prefix(list)
+                .and_then(|r| r.strip_prefix(".member."))
+            else {
+                continue;
+            };
+            let malformed = || {
+                IamError::malformed(format!(
+                    "Parameter {} is not a valid member of the list {} (expected \
+                     {list}.member.N or {list}.member.N.Field with N a positive integer)",
+                    quoted(name),
+                    quoted(list)
+                ))
+            };
+            let (index, field) = match rest.split_once('.') {
+                Some((index, field)) => (index, field),
+                None => (rest, ""),
+            };
+            let index = parse_index(index).ok_or_else(malformed)?;
+            match members.binary_search_by_key(&index, |m| m.index) {
+                Ok(i) => members[i].fields.push((field, value)),
+                Err(i) => members.insert(
+                    i,
+                    Member {
+                        index,
+                        fields: vec![(field, value)],
+                    },
+                ),
+            }
+        }
+        Ok(members)
+    }
+
     /// Encodes the pairs as `name=value&...`, usable as a query string or a form body.
     /// Names and values are percent-encoded except for RFC 3986 unreserved characters
     /// (spaces as `%20`, as botocore does), so decoding gives the same parameters back.
@@ -159,6 +216,33 @@ impl QueryParams {
         }
         out
     }
+}
+
+/// One member of a list parameter (see [`QueryParams::member_list`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member<'a> {
+    /// The `N` of `List.member.N`.
+    pub index: u32,
+    /// `(field, value)` pairs in arrival order; the field is `""` for a scalar member.
+    pub fields: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Member<'a> {
+    /// The value of `field` (`""` for a scalar member).
+    pub fn get(&self, field: &str) -> Option<&'a str> {
+        self.fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, v)| *v)
+    }
+}
+
+/// A list index: a positive decimal integer without leading zeros that fits `u32`.
+pub(crate) fn parse_index(s: &str) -> Option<u32> {
+    if s.is_empty() || s.starts_with('0') || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
 }
 
 /// A name or value for a message: quoted, at most 64 characters, controls escaped.
@@ -309,6 +393,47 @@ mod tests {
         assert_eq!(QueryParams::parse_query(&s).unwrap(), p);
         assert!(p.insert("Action", "x").is_err());
         assert_eq!(p.len(), 3);
+    }
+
+    #[test]
+    fn member_lists() {
+        let p = QueryParams::parse_query(
+            "L.member.3.B=y&L.member.3.A=x&L.member.1=s&Other=1&LL.member.1=z&L.members=q",
+        )
+        .unwrap();
+        let m = p.member_list("L").unwrap();
+        assert_eq!(
+            m,
+            [
+                Member {
+                    index: 1,
+                    fields: vec![("", "s")]
+                },
+                Member {
+                    index: 3,
+                    fields: vec![("B", "y"), ("A", "x")]
+                }
+            ]
+        );
+        assert_eq!(m[1].get("A"), Some("x"));
+        assert_eq!(m[1].get("C"), None);
+        assert!(p.member_list("Nope").unwrap().is_empty());
+        for bad in [
+            "L.member.=1",
+            "L.member..A=1",
+            "L.member.0=1",
+            "L.member.01.A=1",
+            "L.member.x.A=1",
+            "L.member.4294967296=1",
+        ] {
+            let p = QueryParams::parse_query(bad).unwrap();
+            let e = p.member_list("L").unwrap_err();
+            assert_eq!(e.code(), IamErrorCode::MalformedInput, "{bad}");
+        }
+        assert_eq!(parse_index("4294967295"), Some(u32::MAX));
+        for bad in ["", "0", "01", "-1", "+1", "a", "4294967296", "1 "] {
+            assert_eq!(parse_index(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -101,6 +101,30 @@ actions! {
     DeleteAccessKey,
 }
 
+impl IamAction {
+    /// An error raised while serving this action, with the status the spec gives the code
+    /// here: `NoSuchEntity` is 400 in ListAttachedUserPolicies and ListAttachedGroupPolicies
+    /// (spec 3.3) and the code's default (404) elsewhere.
+    ///
+    /// ```
+    /// use s4_iam_query::{IamAction, IamErrorCode};
+    ///
+    /// let e = IamAction::ListAttachedUserPolicies.error(IamErrorCode::NoSuchEntity, "no bob");
+    /// assert_eq!(e.status(), 400);
+    /// assert_eq!(IamAction::GetUser.error(IamErrorCode::NoSuchEntity, "no bob").status(), 404);
+    /// ```
+    pub fn error(self, code: IamErrorCode, message: impl Into<String>) -> IamError {
+        let error = IamError::new(code, message);
+        match (self, code) {
+            (
+                Self::ListAttachedUserPolicies | Self::ListAttachedGroupPolicies,
+                IamErrorCode::NoSuchEntity,
+            ) => error.with_status(400),
+            _ => error,
+        }
+    }
+}
+
 impl fmt::Display for IamAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -768,6 +792,21 @@ mod tests {
         }
         assert_eq!(IamAction::parse("getuser"), None);
         assert_eq!(IamAction::parse("CreatePolicy"), None);
+    }
+
+    #[test]
+    fn per_action_statuses() {
+        for &a in IamAction::ALL {
+            let e = a.error(IamErrorCode::NoSuchEntity, "m");
+            let expected = match a {
+                IamAction::ListAttachedUserPolicies | IamAction::ListAttachedGroupPolicies => 400,
+                _ => 404,
+            };
+            assert_eq!(e.status(), expected, "{a}");
+            assert_eq!(e.message(), "m");
+            assert_eq!(a.error(IamErrorCode::AccountProblem, "m").status(), 403);
+            assert_eq!(a.error(IamErrorCode::InternalError, "m").status(), 500);
+        }
     }
 
     #[test]

@@ -28,8 +28,6 @@
 //! values 0..=256 characters of `[\p{L}\p{Z}\p{N}_.:/=+\-@]` (letters approximated by
 //! `char::is_alphabetic`, numbers by `char::is_numeric`).
 
-use std::collections::BTreeMap;
-
 use s4_naming::{validate_group_name, validate_user_name, Arn, IamNameError};
 
 use crate::error::IamError;
@@ -324,27 +322,29 @@ impl<'a> Reader<'a> {
 
     /// `Tags.member.N.Key` / `Tags.member.N.Value`, ordered by N.
     pub(crate) fn tags(&mut self) -> Result<Vec<Tag>, IamError> {
-        const PREFIX: &str = "Tags.member.";
-        let mut entries: BTreeMap<u32, (Option<&'a str>, Option<&'a str>)> = BTreeMap::new();
-        for (name, value) in self.params.iter() {
-            let Some(rest) = name.strip_prefix(PREFIX) else {
-                continue;
-            };
-            let malformed = || {
-                IamError::malformed(format!(
-                    "Parameter {} is not a valid member of the list Tags (expected \
-                     Tags.member.N.Key or Tags.member.N.Value with N a positive integer)",
-                    quoted(name)
-                ))
-            };
-            let (index, field) = rest.split_once('.').ok_or_else(malformed)?;
-            let index = parse_index(index).ok_or_else(malformed)?;
-            let entry = entries.entry(index).or_default();
-            match field {
-                "Key" => entry.0 = Some(value),
-                "Value" => entry.1 = Some(value),
-                _ => return Err(malformed()),
+        let members = self.params.member_list("Tags")?;
+        let mut entries: Vec<(u32, Option<&'a str>, Option<&'a str>)> =
+            Vec::with_capacity(members.len());
+        for member in members {
+            let (mut key, mut value) = (None, None);
+            for &(field, v) in &member.fields {
+                match field {
+                    "Key" => key = Some(v),
+                    "Value" => value = Some(v),
+                    _ => {
+                        return Err(IamError::malformed(format!(
+                            "Parameter {} is not a valid member of the list Tags (expected \
+                             Tags.member.N.Key or Tags.member.N.Value)",
+                            quoted(&if field.is_empty() {
+                                format!("Tags.member.{}", member.index)
+                            } else {
+                                format!("Tags.member.{}.{field}", member.index)
+                            })
+                        )))
+                    }
+                }
             }
+            entries.push((member.index, key, value));
         }
         if entries.len() > MAX_TAGS {
             // AWS shows the whole list as the value; the count says enough.
@@ -355,7 +355,7 @@ impl<'a> Reader<'a> {
             );
         }
         let mut tags = Vec::with_capacity(entries.len());
-        for (index, (key, value)) in entries {
+        for (index, key, value) in entries {
             let key_member = format!("tags.{index}.member.key");
             let value_member = format!("tags.{index}.member.value");
             match key {
@@ -488,14 +488,6 @@ pub(crate) fn parse_int(param: &str, value: &str) -> Result<i32, IamError> {
     })
 }
 
-/// A list index: a positive decimal integer without leading zeros that fits `u32`.
-fn parse_index(s: &str) -> Option<u32> {
-    if s.is_empty() || s.starts_with('0') || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
 fn is_space_separator(c: char) -> bool {
     matches!(
         c,
@@ -574,15 +566,6 @@ mod tests {
         ] {
             let e = parse_int("MaxItems", bad).unwrap_err();
             assert_eq!(e.code(), IamErrorCode::MalformedInput, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn indices() {
-        assert_eq!(parse_index("1"), Some(1));
-        assert_eq!(parse_index("4294967295"), Some(u32::MAX));
-        for bad in ["", "0", "01", "-1", "+1", "a", "4294967296", "1 "] {
-            assert_eq!(parse_index(bad), None, "{bad}");
         }
     }
 
