@@ -120,6 +120,36 @@ pub struct PartTarget {
 }
 
 impl S3Operation {
+    /// The operation's API name, as the access log reports it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::ListBuckets => "ListBuckets",
+            Self::CreateBucket => "CreateBucket",
+            Self::DeleteBucket => "DeleteBucket",
+            Self::HeadBucket => "HeadBucket",
+            Self::GetBucketLocation => "GetBucketLocation",
+            Self::GetBucketAcl => "GetBucketAcl",
+            Self::PutBucketAcl => "PutBucketAcl",
+            Self::ListObjects => "ListObjects",
+            Self::ListObjectsV2 => "ListObjectsV2",
+            Self::DeleteObjects => "DeleteObjects",
+            Self::PutObject => "PutObject",
+            Self::CopyObject(_) => "CopyObject",
+            Self::GetObject => "GetObject",
+            Self::HeadObject => "HeadObject",
+            Self::DeleteObject => "DeleteObject",
+            Self::GetObjectAcl => "GetObjectAcl",
+            Self::PutObjectAcl => "PutObjectAcl",
+            Self::CreateMultipartUpload => "CreateMultipartUpload",
+            Self::UploadPart(_) => "UploadPart",
+            Self::UploadPartCopy(..) => "UploadPartCopy",
+            Self::CompleteMultipartUpload { .. } => "CompleteMultipartUpload",
+            Self::AbortMultipartUpload { .. } => "AbortMultipartUpload",
+            Self::ListParts { .. } => "ListParts",
+            Self::ListMultipartUploads => "ListMultipartUploads",
+        }
+    }
+
     /// The IAM action this operation is authorized as.
     pub fn action(&self) -> &'static str {
         match self {

@@ -22,6 +22,9 @@ pub struct ApiError {
     pub message: String,
     /// Extra elements of the `<Error>` document (`StringToSign`, `ArgumentName`, ...).
     pub extra: Vec<(String, String)>,
+    /// A status other than the code's usual one, where the spec gives a different status for
+    /// one use of a code (UploadPartCopy's missing source is `NoSuchKey` with 400).
+    pub status: Option<u16>,
 }
 
 impl ApiError {
@@ -35,7 +38,20 @@ impl ApiError {
             code,
             message: message.into(),
             extra: Vec::new(),
+            status: None,
         }
+    }
+
+    /// The same error answered with `status` instead of the code's usual status.
+    #[must_use]
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn http_status(&self) -> u16 {
+        self.status.unwrap_or_else(|| self.code.status())
     }
 
     #[must_use]
@@ -168,7 +184,7 @@ pub fn error_response(
     head: bool,
 ) -> Response<ResponseBody> {
     let status =
-        StatusCode::from_u16(error.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if head || status == StatusCode::NOT_MODIFIED {
         let mut response = Response::new(body::empty());
         *response.status_mut() = status;
@@ -300,6 +316,15 @@ mod tests {
             ApiError::from(body).code,
             S3ErrorCode::SignatureDoesNotMatch
         );
+    }
+
+    #[test]
+    fn status_override_changes_only_the_status() {
+        let e = ApiError::new(S3ErrorCode::NoSuchKey).with_status(400);
+        assert_eq!(e.http_status(), 400);
+        let r = error_response(&e, "/b/k", "id", false);
+        assert_eq!(r.status(), 400);
+        assert_eq!(ApiError::new(S3ErrorCode::NoSuchKey).http_status(), 404);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -113,25 +115,51 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
+        let started = Instant::now();
         let (request_id, host_id) = new_request_ids();
         let head = request.method() == Method::HEAD;
         let (parts, body) = request.into_parts();
         let resource = percent_decode_str(parts.uri.path())
             .decode_utf8_lossy()
             .into_owned();
-        let mut response = match self.pipeline(&parts, body, &request_id).await {
+        let bytes_in = Arc::new(AtomicU64::new(0));
+        let body = CountingBody {
+            inner: Box::pin(body),
+            count: Arc::clone(&bytes_in),
+        };
+        let mut access = AccessInfo::default();
+        let mut response = match self.pipeline(&parts, body, &request_id, &mut access).await {
             Ok(response) | Err(Failure::Iam(response)) => response,
             Err(Failure::S3(error)) => {
                 tracing::debug!(code = error.code.as_str(), message = %error.message, %resource, "request failed");
                 error_response(&error, &resource, &request_id, head)
             }
         };
-        tracing::debug!(
+        let bytes_out = if head {
+            0
+        } else {
+            response
+                .headers()
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        // One structured line per request. Never the Authorization header, signatures,
+        // secrets or the query string (presigned URLs carry signatures there).
+        tracing::info!(
+            target: "s4::access",
+            request_id = %request_id,
+            principal = %access.principal.as_deref().unwrap_or("anonymous"),
+            operation = access.operation.unwrap_or("-"),
             method = %parts.method,
-            %resource,
+            bucket = %access.bucket,
+            key = %access.key,
             status = response.status().as_u16(),
-            %request_id,
-            "request done"
+            bytes_in = bytes_in.load(Ordering::Relaxed),
+            bytes_out,
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request"
         );
         let headers = response.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&request_id) {
@@ -148,6 +176,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         parts: &Parts,
         body: B,
         request_id: &str,
+        access: &mut AccessInfo,
     ) -> Result<Response<ResponseBody>, Failure>
     where
         B: Body<Data = Bytes> + Send + 'static,
@@ -194,6 +223,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             OffsetDateTime::now_utc(),
         )
         .await?;
+        access.principal = principal_name(&auth.principal);
         // 3. Bucket and key from the path.
         let virtual_bucket = match &style {
             HostStyle::S3Virtual { bucket } => Some(bucket.as_str()),
@@ -217,6 +247,9 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             &query,
             &parts.headers,
         )?;
+        access.operation = Some(operation.name());
+        access.bucket = target.bucket.clone().unwrap_or_default();
+        access.key = target.key.clone().unwrap_or_default();
         // 5. Authorize.
         let account = authorize(&auth.principal, &operation)?;
         // 6. Execute.
@@ -262,6 +295,63 @@ fn check_decoded_length(headers: &http::HeaderMap) -> Result<(), ApiError> {
             "x-amz-decoded-content-length",
             "",
         )),
+    }
+}
+
+/// What the access log line reports about a request, filled in as the pipeline learns it.
+#[derive(Default)]
+struct AccessInfo {
+    /// `None` until authenticated, and for anonymous requests.
+    principal: Option<String>,
+    operation: Option<&'static str>,
+    bucket: String,
+    key: String,
+}
+
+/// The principal as the access log names it: the account root or user ARN (never a key).
+fn principal_name(principal: &Principal) -> Option<String> {
+    match principal {
+        Principal::Anonymous => None,
+        Principal::Root { account, .. } => Some(format!("arn:aws:iam::{account}:root")),
+        Principal::User { account, name, .. } => {
+            Some(format!("arn:aws:iam::{account}:user/{name}"))
+        }
+    }
+}
+
+/// A request body that counts the data bytes read through it, for the access log.
+struct CountingBody<B> {
+    inner: Pin<Box<B>>,
+    count: Arc<AtomicU64>,
+}
+
+impl<B> Body for CountingBody<B>
+where
+    B: Body<Data = Bytes>,
+{
+    type Data = Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, B::Error>>> {
+        let this = self.get_mut();
+        let polled = this.inner.as_mut().poll_frame(cx);
+        if let std::task::Poll::Ready(Some(Ok(frame))) = &polled {
+            if let Some(data) = frame.data_ref() {
+                this.count.fetch_add(data.len() as u64, Ordering::Relaxed);
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 

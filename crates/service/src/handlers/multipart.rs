@@ -9,7 +9,7 @@ use s4_s3_xml::{
     UploadEntry,
 };
 use s4_storage::multipart::{
-    CompleteUpload, CompletedPart, UploadListQuery, UploadPart, UploadRef,
+    CompleteUpload, CompletedPart, UploadListQuery, UploadPart, UploadRef, MAX_PART_NUMBER,
 };
 use s4_storage::{ByteRange, ETag, ObjectRef, ObjectStore, StorageError};
 
@@ -121,6 +121,11 @@ fn copy_source_range(value: &str) -> Result<ByteRange, ApiError> {
 }
 
 /// UploadPartCopy: the source's bytes (or a range of them) streamed into a part.
+///
+/// The answered ETag is, as the spec says, the MD5 digest of the complete source object with
+/// the part number as suffix: `"<md5 of the source>-<part number>"` (for a multipart source,
+/// whose MD5 is not known without reading it whole, the digest of its ETag). Completion
+/// accepts that ETag for the part ([`resolve_copied_part_etags`]).
 pub(crate) async fn upload_part_copy<O: ObjectStore>(
     ctx: &Ctx<'_, O>,
     part: PartTarget,
@@ -144,8 +149,34 @@ pub(crate) async fn upload_part_copy<O: ObjectStore>(
                 "The x-amz-copy-source-range starts beyond the end of the source object.",
             ))
         }
+        // The spec answers a missing copy source with NoSuchKey and 400, not 404.
+        Err(StorageError::NoSuchKey) => {
+            return Err(ApiError::with_message(
+                S3ErrorCode::NoSuchKey,
+                "The specified copy source does not exist.",
+            )
+            .with_status(400))
+        }
         Err(e) => return Err(e.into()),
     };
+    if let (Some(ByteRange::Inclusive { first, last }), Some(served)) = (range, &out.range) {
+        if first >= out.info.size {
+            return Err(ApiError::with_message(
+                S3ErrorCode::InvalidRequest,
+                "The x-amz-copy-source-range starts beyond the end of the source object.",
+            ));
+        }
+        if served.end != last + 1 {
+            return Err(ApiError::invalid_argument(
+                format!(
+                    "Range specified is not valid for source object of size: {}",
+                    out.info.size
+                ),
+                "x-amz-copy-source-range",
+                ctx.header("x-amz-copy-source-range").unwrap_or(""),
+            ));
+        }
+    }
     if conditions
         .evaluate(&out.info.etag, out.info.last_modified)
         .is_err()
@@ -156,6 +187,13 @@ pub(crate) async fn upload_part_copy<O: ObjectStore>(
         .range
         .as_ref()
         .map_or(out.info.size, |r| r.end - r.start);
+    let source_digest = out
+        .info
+        .etag
+        .as_str()
+        .split_once('-')
+        .map_or(out.info.etag.as_str(), |(digest, _)| digest)
+        .to_owned();
     let info = ctx
         .store
         .upload_part(UploadPart {
@@ -169,10 +207,64 @@ pub(crate) async fn upload_part_copy<O: ObjectStore>(
     Ok(xml_response(
         StatusCode::OK,
         &CopyPartResult {
-            etag: info.etag.as_str().to_owned(),
+            etag: copied_part_etag(&source_digest, part.part_number),
             last_modified: info.last_modified,
         },
     ))
+}
+
+/// The ETag UploadPartCopy answers: the source's digest, `-<part number>`.
+fn copied_part_etag(source_digest: &str, part_number: u32) -> String {
+    format!("{source_digest}-{part_number}")
+}
+
+/// Whether `etag` has the form of a copied part's ETag for part `number`: 32 hex digits,
+/// `-<number>`.
+fn is_copied_part_etag(etag: &ETag, number: u32) -> bool {
+    etag.as_str()
+        .split_once('-')
+        .is_some_and(|(digest, suffix)| {
+            digest.len() == 32
+                && digest.bytes().all(|b| b.is_ascii_hexdigit())
+                && suffix == number.to_string()
+        })
+}
+
+/// Replaces the UploadPartCopy-style ETags (`<source digest>-<part number>`) of a completion
+/// request by the stored parts' own ETags, so that the backend's ETag check compares like with
+/// like. Only parts that exist and are named by their own number qualify; anything else is
+/// left for the backend to refuse.
+async fn resolve_copied_part_etags<O: ObjectStore>(
+    ctx: &Ctx<'_, O>,
+    upload: &UploadRef,
+    parts: &mut [CompletedPart],
+) -> Result<(), ApiError> {
+    if !parts.iter().any(|p| is_copied_part_etag(&p.etag, p.number)) {
+        return Ok(());
+    }
+    let mut stored = std::collections::BTreeMap::new();
+    let mut marker = 0u32;
+    loop {
+        let page = ctx
+            .store
+            .list_parts(upload, marker, MAX_PART_NUMBER as usize)
+            .await?;
+        for p in page.parts {
+            stored.insert(p.number, p.etag);
+        }
+        match page.next_part_number_marker {
+            Some(next) if page.is_truncated && next > marker => marker = next,
+            _ => break,
+        }
+    }
+    for part in parts.iter_mut() {
+        if is_copied_part_etag(&part.etag, part.number) {
+            if let Some(etag) = stored.get(&part.number) {
+                part.etag = etag.clone();
+            }
+        }
+    }
+    Ok(())
 }
 
 pub(crate) async fn complete_multipart_upload<O: ObjectStore>(
@@ -182,7 +274,7 @@ pub(crate) async fn complete_multipart_upload<O: ObjectStore>(
     let precondition = write_precondition(ctx)?;
     let body = ctx.read_xml_body().await?;
     let document = CompleteMultipartUpload::parse(&body, ctx.config.limits.max_xml_body)?;
-    let parts = document
+    let mut parts: Vec<CompletedPart> = document
         .parts
         .iter()
         .map(|p| CompletedPart {
@@ -190,10 +282,12 @@ pub(crate) async fn complete_multipart_upload<O: ObjectStore>(
             etag: ETag::parse(&p.etag),
         })
         .collect();
+    let upload = ctx.upload(upload_id);
+    resolve_copied_part_etags(ctx, &upload, &mut parts).await?;
     let info = ctx
         .store
         .complete_multipart_upload(CompleteUpload {
-            upload: ctx.upload(upload_id),
+            upload,
             parts,
             precondition,
         })
@@ -268,6 +362,15 @@ pub(crate) async fn list_multipart_uploads<O: ObjectStore>(ctx: &Ctx<'_, O>) -> 
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
     };
+    if let Some(marker) = ctx.query.get("upload-id-marker") {
+        if !is_valid_upload_id(marker) {
+            return Err(ApiError::invalid_argument(
+                "Invalid uploadId marker",
+                "upload-id-marker",
+                marker,
+            ));
+        }
+    }
     let query = UploadListQuery {
         prefix: ctx.query.get("prefix").unwrap_or("").to_owned(),
         delimiter: non_empty("delimiter"),
@@ -309,9 +412,37 @@ pub(crate) async fn list_multipart_uploads<O: ObjectStore>(ctx: &Ctx<'_, O>) -> 
     ))
 }
 
+/// Whether `value` could be an upload ID: the backends choose URL-safe IDs (letters, digits,
+/// `-`, `_`, `.`, `~`) of at most 128 characters. Empty counts as absent.
+fn is_valid_upload_id(value: &str) -> bool {
+    value.len() <= 128
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copied_part_etags() {
+        let digest = "0123456789abcdef0123456789abcdef";
+        let etag = ETag::parse(&format!("\"{}\"", copied_part_etag(digest, 7)));
+        assert!(is_copied_part_etag(&etag, 7));
+        assert!(!is_copied_part_etag(&etag, 8));
+        assert!(!is_copied_part_etag(&ETag::parse(digest), 7));
+        assert!(!is_copied_part_etag(&ETag::parse("abc-7"), 7));
+    }
+
+    #[test]
+    fn upload_id_markers() {
+        assert!(is_valid_upload_id("0a1b2c-_."));
+        assert!(is_valid_upload_id(""));
+        assert!(!is_valid_upload_id("a b"));
+        assert!(!is_valid_upload_id("a/b"));
+        assert!(!is_valid_upload_id(&"a".repeat(129)));
+    }
 
     #[test]
     fn copy_source_ranges() {

@@ -345,7 +345,7 @@ async fn upload_part_copy() {
     .header("x-amz-copy-source", "/bkt/missing")
     .send()
     .await
-    .assert_error(404, "NoSuchKey");
+    .assert_error(400, "NoSuchKey");
     s.req(
         Method::PUT,
         &format!("/bkt/target3?partNumber=1&uploadId={id}"),
