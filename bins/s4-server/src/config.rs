@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::Parser;
 use serde::Deserialize;
@@ -42,6 +43,54 @@ pub struct Cli {
     /// Log format: `pretty` or `json` [default: pretty].
     #[arg(long, env = "S4_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
+
+    /// Age after which an abandoned multipart upload is aborted and its parts released, as
+    /// seconds or with a unit: `90s`, `30m`, `12h`, `7d` [default: 7d].
+    #[arg(long, env = "S4_MULTIPART_EXPIRY", value_parser = parse_age)]
+    pub multipart_expiry: Option<Duration>,
+}
+
+/// A duration: whole seconds, or a number with `s`, `m`, `h` or `d`. Zero is refused.
+pub fn parse_age(value: &str) -> Result<Duration, String> {
+    let value = value.trim();
+    let (digits, unit) = match value.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => value.split_at(i),
+        None => (value, "s"),
+    };
+    let n: u64 = digits.parse().map_err(|_| {
+        format!("invalid duration {value:?}: expected e.g. 3600, 90s, 30m, 12h, 7d")
+    })?;
+    let seconds = match unit {
+        "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        "d" => n.checked_mul(86_400),
+        _ => None,
+    }
+    .ok_or_else(|| format!("invalid duration {value:?}: expected e.g. 3600, 90s, 30m, 12h, 7d"))?;
+    if seconds == 0 {
+        return Err("the duration must be positive".to_owned());
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+fn deserialize_age<'de, D>(deserializer: D) -> Result<Option<Duration>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Age {
+        Seconds(u64),
+        Text(String),
+    }
+    match Option::<Age>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(Age::Seconds(n)) => parse_age(&n.to_string())
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+        Some(Age::Text(t)) => parse_age(&t).map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -61,7 +110,12 @@ pub struct FileConfig {
     pub domain: Option<String>,
     pub region: Option<String>,
     pub log_format: Option<LogFormat>,
+    #[serde(default, deserialize_with = "deserialize_age")]
+    pub multipart_expiry: Option<Duration>,
 }
+
+/// The default age of an abandoned multipart upload: 7 days.
+pub const DEFAULT_MULTIPART_EXPIRY: Duration = Duration::from_secs(7 * 86_400);
 
 /// The effective configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +125,8 @@ pub struct Config {
     pub domain: String,
     pub region: String,
     pub log_format: LogFormat,
+    /// Abandoned multipart uploads older than this are aborted.
+    pub multipart_expiry: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +176,10 @@ impl Config {
                 .or(file.region)
                 .unwrap_or_else(|| "us-east-1".to_owned()),
             log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
+            multipart_expiry: cli
+                .multipart_expiry
+                .or(file.multipart_expiry)
+                .unwrap_or(DEFAULT_MULTIPART_EXPIRY),
         }
     }
 }
@@ -151,6 +211,26 @@ mod tests {
         assert_eq!(config.domain, "s4.localhost");
         assert_eq!(config.region, "us-east-1");
         assert_eq!(config.log_format, LogFormat::Pretty);
+        assert_eq!(config.multipart_expiry, Duration::from_secs(7 * 86_400));
+    }
+
+    #[test]
+    fn multipart_expiry_precedence_and_units() {
+        let file: FileConfig = toml::from_str("multipart_expiry = \"12h\"\n").unwrap();
+        assert_eq!(
+            Config::merge(&cli(&[]), file).multipart_expiry,
+            Duration::from_secs(12 * 3600)
+        );
+        let file: FileConfig = toml::from_str("multipart_expiry = 600\n").unwrap();
+        let config = Config::merge(&cli(&["--multipart-expiry", "2d"]), file);
+        assert_eq!(config.multipart_expiry, Duration::from_secs(2 * 86_400));
+        assert_eq!(parse_age("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_age("30m"), Ok(Duration::from_secs(1800)));
+        for bad in ["", "0", "5w", "-1d", "1.5h", "d"] {
+            assert!(parse_age(bad).is_err(), "{bad}");
+        }
+        assert!(toml::from_str::<FileConfig>("multipart_expiry = \"soon\"").is_err());
+        assert!(Cli::try_parse_from(["s4-server", "--multipart-expiry", "0"]).is_err());
     }
 
     #[test]

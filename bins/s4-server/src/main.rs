@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use s4_service::{S4Service, ServiceConfig};
+use s4_service::{spawn_upload_expiry, S4Service, ServiceConfig};
 use s4_storage_fs::{FsConfig, FsStore};
 use tokio::net::TcpListener;
 
@@ -77,6 +77,9 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut service_config = ServiceConfig::new(&config.domain);
     service_config.region.clone_from(&config.region);
+    // Abandoned uploads are checked for every tenth of their maximum age, at most hourly.
+    let expiry_interval = (config.multipart_expiry / 10).min(std::time::Duration::from_secs(3600));
+    let _expiry = spawn_upload_expiry(store.clone(), config.multipart_expiry, expiry_interval);
     let service = S4Service::new(store.clone(), store, service_config);
     let listener = TcpListener::bind(config.listen)
         .await
@@ -86,6 +89,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         listen = %local,
         data_dir = %config.data_dir.display(),
         domain = %config.domain,
+        multipart_expiry_secs = config.multipart_expiry.as_secs(),
         "s4-server ready"
     );
     println!(
