@@ -89,6 +89,25 @@
 //! assert_eq!(request.to_form_string(), "Action=ListPolicies&Version=2010-05-08&MaxItems=1");
 //! ```
 //!
+//! # Decisions where the spec and the AWS documentation are silent
+//!
+//! * **Version**: a missing or wrong `Version` is `InvalidAction`, `Could not find operation
+//!   <Action> for version <Version|NO_VERSION_SPECIFIED>`, AWS's answer for an operation
+//!   unknown in a version; no `Action` at all is `MissingAction`.
+//! * **Missing parameters** are `ValidationError` (`Value null at 'userName' failed to
+//!   satisfy constraint: Member must not be null`), as AWS IAM and the spec (PolicyArn)
+//!   answer; `MissingParameter` stays in the table for the HTTP layer (spec 1.3.2).
+//! * **Layers**: `MalformedInput` first, then all `ValidationError`s in one message, then
+//!   `InvalidInput` ([`validate`]).
+//! * **Decoding** is strict (bad `%XX` or non-UTF-8 is `MalformedInput`), a repeated
+//!   parameter is `MalformedInput`, unknown parameters are ignored, bodies over 64 KiB are
+//!   `RequestEntityTooLarge` (413) ([`params`]).
+//! * **Markers**: integers for the policy listings (spec 3.3), opaque strings (AWS rules) for
+//!   users, groups and keys; `MaxItems` is bounded by [`ParseOptions::max_items`].
+//! * **S4 has no IAM paths or permissions boundaries**: `Path` other than `/` and any
+//!   `PermissionsBoundary` are `InvalidInput`; `PathPrefix` is ignored.
+//! * **Output** is compact; `Description` only in GetPolicy; see [`response`].
+//!
 //! # Testing
 //!
 //! Each module has unit tests; `tests/` holds per-action parsing tests (GET and POST),

@@ -255,7 +255,6 @@ impl Default for ParseOptions {
 /// `None` for an optional `UserName` means the caller (AWS: the user whose access key
 /// signed the request).
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub enum IamRequest {
     GetPolicy {
         policy_arn: PolicyArn,
@@ -292,8 +291,8 @@ pub enum IamRequest {
         group_name: String,
         policy_arn: PolicyArn,
     },
-    /// `Path` may be given only as `/`; `PermissionsBoundary` is ignored like every unknown
-    /// parameter.
+    /// `Path` may be given only as `/`; `PermissionsBoundary` is refused (`InvalidInput`)
+    /// rather than ignored, since S4 has no permissions boundaries.
     CreateUser {
         user_name: String,
         tags: Vec<Tag>,
@@ -490,6 +489,13 @@ impl IamRequest {
                 r.finish()?;
                 only_root_path(path)?;
                 unique_tag_keys(&tags)?;
+                if params.get("PermissionsBoundary").is_some() {
+                    // Ignoring it would leave a client believing the user is bounded.
+                    return Err(IamError::new(
+                        IamErrorCode::InvalidInput,
+                        "PermissionsBoundary is not supported by S4.",
+                    ));
+                }
                 Self::CreateUser { user_name, tags }
             }
             A::GetUser => {

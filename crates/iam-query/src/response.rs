@@ -207,7 +207,6 @@ impl Truncation {
 
 /// One successful IAM response.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub enum IamResponse {
     GetPolicy(Policy),
     GetPolicyVersion(PolicyVersion),

@@ -169,15 +169,19 @@ fn user_and_group_actions() {
         }
     );
     assert_eq!(
-        ok(
-            "CreateUser",
-            "UserName=alice&Path=%2F&PermissionsBoundary=x"
-        ),
+        ok("CreateUser", "UserName=alice&Path=%2F"),
         IamRequest::CreateUser {
             user_name: "alice".into(),
             tags: vec![]
         }
     );
+    // S4 has no permissions boundaries: refused rather than silently ignored.
+    let e = err(
+        "CreateUser",
+        "UserName=alice&PermissionsBoundary=arn:aws:iam::aws:policy/S3ReadAccess",
+    );
+    assert_eq!(e.code(), IamErrorCode::InvalidInput);
+    assert_eq!(e.message(), "PermissionsBoundary is not supported by S4.");
     assert_eq!(ok("GetUser", ""), IamRequest::GetUser { user_name: None });
     assert_eq!(
         ok("GetUser", "UserName=a%2Bb%40c.d"),
