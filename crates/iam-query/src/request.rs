@@ -230,6 +230,40 @@ pub struct PolicyPage {
     pub max_items: Option<u32>,
 }
 
+impl PolicyPage {
+    /// The handler's half of the spec's Marker rule: a marker greater than the number of
+    /// policies available is `ValidationError` (spec 3.3, ListPolicies and
+    /// ListAttached*Policies), with the parser's message style.
+    ///
+    /// ```
+    /// use s4_iam_query::{IamErrorCode, PolicyPage};
+    ///
+    /// let page = PolicyPage { marker: Some(6), max_items: None };
+    /// assert!(page.check_marker(6).is_ok());
+    /// let e = page.check_marker(5).unwrap_err();
+    /// assert_eq!(e.code(), IamErrorCode::ValidationError);
+    /// assert_eq!(
+    ///     e.message(),
+    ///     "1 validation error detected: Value '6' at 'marker' failed to satisfy constraint: \
+    ///      Member must have value less than or equal to 5"
+    /// );
+    /// ```
+    pub fn check_marker(&self, available: u32) -> Result<(), IamError> {
+        match self.marker {
+            Some(m) if m > available => {
+                let mut v = crate::validate::Violations::default();
+                v.push(
+                    Some(&m.to_string()),
+                    "marker",
+                    &format!("Member must have value less than or equal to {available}"),
+                );
+                v.into_result()
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Parser settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseOptions {
