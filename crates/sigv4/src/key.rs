@@ -75,7 +75,7 @@ impl fmt::Display for Signature {
 /// A derived signing key (`kSigning`), valid for one date, region and service.
 ///
 /// It also keeps the HMAC state already keyed with it: cloning that state skips the two
-/// block compressions of keying, about a sixth of a warm header verification.
+/// block compressions of keying on every signature computed with it.
 #[derive(Clone)]
 pub struct SigningKey {
     bytes: [u8; 32],
@@ -118,9 +118,9 @@ impl fmt::Debug for SigningKey {
 ///
 /// Deriving a key costs four HMACs, more than the rest of a GET's verification, and a client
 /// uses the same key all day. The cache is keyed by the secret itself (so a rotated secret
-/// misses; hashing it would cost as much as a third of a warm verification, and a cached
-/// key is as sensitive as the secret for its day anyway) plus date, region and service;
-/// when full, the oldest entry goes first.
+/// misses; hashing it would add two block compressions to every request, and a cached key
+/// is as sensitive as the secret for its day anyway) plus date, region and service; when
+/// full, the oldest entry goes first.
 pub struct SigningKeyCache {
     capacity: usize,
     inner: Mutex<CacheInner>,
