@@ -11,3 +11,4 @@ mod list;
 mod multipart;
 mod objects;
 mod sdk;
+mod sdk_multipart;
