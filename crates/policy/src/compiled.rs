@@ -241,7 +241,7 @@ impl CompiledPolicy {
     }
 
     /// Names the policy for [`explain`](crate::explain) (an ARN, "bucket policy of photos").
-    /// Defaults to "identity policy" or "bucket policy of <bucket>".
+    /// Defaults to `identity policy` or `bucket policy of <bucket>`.
     #[must_use]
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();

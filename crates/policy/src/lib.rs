@@ -65,7 +65,7 @@
 //!
 //! - [`document`]: JSON → typed document (structure); [`validate`]: content rules;
 //!   [`compiled`]: the compiled form.
-//! - [`wildcard`]: `*` / `?` matching; [`variables`] (private): `${aws:username}` and friends;
+//! - [`wildcard`]: `*` / `?` matching; [`variables`]: the rules for `${aws:username}` and friends;
 //!   [`condition`]: the condition operators.
 //! - [`evaluate`]: [`decide`] and [`explain`]; [`context`]: [`RequestContext`].
 //! - [`managed`]: the 20 managed policies of spec 3.2; [`actions`]: operation → action table.
@@ -83,7 +83,7 @@ pub mod evaluate;
 pub mod fuzzing;
 pub mod managed;
 pub mod validate;
-mod variables;
+pub mod variables;
 pub mod wildcard;
 
 pub use compiled::{CompiledPolicy, PolicyKind};

@@ -159,7 +159,7 @@ fn starts_with_at(text: &[u8], at: usize, lit: &[u8], ignore_ascii_case: bool) -
 }
 
 /// Matches `text` against a token sequence with the same single-backtrack-point algorithm as
-/// [`matches`], comparing literal runs at once.
+/// [`matches()`], comparing literal runs at once.
 pub fn match_tokens<T: AsTokenRef>(tokens: &[T], text: &str, ignore_ascii_case: bool) -> bool {
     let text = text.as_bytes();
     let (mut p, mut t) = (0, 0);
