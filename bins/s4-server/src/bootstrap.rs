@@ -95,7 +95,7 @@ pub async fn ensure_root<I: IdentityStore>(
     Ok(Bootstrap::Created { account, key })
 }
 
-async fn create_account<I: IdentityStore>(store: &I) -> Result<AccountId, StorageError> {
+pub async fn create_account<I: IdentityStore>(store: &I) -> Result<AccountId, StorageError> {
     // Random IDs, like AWS's, so that IDs say nothing about how many accounts exist. A
     // collision is retried.
     loop {

@@ -48,6 +48,20 @@ pub struct Cli {
     /// seconds or with a unit: `90s`, `30m`, `12h`, `7d` [default: 7d].
     #[arg(long, env = "S4_MULTIPART_EXPIRY", value_parser = parse_age)]
     pub multipart_expiry: Option<Duration>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands; without one, the server runs.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Administer accounts and keys, on a stopped server's data dir or through the running
+    /// server's admin socket.
+    Admin {
+        #[command(subcommand)]
+        command: crate::admin::AdminCommand,
+    },
 }
 
 /// A duration: whole seconds, or a number with `s`, `m`, `h` or `d`. Zero is refused.

@@ -4,6 +4,7 @@
 //! `./data`. On first start it creates an account and a root access key and prints them once;
 //! set `S4_ROOT_ACCESS_KEY` and `S4_ROOT_SECRET_KEY` to choose the key instead.
 
+mod admin;
 mod bootstrap;
 mod config;
 mod server;
@@ -16,8 +17,9 @@ use s4_service::{spawn_upload_expiry, S4Service, ServiceConfig};
 use s4_storage_fs::{FsConfig, FsStore};
 use tokio::net::TcpListener;
 
+use crate::admin::{AdminAnswer, AdminCommand};
 use crate::bootstrap::{ensure_root, Bootstrap, GivenRootKey};
-use crate::config::{Cli, Config, LogFormat};
+use crate::config::{Cli, Command, Config, LogFormat};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -28,7 +30,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(config.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -39,6 +40,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(Command::Admin { command }) = &cli.command {
+        return runtime.block_on(run_admin(&config, command));
+    }
+    init_logging(config.log_format);
     match runtime.block_on(run(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -80,7 +85,14 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     // Abandoned uploads are checked for every tenth of their maximum age, at most hourly.
     let expiry_interval = (config.multipart_expiry / 10).min(std::time::Duration::from_secs(3600));
     let _expiry = spawn_upload_expiry(store.clone(), config.multipart_expiry, expiry_interval);
-    let service = S4Service::new(store.clone(), store, service_config);
+    let service = S4Service::new(store.clone(), store.clone(), service_config);
+    let admin_socket = admin::listen(&config.data_dir).map_err(|e| {
+        format!(
+            "cannot open the admin socket in {}: {e}",
+            config.data_dir.display()
+        )
+    })?;
+    let admin_task = tokio::spawn(admin::serve(admin_socket, store.clone()));
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -97,7 +109,36 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         config.data_dir.display()
     );
     server::serve(listener, service, server::shutdown_signal()).await?;
+    admin_task.abort();
+    let _ = std::fs::remove_file(admin::socket_path(&config.data_dir));
     Ok(())
+}
+
+/// `s4-server admin ...`: through the running server if there is one, else on the data dir.
+async fn run_admin(config: &Config, command: &AdminCommand) -> ExitCode {
+    let answer = match admin::send(&config.data_dir, command).await {
+        Ok(Some(answer)) => answer,
+        Ok(None) => match FsStore::open(FsConfig::new(&config.data_dir)) {
+            Ok(store) => admin::execute(&store, command).await,
+            Err(error) => AdminAnswer::Error(format!(
+                "cannot open the data dir {} (is a server running without its admin socket?): {error}",
+                config.data_dir.display()
+            )),
+        },
+        Err(error) => AdminAnswer::Error(format!("admin socket: {error}")),
+    };
+    match answer {
+        AdminAnswer::Lines(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        AdminAnswer::Error(message) => {
+            eprintln!("s4-server admin: {message}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn init_logging(format: LogFormat) {

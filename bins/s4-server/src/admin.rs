@@ -1,0 +1,333 @@
+//! `s4-server admin`: account and key administration.
+//!
+//! The commands work on a stopped server's data dir directly, and on a running server through
+//! its admin socket (`<data-dir>/admin.sock`, a Unix socket only the data dir's owner can
+//! reach): the embedded metadata store admits one process at a time, so the running server
+//! executes the command on the CLI's behalf. The socket speaks one JSON request and one JSON
+//! answer per line.
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+
+use s4_naming::AccountId;
+use s4_storage::{AccessKey, IdentityStore, KeyOwner, KeyStatus, StorageError};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+
+use crate::bootstrap::{
+    create_account, generate_access_key_id, generate_secret_access_key, MAX_KEYS_PER_OWNER,
+};
+
+/// The admin socket's file name inside the data dir.
+pub const SOCKET_NAME: &str = "admin.sock";
+/// The longest request line the socket reads.
+const MAX_REQUEST_LINE: usize = 4096;
+
+/// One admin command.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, clap::Subcommand)]
+#[serde(tag = "command", rename_all = "kebab-case")]
+pub enum AdminCommand {
+    /// Create an account (random 15-digit ID) and its first root access key.
+    CreateAccount,
+    /// List accounts.
+    ListAccounts,
+    /// Create a root access key for an account (at most two per account).
+    CreateKey {
+        /// The 15-digit account ID.
+        #[arg(long)]
+        account: String,
+    },
+    /// List an account's root and user access keys (never secrets).
+    ListKeys {
+        /// The 15-digit account ID.
+        #[arg(long)]
+        account: String,
+    },
+}
+
+/// What a command produced, as text lines for the terminal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AdminAnswer {
+    Lines(Vec<String>),
+    Error(String),
+}
+
+/// Runs a command against an open identity store.
+pub async fn execute<I: IdentityStore>(store: &I, command: &AdminCommand) -> AdminAnswer {
+    match run(store, command).await {
+        Ok(lines) => AdminAnswer::Lines(lines),
+        Err(error) => AdminAnswer::Error(error),
+    }
+}
+
+async fn run<I: IdentityStore>(store: &I, command: &AdminCommand) -> Result<Vec<String>, String> {
+    match command {
+        AdminCommand::CreateAccount => {
+            let account = create_account(store).await.map_err(describe)?;
+            let key = create_root_key(store, account).await?;
+            Ok(vec![
+                format!("account:           {account}"),
+                format!("access key id:     {}", key.access_key_id),
+                format!("secret access key: {}", key.secret_access_key),
+            ])
+        }
+        AdminCommand::ListAccounts => {
+            let accounts = store.list_accounts().await.map_err(describe)?;
+            Ok(accounts
+                .iter()
+                .map(|a| format!("{}  created {}", a.id, rfc3339(a.created)))
+                .collect())
+        }
+        AdminCommand::CreateKey { account } => {
+            let account = existing_account(store, account).await?;
+            let key = create_root_key(store, account).await?;
+            Ok(vec![
+                format!("access key id:     {}", key.access_key_id),
+                format!("secret access key: {}", key.secret_access_key),
+            ])
+        }
+        AdminCommand::ListKeys { account } => {
+            let account = existing_account(store, account).await?;
+            let mut lines = Vec::new();
+            let root_keys = store
+                .list_access_keys(&account, &KeyOwner::Root)
+                .await
+                .map_err(describe)?;
+            lines.extend(root_keys.iter().map(|k| key_line(k, "root")));
+            for user in store.list_users(&account).await.map_err(describe)? {
+                let owner = KeyOwner::User(user.name.clone());
+                for key in store
+                    .list_access_keys(&account, &owner)
+                    .await
+                    .map_err(describe)?
+                {
+                    lines.push(key_line(&key, &format!("user/{}", user.name)));
+                }
+            }
+            Ok(lines)
+        }
+    }
+}
+
+async fn existing_account<I: IdentityStore>(store: &I, id: &str) -> Result<AccountId, String> {
+    let account = AccountId::parse(id).map_err(|e| format!("invalid account ID {id:?}: {e}"))?;
+    match store.get_account(&account).await.map_err(describe)? {
+        Some(_) => Ok(account),
+        None => Err(format!("no account {account}")),
+    }
+}
+
+async fn create_root_key<I: IdentityStore>(
+    store: &I,
+    account: AccountId,
+) -> Result<AccessKey, String> {
+    let key = AccessKey {
+        access_key_id: generate_access_key_id(),
+        secret_access_key: generate_secret_access_key(),
+        account,
+        owner: KeyOwner::Root,
+        status: KeyStatus::Active,
+        created: OffsetDateTime::now_utc(),
+    };
+    store
+        .create_access_key(key.clone(), MAX_KEYS_PER_OWNER)
+        .await
+        .map_err(describe)?;
+    Ok(key)
+}
+
+fn key_line(key: &AccessKey, owner: &str) -> String {
+    let status = match key.status {
+        KeyStatus::Active => "Active",
+        KeyStatus::Inactive => "Inactive",
+    };
+    format!(
+        "{}  {owner}  {status}  created {}",
+        key.access_key_id,
+        rfc3339(key.created)
+    )
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(describe)`
+fn describe(error: StorageError) -> String {
+    error.to_string()
+}
+
+/// The admin socket path for a data dir.
+pub fn socket_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(SOCKET_NAME)
+}
+
+/// Serves admin commands on `<data-dir>/admin.sock` until the task is dropped. A stale socket
+/// file from a killed server is replaced.
+pub fn listen(data_dir: &Path) -> std::io::Result<UnixListener> {
+    let path = socket_path(data_dir);
+    match std::fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let listener = UnixListener::bind(&path)?;
+    // Owner only: the socket hands out root keys.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(listener)
+}
+
+/// Answers admin connections, one command each.
+pub async fn serve<I: IdentityStore>(listener: UnixListener, store: std::sync::Arc<I>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let store = store.clone();
+        tokio::spawn(async move {
+            if let Err(error) = answer(stream, store.as_ref()).await {
+                tracing::debug!(%error, "admin connection failed");
+            }
+        });
+    }
+}
+
+async fn answer<I: IdentityStore>(stream: UnixStream, store: &I) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut line = String::new();
+    let mut reader = BufReader::new(read.take(MAX_REQUEST_LINE as u64));
+    reader.read_line(&mut line).await?;
+    let answer = match serde_json::from_str::<AdminCommand>(line.trim()) {
+        Ok(command) => {
+            tracing::info!(?command, "admin command");
+            execute(store, &command).await
+        }
+        Err(error) => AdminAnswer::Error(format!("malformed admin request: {error}")),
+    };
+    let mut out = serde_json::to_vec(&answer).map_err(std::io::Error::other)?;
+    out.push(b'\n');
+    write.write_all(&out).await?;
+    write.shutdown().await
+}
+
+/// Sends a command to a running server. `Ok(None)` when no server listens on the data dir.
+pub async fn send(data_dir: &Path, command: &AdminCommand) -> std::io::Result<Option<AdminAnswer>> {
+    let stream = match UnixStream::connect(socket_path(data_dir)).await {
+        Ok(stream) => stream,
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            return Ok(None)
+        }
+        Err(e) => return Err(e),
+    };
+    let (read, mut write) = stream.into_split();
+    let mut request = serde_json::to_vec(command).map_err(std::io::Error::other)?;
+    request.push(b'\n');
+    write.write_all(&request).await?;
+    let mut line = String::new();
+    BufReader::new(read).read_line(&mut line).await?;
+    serde_json::from_str(line.trim())
+        .map(Some)
+        .map_err(std::io::Error::other)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use s4_storage::memory::MemoryStore;
+
+    use super::*;
+
+    fn lines(answer: AdminAnswer) -> Vec<String> {
+        match answer {
+            AdminAnswer::Lines(lines) => lines,
+            AdminAnswer::Error(e) => panic!("admin command failed: {e}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn commands_over_the_socket() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(MemoryStore::new());
+        assert_eq!(
+            send(dir.path(), &AdminCommand::ListAccounts).await.unwrap(),
+            None
+        );
+        let listener = listen(dir.path()).unwrap();
+        let server = tokio::spawn(serve(listener, store.clone()));
+
+        let created = lines(
+            send(dir.path(), &AdminCommand::CreateAccount)
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+        let account = created[0].rsplit(' ').next().unwrap().to_owned();
+        let key_id = created[1].rsplit(' ').next().unwrap().to_owned();
+        assert_eq!(account.len(), 15);
+        let stored = store.get_access_key(&key_id).await.unwrap().unwrap();
+        assert_eq!(stored.owner, KeyOwner::Root);
+        assert_eq!(
+            created[2].rsplit(' ').next().unwrap(),
+            stored.secret_access_key
+        );
+
+        let listed = lines(
+            send(dir.path(), &AdminCommand::ListAccounts)
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+        assert_eq!(listed.len(), 1);
+        assert!(listed[0].starts_with(&account));
+
+        let second = AdminCommand::CreateKey {
+            account: account.clone(),
+        };
+        lines(send(dir.path(), &second).await.unwrap().unwrap());
+        // AWS's quota: two keys per owner.
+        let third = send(dir.path(), &second).await.unwrap().unwrap();
+        assert!(matches!(third, AdminAnswer::Error(_)), "{third:?}");
+
+        let keys = lines(
+            send(
+                dir.path(),
+                &AdminCommand::ListKeys {
+                    account: account.clone(),
+                },
+            )
+            .await
+            .unwrap()
+            .unwrap(),
+        );
+        assert_eq!(keys.len(), 2);
+        assert!(keys
+            .iter()
+            .all(|k| k.contains("root") && !k.contains(&stored.secret_access_key)));
+
+        let unknown = AdminCommand::ListKeys {
+            account: "000000000000001".into(),
+        };
+        assert!(matches!(
+            send(dir.path(), &unknown).await.unwrap().unwrap(),
+            AdminAnswer::Error(_)
+        ));
+        let bad = AdminCommand::ListKeys {
+            account: "x".into(),
+        };
+        assert!(matches!(
+            send(dir.path(), &bad).await.unwrap().unwrap(),
+            AdminAnswer::Error(_)
+        ));
+        server.abort();
+    }
+}
