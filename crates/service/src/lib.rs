@@ -59,6 +59,7 @@
 pub mod auth;
 pub mod body;
 pub mod config;
+pub mod connection;
 pub mod error_code;
 pub mod expiry;
 mod handlers;
@@ -69,6 +70,7 @@ mod service;
 
 pub use body::ResponseBody;
 pub use config::{Limits, ServiceConfig};
+pub use connection::ConnectionInfo;
 pub use error_code::S3ErrorCode;
 pub use expiry::{spawn_upload_expiry, DEFAULT_UPLOAD_MAX_AGE};
 pub use operation::S3Operation;
