@@ -3,107 +3,15 @@
 //! SigV4-signed requests, SIGKILLs it mid-write several times, restarts it on the same data dir
 //! and reads everything back.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+#[allow(dead_code)]
+mod common;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderValue, Method, Uri};
-use s4_sigv4::{sign_headers, SignableBody, SigningParams};
-use time::OffsetDateTime;
-
-const ACCESS_KEY: &str = "AKIAKILLNINETEST0001";
-const SECRET_KEY: &str = "killninesecretkillninesecretkillninesecr";
-
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-fn start(data_dir: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(["--listen", "127.0.0.1:0"])
-        .env("S4_ROOT_ACCESS_KEY", ACCESS_KEY)
-        .env("S4_ROOT_SECRET_KEY", SECRET_KEY)
-        .env("S4_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start s4-server");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server exited early")
-            .expect("read stdout");
-        if let Some(rest) = line.strip_prefix("s4-server listening on http://") {
-            let addr = rest.split_whitespace().next().expect("address");
-            break addr.parse().expect("socket address");
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, addr }
-}
-
-/// One signed HTTP/1.1 request on a fresh connection; returns (status, body).
-fn request(
-    addr: SocketAddr,
-    method: &Method,
-    path: &str,
-    body: &[u8],
-) -> std::io::Result<(u16, Vec<u8>)> {
-    let uri: Uri = format!("http://{addr}{path}").parse().expect("uri");
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        "host",
-        HeaderValue::from_str(&addr.to_string()).expect("host"),
-    );
-    let params = SigningParams::new(
-        ACCESS_KEY,
-        SECRET_KEY,
-        "us-east-1",
-        "s3",
-        OffsetDateTime::now_utc(),
-    );
-    let signed =
-        sign_headers(method, &uri, &headers, &params, &SignableBody::Bytes(body)).expect("sign");
-    signed.apply_to(&mut headers);
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\ncontent-length: {}\r\nconnection: close\r\n",
-        body.len()
-    );
-    for (name, value) in &headers {
-        head.push_str(name.as_str());
-        head.push_str(": ");
-        head.push_str(value.to_str().expect("ascii header"));
-        head.push_str("\r\n");
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body)?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response)?;
-    let split = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("truncated response"))?;
-    let status_line = String::from_utf8_lossy(&response[..split]);
-    let status = status_line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("bad status line"))?;
-    Ok((status, response[split + 4..].to_vec()))
-}
+use common::{request, start};
+use http::Method;
 
 /// Unique bytes per (key, generation), big enough to go to a blob file for some keys.
 fn payload(key: usize, generation: usize) -> Vec<u8> {

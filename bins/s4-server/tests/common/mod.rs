@@ -1,0 +1,195 @@
+//! Helpers shared by the tests that run the real `s4-server` binary: start it on a data dir,
+//! and send SigV4-signed HTTP/1.1 requests on fresh connections.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderValue, Method, Uri};
+use s4_sigv4::{sign_headers, SignableBody, SigningParams};
+use time::OffsetDateTime;
+
+pub const ACCESS_KEY: &str = "AKIAKILLNINETEST0001";
+pub const SECRET_KEY: &str = "killninesecretkillninesecretkillninesecr";
+
+pub struct Server {
+    pub child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Server {
+    /// SIGKILL and reap.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reap");
+    }
+}
+
+/// Starts the server on `data_dir` with a fixed root key on a free port.
+pub fn start(data_dir: &Path) -> Server {
+    start_with(data_dir, &[])
+}
+
+/// Starts the server with extra command-line arguments.
+pub fn start_with(data_dir: &Path, args: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .env("S4_ROOT_ACCESS_KEY", ACCESS_KEY)
+        .env("S4_ROOT_SECRET_KEY", SECRET_KEY)
+        .env("S4_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start s4-server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("server exited early")
+            .expect("read stdout");
+        if let Some(rest) = line.strip_prefix("s4-server listening on http://") {
+            let addr = rest.split_whitespace().next().expect("address");
+            break addr.parse().expect("socket address");
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, addr }
+}
+
+/// A response: status, header block (lower-case names) and body.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The text of the first `<name>` element of an XML body.
+    pub fn xml(&self, name: &str) -> Option<String> {
+        let text = String::from_utf8_lossy(&self.body);
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = text[start..].find(&format!("</{name}>"))? + start;
+        Some(text[start..end].to_owned())
+    }
+
+    /// Every `<name>` element's text.
+    pub fn xml_all(&self, name: &str) -> Vec<String> {
+        let text = String::from_utf8_lossy(&self.body).into_owned();
+        let (open, close) = (format!("<{name}>"), format!("</{name}>"));
+        let mut out = Vec::new();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find(&open) {
+            rest = &rest[i + open.len()..];
+            let Some(j) = rest.find(&close) else { break };
+            out.push(rest[..j].to_owned());
+            rest = &rest[j + close.len()..];
+        }
+        out
+    }
+}
+
+/// One signed HTTP/1.1 request on a fresh connection; returns (status, body).
+pub fn request(
+    addr: SocketAddr,
+    method: &Method,
+    path: &str,
+    body: &[u8],
+) -> std::io::Result<(u16, Vec<u8>)> {
+    request_with(addr, method, path, &[], body).map(|r| (r.status, r.body))
+}
+
+/// One signed HTTP/1.1 request with extra (signed) headers.
+pub fn request_with(
+    addr: SocketAddr,
+    method: &Method,
+    path: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Response> {
+    let uri: Uri = format!("http://{addr}{path}").parse().expect("uri");
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "host",
+        HeaderValue::from_str(&addr.to_string()).expect("host"),
+    );
+    for (name, value) in extra {
+        headers.insert(
+            http::header::HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+            HeaderValue::from_str(value).expect("header value"),
+        );
+    }
+    let params = SigningParams::new(
+        ACCESS_KEY,
+        SECRET_KEY,
+        "us-east-1",
+        "s3",
+        OffsetDateTime::now_utc(),
+    );
+    let signed =
+        sign_headers(method, &uri, &headers, &params, &SignableBody::Bytes(body)).expect("sign");
+    signed.apply_to(&mut headers);
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in &headers {
+        head.push_str(name.as_str());
+        head.push_str(": ");
+        head.push_str(value.to_str().expect("ascii header"));
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("truncated response"))?;
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("bad status line"))?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Ok(Response {
+        status,
+        headers,
+        body: response[split + 4..].to_vec(),
+    })
+}
+
+/// How many blob files the data dir holds.
+pub fn blob_files(data_dir: &Path) -> usize {
+    let Ok(dirs) = std::fs::read_dir(data_dir.join("blobs")) else {
+        return 0;
+    };
+    dirs.filter_map(Result::ok)
+        .filter(|d| d.path().is_dir())
+        .map(|d| std::fs::read_dir(d.path()).map_or(0, Iterator::count))
+        .sum()
+}
