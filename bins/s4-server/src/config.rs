@@ -49,6 +49,19 @@ pub struct Cli {
     #[arg(long, env = "S4_MULTIPART_EXPIRY", value_parser = parse_age)]
     pub multipart_expiry: Option<Duration>,
 
+    /// An HTTPS listen address, served side by side with the HTTP one; needs --tls-cert and
+    /// --tls-key.
+    #[arg(long, env = "S4_TLS_LISTEN")]
+    pub tls_listen: Option<SocketAddr>,
+
+    /// PEM certificate chain for HTTPS (reloaded on SIGHUP).
+    #[arg(long, env = "S4_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key for HTTPS (reloaded on SIGHUP).
+    #[arg(long, env = "S4_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -126,6 +139,9 @@ pub struct FileConfig {
     pub log_format: Option<LogFormat>,
     #[serde(default, deserialize_with = "deserialize_age")]
     pub multipart_expiry: Option<Duration>,
+    pub tls_listen: Option<SocketAddr>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The default age of an abandoned multipart upload: 7 days.
@@ -141,6 +157,15 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Abandoned multipart uploads older than this are aborted.
     pub multipart_expiry: Duration,
+    pub tls: Option<TlsConfig>,
+}
+
+/// HTTPS: where to listen and the PEM files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsConfig {
+    pub listen: SocketAddr,
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +180,8 @@ pub enum ConfigError {
         path: PathBuf,
         source: toml::de::Error,
     },
+    #[error("HTTPS needs all of tls_listen, tls_cert and tls_key; missing {0}")]
+    IncompleteTls(&'static str),
 }
 
 impl Config {
@@ -165,11 +192,22 @@ impl Config {
             Some(path) => load_file(path)?,
             None => FileConfig::default(),
         };
-        Ok(Self::merge(cli, file))
+        Self::merge(cli, file)
     }
 
-    fn merge(cli: &Cli, file: FileConfig) -> Self {
-        Self {
+    fn merge(cli: &Cli, file: FileConfig) -> Result<Self, ConfigError> {
+        let tls = match (
+            cli.tls_listen.or(file.tls_listen),
+            cli.tls_cert.clone().or(file.tls_cert),
+            cli.tls_key.clone().or(file.tls_key),
+        ) {
+            (None, None, None) => None,
+            (Some(listen), Some(cert), Some(key)) => Some(TlsConfig { listen, cert, key }),
+            (None, _, _) => return Err(ConfigError::IncompleteTls("tls_listen")),
+            (_, None, _) => return Err(ConfigError::IncompleteTls("tls_cert")),
+            (_, _, None) => return Err(ConfigError::IncompleteTls("tls_key")),
+        };
+        Ok(Self {
             data_dir: cli
                 .data_dir
                 .clone()
@@ -194,7 +232,8 @@ impl Config {
                 .multipart_expiry
                 .or(file.multipart_expiry)
                 .unwrap_or(DEFAULT_MULTIPART_EXPIRY),
-        }
+            tls,
+        })
     }
 }
 
@@ -219,7 +258,7 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let config = Config::merge(&cli(&[]), FileConfig::default());
+        let config = Config::merge(&cli(&[]), FileConfig::default()).unwrap();
         assert_eq!(config.data_dir, PathBuf::from("data"));
         assert_eq!(config.listen, "127.0.0.1:9000".parse().unwrap());
         assert_eq!(config.domain, "s4.localhost");
@@ -232,11 +271,11 @@ mod tests {
     fn multipart_expiry_precedence_and_units() {
         let file: FileConfig = toml::from_str("multipart_expiry = \"12h\"\n").unwrap();
         assert_eq!(
-            Config::merge(&cli(&[]), file).multipart_expiry,
+            Config::merge(&cli(&[]), file).unwrap().multipart_expiry,
             Duration::from_secs(12 * 3600)
         );
         let file: FileConfig = toml::from_str("multipart_expiry = 600\n").unwrap();
-        let config = Config::merge(&cli(&["--multipart-expiry", "2d"]), file);
+        let config = Config::merge(&cli(&["--multipart-expiry", "2d"]), file).unwrap();
         assert_eq!(config.multipart_expiry, Duration::from_secs(2 * 86_400));
         assert_eq!(parse_age("90"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_age("30m"), Ok(Duration::from_secs(1800)));
@@ -248,12 +287,28 @@ mod tests {
     }
 
     #[test]
+    fn tls_needs_all_three_settings() {
+        let file: FileConfig =
+            toml::from_str("tls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n").unwrap();
+        assert!(matches!(
+            Config::merge(&cli(&[]), file),
+            Err(ConfigError::IncompleteTls("tls_listen"))
+        ));
+        let file: FileConfig =
+            toml::from_str("tls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n").unwrap();
+        let config = Config::merge(&cli(&["--tls-listen", "127.0.0.1:9443"]), file).unwrap();
+        let tls = config.tls.unwrap();
+        assert_eq!(tls.listen, "127.0.0.1:9443".parse().unwrap());
+        assert_eq!(tls.cert, PathBuf::from("c.pem"));
+    }
+
+    #[test]
     fn flags_beat_file_and_file_beats_defaults() {
         let file: FileConfig = toml::from_str(
             "listen = \"127.0.0.1:7000\"\ndomain = \"file.example\"\nlog_format = \"json\"\n",
         )
         .unwrap();
-        let config = Config::merge(&cli(&["--domain", "flag.example"]), file);
+        let config = Config::merge(&cli(&["--domain", "flag.example"]), file).unwrap();
         assert_eq!(config.domain, "flag.example");
         assert_eq!(config.listen, "127.0.0.1:7000".parse().unwrap());
         assert_eq!(config.log_format, LogFormat::Json);

@@ -8,6 +8,7 @@ mod admin;
 mod bootstrap;
 mod config;
 mod server;
+mod tls;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -20,6 +21,8 @@ use tokio::net::TcpListener;
 use crate::admin::{AdminAnswer, AdminCommand};
 use crate::bootstrap::{ensure_root, Bootstrap, GivenRootKey};
 use crate::config::{Cli, Command, Config, LogFormat};
+use crate::server::Endpoint;
+use crate::tls::ReloadableTls;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -97,8 +100,26 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let local = listener.local_addr()?;
+    let mut endpoints = vec![Endpoint {
+        listener,
+        tls: None,
+    }];
+    let mut https = None;
+    if let Some(tls) = &config.tls {
+        let reloadable = ReloadableTls::open(&tls.cert, &tls.key)?;
+        tokio::spawn(reloadable.clone().reload_on_sighup());
+        let listener = TcpListener::bind(tls.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", tls.listen))?;
+        https = Some(listener.local_addr()?);
+        endpoints.push(Endpoint {
+            listener,
+            tls: Some(reloadable),
+        });
+    }
     tracing::info!(
         listen = %local,
+        tls_listen = ?https,
         data_dir = %config.data_dir.display(),
         domain = %config.domain,
         multipart_expiry_secs = config.multipart_expiry.as_secs(),
@@ -108,7 +129,10 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         "s4-server listening on http://{local} (data in {})",
         config.data_dir.display()
     );
-    server::serve(listener, service, server::shutdown_signal()).await?;
+    if let Some(https) = https {
+        println!("s4-server listening on https://{https}");
+    }
+    server::serve(endpoints, service, server::shutdown_signal()).await?;
     admin_task.abort();
     let _ = std::fs::remove_file(admin::socket_path(&config.data_dir));
     Ok(())

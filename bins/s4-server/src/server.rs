@@ -1,8 +1,10 @@
-//! The accept loop: HTTP/1.1 connections with TCP_NODELAY, a header-read timeout, and a
-//! graceful shutdown that lets in-flight requests finish.
+//! The accept loops: HTTP/1.1 on plain TCP and over TLS, with TCP_NODELAY, a header-read
+//! timeout, the connection's peer and transport passed to the service, and a graceful
+//! shutdown that lets in-flight requests finish.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::body::Incoming;
@@ -10,60 +12,59 @@ use hyper::service::Service;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use s4_service::ResponseBody;
+use s4_service::{ConnectionInfo, ResponseBody};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+
+use crate::tls::ReloadableTls;
 
 /// How long a client may take to send its request head.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client may take to complete a TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long shutdown waits for in-flight requests before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
-/// Serves `service` on `listener` until `shutdown` resolves, then drains connections.
+/// A listener and, for HTTPS, its TLS configuration.
+#[derive(Debug)]
+pub struct Endpoint {
+    pub listener: TcpListener,
+    pub tls: Option<ReloadableTls>,
+}
+
+/// Serves `service` on every endpoint until `shutdown` resolves, then drains connections.
 pub async fn serve<S>(
-    listener: TcpListener,
+    endpoints: Vec<Endpoint>,
     service: S,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()>
 where
-    S: Service<Request<Incoming>, Response = Response<ResponseBody>> + Clone + Send + 'static,
+    S: Service<Request<Incoming>, Response = Response<ResponseBody>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
     S::Future: Send + 'static,
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let graceful = GracefulShutdown::new();
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
-        .keep_alive(true);
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(pair) => pair,
-                    Err(error) => {
-                        // Running out of file descriptors must not end the server.
-                        tracing::warn!(%error, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                // Without this, small responses wait for the peer's delayed ACK (Nagle).
-                if let Err(error) = stream.set_nodelay(true) {
-                    tracing::debug!(%error, "set_nodelay failed");
-                }
-                let connection = builder.serve_connection(TokioIo::new(stream), service.clone());
-                let connection = graceful.watch(connection);
-                tokio::spawn(async move {
-                    if let Err(error) = connection.await {
-                        log_connection_error(peer, &error);
-                    }
-                });
-            }
-            () = &mut shutdown => break,
-        }
+    let graceful = Arc::new(GracefulShutdown::new());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut loops = Vec::new();
+    for endpoint in endpoints {
+        let service = service.clone();
+        let graceful = Arc::clone(&graceful);
+        let stop = stop_rx.clone();
+        loops.push(tokio::spawn(accept_loop(endpoint, service, graceful, stop)));
     }
-    drop(listener);
+    shutdown.await;
+    let _ = stop_tx.send(true);
+    for handle in loops {
+        let _ = handle.await;
+    }
+    // The accept loops are gone, so this is the last reference.
+    let Ok(graceful) = Arc::try_unwrap(graceful) else {
+        return Ok(());
+    };
     tracing::info!("shutting down: waiting for in-flight requests");
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
         .await
@@ -72,6 +73,94 @@ where
         tracing::warn!("shutdown grace period elapsed with requests still running");
     }
     Ok(())
+}
+
+async fn accept_loop<S>(
+    endpoint: Endpoint,
+    service: S,
+    graceful: Arc<GracefulShutdown>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) where
+    S: Service<Request<Incoming>, Response = Response<ResponseBody>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    loop {
+        let accepted = tokio::select! {
+            accepted = endpoint.listener.accept() => accepted,
+            _ = stop.changed() => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(error) => {
+                // Running out of file descriptors must not end the server.
+                tracing::warn!(%error, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        // Without this, small responses wait for the peer's delayed ACK (Nagle).
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "set_nodelay failed");
+        }
+        let service = service.clone();
+        let graceful = graceful.watcher();
+        match &endpoint.tls {
+            None => {
+                let info = ConnectionInfo {
+                    peer,
+                    secure: false,
+                };
+                tokio::spawn(serve_connection(stream, info, service, graceful));
+            }
+            Some(tls) => {
+                let acceptor = tls.acceptor();
+                // The handshake runs in the connection's task so a slow client cannot stall
+                // the accept loop.
+                tokio::spawn(async move {
+                    match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+                    {
+                        Ok(Ok(tls_stream)) => {
+                            let info = ConnectionInfo { peer, secure: true };
+                            serve_connection(tls_stream, info, service, graceful).await;
+                        }
+                        Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                });
+            }
+        }
+    }
+}
+
+async fn serve_connection<IO, S>(
+    io: IO,
+    info: ConnectionInfo,
+    service: S,
+    graceful: hyper_util::server::graceful::Watcher,
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: Service<Request<Incoming>, Response = Response<ResponseBody>> + Send + Sync + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let tagged = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(info);
+        service.call(request)
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(true);
+    let connection = builder.serve_connection(TokioIo::new(io), tagged);
+    if let Err(error) = graceful.watch(connection).await {
+        log_connection_error(info.peer, &error);
+    }
 }
 
 fn log_connection_error(peer: SocketAddr, error: &hyper::Error) {
