@@ -249,6 +249,38 @@ mod tests {
     }
 
     #[test]
+    fn cache_is_shared_across_threads_and_stays_bounded() {
+        let cache = std::sync::Arc::new(SigningKeyCache::new(16));
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let cache = std::sync::Arc::clone(&cache);
+                std::thread::spawn(move || {
+                    for day in 0..50 {
+                        let date = format!("202501{:02}", day % 28 + 1);
+                        let key = cache.get_or_derive(
+                            "secret",
+                            &date,
+                            "r",
+                            if t % 2 == 0 { "s3" } else { "iam" },
+                        );
+                        let fresh = SigningKey::derive(
+                            "secret",
+                            &date,
+                            "r",
+                            if t % 2 == 0 { "s3" } else { "iam" },
+                        );
+                        assert_eq!(key.to_hex(), fresh.to_hex());
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert!(cache.len() <= 16);
+    }
+
+    #[test]
     fn signature_compares_in_constant_time_only() {
         let a = Signature::from_hex(&"ab".repeat(32)).unwrap();
         let b = Signature::from_hex(&"AB".repeat(32)).unwrap();
