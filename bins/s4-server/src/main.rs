@@ -7,6 +7,7 @@
 mod admin;
 mod bootstrap;
 mod config;
+mod health;
 mod server;
 mod tls;
 
@@ -132,6 +133,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(https) = https {
         println!("s4-server listening on https://{https}");
     }
+    let service = health::WithHealth::new(service, store, config.data_dir.clone());
     server::serve(endpoints, service, server::shutdown_signal()).await?;
     admin_task.abort();
     let _ = std::fs::remove_file(admin::socket_path(&config.data_dir));
