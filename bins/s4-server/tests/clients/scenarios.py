@@ -7,6 +7,7 @@ Prints one line per scenario and a closing 'N passed, M failed' line.
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import traceback
@@ -338,6 +339,152 @@ def boto3_conditionals_copy_delete():
     )
     assert not out.get("Errors") and not out.get("Deleted"), out
     expect_error("NoSuchKey", s3.get_object, Bucket="boto-bucket", Key="cond")
+
+
+# ---------------------------------------------------------------- multipart
+
+MIB = 1024 * 1024
+
+
+def server_log_lines(operation):
+    """Access-log lines (target s4::access) of the server for one operation."""
+    with open(os.path.join(WORK, "server.log"), encoding="utf-8", errors="replace") as f:
+        pattern = re.compile(r'[="]' + operation + r'["\s]')
+        return [line for line in f if "s4::access" in line and pattern.search(line)]
+
+
+def multipart_etag(data, part_size):
+    digests = b"".join(hashlib.md5(data[i:i + part_size]).digest() for i in range(0, len(data), part_size))
+    return '"%s-%d"' % (hashlib.md5(digests).hexdigest(), (len(data) + part_size - 1) // part_size)
+
+
+@scenario
+def awscli_multipart_100mib_round_trip_and_copy():
+    # run.sh sets multipart_chunksize = 8MB in the AWS config file: 13 parts, uploaded by 10
+    # threads, so the 4 MiB last part and later parts often arrive before earlier ones.
+    data = os.urandom(100 * MIB)
+    src = write_file("mp/big.bin", data)
+    aws("s3", "mb", "s3://cli-mp")
+    aws("s3", "cp", src, "s3://cli-mp/big.bin")
+    head = json.loads(aws("s3api", "head-object", "--bucket", "cli-mp", "--key", "big.bin").stdout)
+    assert head["ContentLength"] == len(data), head
+    assert head["ETag"] == multipart_etag(data, 8 * MIB), (head["ETag"], multipart_etag(data, 8 * MIB))
+    parts = len(server_log_lines("UploadPart"))
+    assert parts >= 13, f"expected a 13-part upload, saw {parts} UploadPart requests"
+    gets_before = len(server_log_lines("GetObject"))
+    # Download: HeadObject, then ranged GETs with If-Match, reassembled byte-exact.
+    dst = os.path.join(WORK, "mp/big.back")
+    aws("s3", "cp", "s3://cli-mp/big.bin", dst)
+    assert read_file(dst) == data
+    ranged = [l for l in server_log_lines("GetObject")[gets_before:] if re.search(r"status\S*?206\b", l)]
+    assert len(ranged) >= 13, f"expected ranged GETs, saw {len(ranged)}"
+    # Server-side copy above the threshold: CreateMultipartUpload, then UploadPartCopy with
+    # x-amz-copy-source-range and x-amz-copy-source-if-match.
+    copies_before = len(server_log_lines("UploadPartCopy"))
+    aws("s3", "cp", "s3://cli-mp/big.bin", "s3://cli-mp/big-copy.bin")
+    copies = len(server_log_lines("UploadPartCopy")) - copies_before
+    assert copies >= 13, f"expected UploadPartCopy requests, saw {copies}"
+    dst2 = os.path.join(WORK, "mp/big-copy.back")
+    aws("s3", "cp", "s3://cli-mp/big-copy.bin", dst2)
+    assert read_file(dst2) == data
+    uploads = json.loads(aws("s3api", "list-multipart-uploads", "--bucket", "cli-mp").stdout or "{}")
+    assert not uploads.get("Uploads"), uploads
+    for key in ("big.bin", "big-copy.bin"):
+        aws("s3", "rm", f"s3://cli-mp/{key}")
+    os.remove(src), os.remove(dst), os.remove(dst2)
+
+
+@scenario
+def boto3_upload_file_concurrent_parts_and_ranged_download():
+    s3 = client()
+    s3.create_bucket(Bucket="boto-mp")
+    data = os.urandom(60 * MIB + 12345)
+    src = write_file("mp/boto.bin", data)
+    config = TransferConfig(multipart_threshold=8 * MIB, multipart_chunksize=8 * MIB, max_concurrency=10)
+    s3.upload_file(src, "boto-mp", "dir/boto.bin", Config=config)
+    head = s3.head_object(Bucket="boto-mp", Key="dir/boto.bin")
+    assert head["ContentLength"] == len(data)
+    assert head["ETag"] == multipart_etag(data, 8 * MIB), head["ETag"]
+    # Record the download's GET requests: ranged, each with If-Match on the ETag.
+    seen = []
+    s3.meta.events.register(
+        "before-send.s3.GetObject",
+        lambda request, **kw: seen.append(dict(request.headers)),
+    )
+    dst = os.path.join(WORK, "mp/boto.back")
+    s3.download_file("boto-mp", "dir/boto.bin", dst, Config=config)
+    assert read_file(dst) == data
+    assert len(seen) == 8, len(seen)
+    for headers in seen:
+        rng = headers.get("Range", b"")
+        rng = rng.decode() if isinstance(rng, bytes) else rng
+        assert rng.startswith("bytes="), headers
+        if_match = headers.get("If-Match", b"")
+        if_match = if_match.decode() if isinstance(if_match, bytes) else if_match
+        assert if_match == head["ETag"], headers
+    # boto3 copy(): ranged UploadPartCopy.
+    s3.copy({"Bucket": "boto-mp", "Key": "dir/boto.bin"}, "boto-mp", "dir/boto-copy.bin", Config=config)
+    got = s3.get_object(Bucket="boto-mp", Key="dir/boto-copy.bin")["Body"].read()
+    assert got == data
+    # A range across a part boundary.
+    got = s3.get_object(Bucket="boto-mp", Key="dir/boto.bin", Range=f"bytes={8 * MIB - 10}-{16 * MIB + 9}")["Body"].read()
+    assert got == data[8 * MIB - 10:16 * MIB + 10]
+    os.remove(src), os.remove(dst)
+
+
+@scenario
+def boto3_multipart_rules_and_errors():
+    s3 = client()
+    created = s3.create_multipart_upload(Bucket="boto-mp", Key="rules", ContentType="text/plain", Metadata={"a": "b"})
+    uid = created["UploadId"]
+    full = os.urandom(5 * MIB)
+    tail = os.urandom(1000)
+    # Part 3 (small, presumed last) before parts 1 and 2.
+    e3 = s3.upload_part(Bucket="boto-mp", Key="rules", UploadId=uid, PartNumber=3, Body=tail)["ETag"]
+    e1 = s3.upload_part(Bucket="boto-mp", Key="rules", UploadId=uid, PartNumber=1, Body=full)["ETag"]
+    e2 = s3.upload_part(Bucket="boto-mp", Key="rules", UploadId=uid, PartNumber=2, Body=full)["ETag"]
+    expect_error("InvalidPart", s3.upload_part, Bucket="boto-mp", Key="rules", UploadId=uid, PartNumber=2, Body=full)
+    expect_error("InvalidPart", s3.upload_part, Bucket="boto-mp", Key="rules", UploadId=uid, PartNumber=4, Body=b"")
+    parts = s3.list_parts(Bucket="boto-mp", Key="rules", UploadId=uid, MaxParts=2)
+    assert [p["PartNumber"] for p in parts["Parts"]] == [1, 2] and parts["IsTruncated"], parts
+    listed = s3.list_multipart_uploads(Bucket="boto-mp", Prefix="ru")
+    assert [u["UploadId"] for u in listed["Uploads"]] == [uid], listed
+    expect_error(
+        "InvalidPartOrder", s3.complete_multipart_upload, Bucket="boto-mp", Key="rules", UploadId=uid,
+        MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": e2}, {"PartNumber": 1, "ETag": e1}, {"PartNumber": 3, "ETag": e3}]},
+    )
+    expect_error(
+        "InvalidPart", s3.complete_multipart_upload, Bucket="boto-mp", Key="rules", UploadId=uid,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]},
+    )
+    done = s3.complete_multipart_upload(
+        Bucket="boto-mp", Key="rules", UploadId=uid,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}, {"PartNumber": 3, "ETag": e3}]},
+    )
+    assert done["ETag"] == multipart_etag(full + full + tail, 5 * MIB), done
+    obj = s3.get_object(Bucket="boto-mp", Key="rules")
+    assert obj["ContentType"] == "text/plain" and obj["Metadata"] == {"a": "b"}, obj
+    assert obj["Body"].read() == full + full + tail
+    expect_error(
+        "NoSuchUpload", s3.complete_multipart_upload, Bucket="boto-mp", Key="rules", UploadId=uid,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1}]},
+    )
+    # A non-last part under 5 MiB aborts the whole upload.
+    uid = s3.create_multipart_upload(Bucket="boto-mp", Key="small")["UploadId"]
+    s3.upload_part(Bucket="boto-mp", Key="small", UploadId=uid, PartNumber=1, Body=b"tiny")
+    expect_error("EntityTooSmall", s3.upload_part, Bucket="boto-mp", Key="small", UploadId=uid, PartNumber=2, Body=b"x")
+    expect_error("NoSuchUpload", s3.list_parts, Bucket="boto-mp", Key="small", UploadId=uid)
+    # Abort: 204, then NoSuchUpload.
+    uid = s3.create_multipart_upload(Bucket="boto-mp", Key="aborted")["UploadId"]
+    out = s3.abort_multipart_upload(Bucket="boto-mp", Key="aborted", UploadId=uid)
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 204
+    expect_error("NoSuchUpload", s3.abort_multipart_upload, Bucket="boto-mp", Key="aborted", UploadId=uid)
+    err = expect_error(
+        "NoSuchKey", s3.upload_part_copy, Bucket="boto-mp", Key="x",
+        UploadId=s3.create_multipart_upload(Bucket="boto-mp", Key="x")["UploadId"], PartNumber=1,
+        CopySource={"Bucket": "boto-mp", "Key": "missing"},
+    )
+    assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
 def main():
