@@ -4,14 +4,14 @@
 //! set-ups); otherwise it is generated from the operating system's CSPRNG, stored, and printed
 //! once. Later starts find the account and print nothing secret.
 
-use rand::distr::{Alphanumeric, Distribution, Uniform};
 use rand::Rng;
+pub use s4_iam::{generate_access_key_id, generate_secret_access_key};
 use s4_naming::AccountId;
 use s4_storage::{AccessKey, IdentityStore, KeyOwner, KeyStatus, StorageError};
 use time::OffsetDateTime;
 
 /// AWS's per-owner key quota; the root gets the same.
-pub const MAX_KEYS_PER_OWNER: usize = 2;
+pub const MAX_KEYS_PER_OWNER: usize = s4_iam::MAX_ACCESS_KEYS_PER_OWNER;
 
 /// Root credentials supplied by the operator.
 #[derive(Clone)]
@@ -117,45 +117,6 @@ fn new_root_key(account: AccountId, access_key_id: String, secret: String) -> Ac
         owner: KeyOwner::Root,
         status: KeyStatus::Active,
         created: OffsetDateTime::now_utc(),
-    }
-}
-
-/// 20 upper-case letters and digits, starting `AKIA` like AWS long-term keys.
-pub fn generate_access_key_id() -> String {
-    let chars = Uniform::new(0, 36).expect("non-empty range");
-    let mut rng = rand::rng();
-    let tail: String = (0..16)
-        .map(|_| {
-            let i: u8 = chars.sample(&mut rng);
-            char::from(if i < 10 { b'0' + i } else { b'A' + i - 10 })
-        })
-        .collect();
-    format!("AKIA{tail}")
-}
-
-/// 40 characters from a CSPRNG (`rand`'s thread RNG is a CSPRNG seeded from the OS).
-pub fn generate_secret_access_key() -> String {
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(40)
-        .map(char::from)
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_keys_have_the_aws_shape() {
-        let id = generate_access_key_id();
-        assert_eq!(id.len(), 20);
-        assert!(id
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
-        let secret = generate_secret_access_key();
-        assert_eq!(secret.len(), 40);
-        assert_ne!(secret, generate_secret_access_key());
     }
 }
 
