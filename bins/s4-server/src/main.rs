@@ -44,8 +44,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Some(Command::Admin { command }) = &cli.command {
-        return runtime.block_on(run_admin(&config, command));
+    match &cli.command {
+        Some(Command::Admin { command }) => return runtime.block_on(run_admin(&config, command)),
+        Some(Command::CheckConfig) => return check_config(&config),
+        None => {}
     }
     init_logging(config.log_format);
     match runtime.block_on(run(config)) {
@@ -138,6 +140,19 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     admin_task.abort();
     let _ = std::fs::remove_file(admin::socket_path(&config.data_dir));
     Ok(())
+}
+
+/// `s4-server check-config`: the configuration resolved, the TLS files loaded, and the
+/// effective settings printed.
+fn check_config(config: &Config) -> ExitCode {
+    if let Some(tls) = &config.tls {
+        if let Err(error) = tls::load(&tls.cert, &tls.key) {
+            eprintln!("s4-server: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
+    print!("{}", config.describe());
+    ExitCode::SUCCESS
 }
 
 /// `s4-server admin ...`: through the running server if there is one, else on the data dir.
