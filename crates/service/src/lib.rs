@@ -27,8 +27,9 @@
 //! (`AccessControlListNotSupported`). Multipart: CreateMultipartUpload, UploadPart,
 //! UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
 //! ListMultipartUploads. Presigned URLs work for all of them. Other sub-resources (`?cors`,
-//! `?versioning`, `?policy`, ...) answer `501 NotImplemented`; IAM requests answer an IAM
-//! `NotImplemented` error until the IAM API exists.
+//! `?versioning`, `?policy`, ...) answer `501 NotImplemented`. IAM requests (form POSTs or
+//! GETs to `/`) are parsed by `s4-iam-query` and executed by `s4-iam`: users, groups,
+//! access keys and managed-policy attachments, IAM-shaped errors throughout.
 //!
 //! # Mounting the service in a hyper server
 //!
@@ -63,6 +64,7 @@ pub mod connection;
 pub mod error_code;
 pub mod expiry;
 mod handlers;
+mod iam;
 pub mod operation;
 pub mod response;
 pub mod route;

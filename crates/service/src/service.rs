@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use http::header::{HeaderValue, HOST};
 use http::request::Parts;
-use http::{Method, Request, Response, StatusCode};
+use http::{Method, Request, Response};
 use http_body::Body;
 use hyper::body::{Bytes, Incoming};
 use percent_encoding::percent_decode_str;
@@ -27,7 +27,7 @@ use crate::config::ServiceConfig;
 use crate::error_code::S3ErrorCode;
 use crate::handlers::{self, Ctx};
 use crate::operation::{parse_operation, Query};
-use crate::response::{error_response, iam_error_response, ApiError};
+use crate::response::{error_response, ApiError};
 use crate::route::{classify_host, split_path, starts_with_account_id, HostStyle};
 
 /// The S4 HTTP service over an object store and an identity store.
@@ -89,7 +89,8 @@ impl From<StorageError> for Failure {
 /// Which API a request addresses.
 enum Api {
     S3(Option<Box<ParsedRequest>>),
-    Iam,
+    /// The SigV4 parse, answered IAM-shaped if it failed.
+    Iam(Result<Option<Box<ParsedRequest>>, s4_sigv4::SigV4Error>),
 }
 
 impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
@@ -195,23 +196,31 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             .map_err(|e| ApiError::with_message(S3ErrorCode::InvalidURI, e.to_string()))?;
         check_decoded_length(&parts.headers)?;
         let api = match &style {
-            HostStyle::Iam => Api::Iam,
+            HostStyle::Iam => Api::Iam(parse_parts(parts, &["iam"]).map(|p| p.map(Box::new))),
             HostStyle::S3Path | HostStyle::S3Virtual { .. } => {
                 Api::S3(parse_parts(parts, &["s3"])?.map(Box::new))
             }
             HostStyle::Bare => match parse_parts(parts, &["s3", "iam"])? {
-                Some(parsed) if parsed.scope().service() == "iam" => Api::Iam,
+                Some(parsed) if parsed.scope().service() == "iam" => {
+                    Api::Iam(Ok(Some(Box::new(parsed))))
+                }
                 parsed => Api::S3(parsed.map(Box::new)),
             },
         };
         let parsed = match api {
-            Api::Iam => {
-                return Err(Failure::Iam(iam_error_response(
-                    StatusCode::NOT_IMPLEMENTED,
-                    "NotImplemented",
-                    "The IAM API is not available on this server yet.",
+            Api::Iam(parsed) => {
+                let served = crate::iam::serve(
+                    &*inner.identity,
+                    &inner.keys,
+                    parts,
+                    body,
+                    parsed.map(|p| p.map(|p| *p)),
                     request_id,
-                )))
+                )
+                .await;
+                access.principal = served.principal.as_ref().and_then(principal_name);
+                access.operation = served.action;
+                return Err(Failure::Iam(served.response));
             }
             Api::S3(parsed) => parsed.map(|p| *p),
         };
