@@ -148,7 +148,7 @@ pub struct FileConfig {
 }
 
 /// The default age of an abandoned multipart upload: 7 days.
-pub const DEFAULT_MULTIPART_EXPIRY: Duration = Duration::from_secs(7 * 86_400);
+pub const DEFAULT_MULTIPART_EXPIRY: Duration = Duration::from_hours(7 * 24);
 
 /// The effective configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,7 +300,7 @@ mod tests {
         assert_eq!(config.domain, "s4.localhost");
         assert_eq!(config.region, "us-east-1");
         assert_eq!(config.log_format, LogFormat::Pretty);
-        assert_eq!(config.multipart_expiry, Duration::from_secs(7 * 86_400));
+        assert_eq!(config.multipart_expiry, Duration::from_hours(7 * 24));
     }
 
     #[test]
@@ -308,13 +308,13 @@ mod tests {
         let file: FileConfig = toml::from_str("multipart_expiry = \"12h\"\n").unwrap();
         assert_eq!(
             Config::merge(&cli(&[]), file).unwrap().multipart_expiry,
-            Duration::from_secs(12 * 3600)
+            Duration::from_hours(12)
         );
         let file: FileConfig = toml::from_str("multipart_expiry = 600\n").unwrap();
         let config = Config::merge(&cli(&["--multipart-expiry", "2d"]), file).unwrap();
-        assert_eq!(config.multipart_expiry, Duration::from_secs(2 * 86_400));
+        assert_eq!(config.multipart_expiry, Duration::from_hours(48));
         assert_eq!(parse_age("90"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_age("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_age("30m"), Ok(Duration::from_mins(30)));
         for bad in ["", "0", "5w", "-1d", "1.5h", "d"] {
             assert!(parse_age(bad).is_err(), "{bad}");
         }

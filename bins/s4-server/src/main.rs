@@ -89,7 +89,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let mut service_config = ServiceConfig::new(&config.domain);
     service_config.region.clone_from(&config.region);
     // Abandoned uploads are checked for every tenth of their maximum age, at most hourly.
-    let expiry_interval = (config.multipart_expiry / 10).min(std::time::Duration::from_secs(3600));
+    let expiry_interval = (config.multipart_expiry / 10).min(std::time::Duration::from_hours(1));
     let _expiry = spawn_upload_expiry(store.clone(), config.multipart_expiry, expiry_interval);
     let service = S4Service::new(store.clone(), store.clone(), service_config);
     let admin_socket = admin::listen(&config.data_dir).map_err(|e| {

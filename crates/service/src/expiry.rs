@@ -8,7 +8,7 @@ use s4_storage::{ObjectStore, StorageError};
 use time::OffsetDateTime;
 
 /// S4's default age after which an upload that was neither completed nor aborted expires.
-pub const DEFAULT_UPLOAD_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+pub const DEFAULT_UPLOAD_MAX_AGE: Duration = Duration::from_hours(7 * 24);
 
 /// Aborts, once, every upload initiated more than `max_age` ago; returns how many.
 pub async fn expire_uploads_once<O: ObjectStore + ?Sized>(

@@ -145,7 +145,7 @@ pub fn request_with(
         sign_headers(method, &uri, &headers, &params, &SignableBody::Bytes(body)).expect("sign");
     signed.apply_to(&mut headers);
     let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    stream.set_read_timeout(Some(Duration::from_mins(1)))?;
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\ncontent-length: {}\r\nconnection: close\r\n",
         body.len()

@@ -213,7 +213,7 @@ async fn sdk_presigned_urls() {
     let s = TestServer::start().await;
     let c = client(&s, RequestChecksumCalculation::WhenRequired);
     c.create_bucket().bucket("presigned").send().await.unwrap();
-    let config = PresigningConfig::expires_in(Duration::from_secs(300)).unwrap();
+    let config = PresigningConfig::expires_in(Duration::from_mins(5)).unwrap();
     let put = c
         .put_object()
         .bucket("presigned")

@@ -1136,7 +1136,7 @@ async fn abandoned_uploads_expire() {
     let id = create(&c, "old").await;
     put_part(&c, "old", &id, 1, b"x").await.unwrap();
     // Nothing is older than a day.
-    let day = std::time::Duration::from_secs(86_400);
+    let day = std::time::Duration::from_hours(24);
     assert_eq!(
         s4_service::expiry::expire_uploads_once(&*s.store, day)
             .await
