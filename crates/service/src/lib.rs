@@ -17,6 +17,15 @@
 //! 6. **Respond**, errors as the S3 `<Error>` document ([`response`]), every response with
 //!    `x-amz-request-id` and `x-amz-id-2`.
 //!
+//! Every request ends with one structured `tracing` event at `INFO` with target
+//! `s4::access`: `request_id`, `principal` (`arn:aws:iam::<account>:root`, a user ARN, or
+//! `anonymous`), `operation`, `method`, `bucket`, `key`, `status`, `bytes_in`, `bytes_out`
+//! (the response's Content-Length) and `latency_ms`; never keys, secrets, signatures or the
+//! query string.
+//!
+//! Abandoned multipart uploads expire through [`spawn_upload_expiry`], a background task the
+//! server binary starts with its configured maximum age.
+//!
 //! # Operations
 //!
 //! Buckets: ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation,
