@@ -4,7 +4,8 @@
 //! - put: `FsStore::put_object` (stream to a temp file while hashing MD5, fsync, rename,
 //!   directory fsync, durable redb commit; 4 KiB goes inline into one redb commit) against
 //!   `tokio::fs` create + write_all + fsync + rename + directory fsync of the same bytes;
-//! - get: `FsStore::get_object`, consuming the body stream, against `tokio::fs::read`;
+//! - get: `FsStore::get_object`, consuming the body stream, against `tokio::fs::read` and a
+//!   `tokio::fs::File` read loop with a reused 1 MiB buffer;
 //! - list: one page of 1,000 keys from the middle of buckets of 10^4 and 10^6 keys.
 //!
 //! The 10^6-key bucket is filled through `FsStore::bulk_load_inline` (a documented,
@@ -24,7 +25,7 @@ use futures_util::StreamExt;
 use s4_naming::AccountId;
 use s4_storage::{body, ListQuery, ObjectAttributes, ObjectRef, ObjectStore, PutObject};
 use s4_storage_fs::{FsConfig, FsStore};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// How a request body reaches the store: chunks of this size.
 const BODY_CHUNK: usize = 256 * 1024;
@@ -96,7 +97,8 @@ fn put_get(c: &mut Criterion) {
     let rt = runtime();
     let dir = tempfile::tempdir_in(bench_dir()).unwrap();
     let store = open_store(&dir.path().join("store"));
-    rt.block_on(store.create_bucket(&account(), "bench")).unwrap();
+    rt.block_on(store.create_bucket(&account(), "bench"))
+        .unwrap();
     let raw_dir = dir.path().join("raw");
     std::fs::create_dir_all(&raw_dir).unwrap();
 
@@ -117,6 +119,11 @@ fn put_get(c: &mut Criterion) {
         });
         group.finish();
 
+        // The objects to read, also when a filter skipped the puts.
+        rt.block_on(async {
+            store.put_object(put_request("obj", &data)).await.unwrap();
+            raw_put(&raw_dir, &data).await;
+        });
         let mut group = c.benchmark_group(format!("storage_fs/get/{name}"));
         group.throughput(Throughput::Bytes(len as u64));
         if len > 1 << 20 {
@@ -135,6 +142,23 @@ fn put_get(c: &mut Criterion) {
                 assert_eq!(tokio::fs::read(&path).await.unwrap().len(), len);
             });
         });
+        // The same through a `tokio::fs::File` read loop into one reused 1 MiB buffer: no
+        // large allocation to fault in, closer to what a server does.
+        group.bench_function("tokio_fs_raw_1mib_reads", |b| {
+            b.to_async(&rt).iter(|| async {
+                let mut file = tokio::fs::File::open(&path).await.unwrap();
+                let mut buf = vec![0u8; 1 << 20];
+                let mut n = 0;
+                loop {
+                    let got = file.read(&mut buf).await.unwrap();
+                    if got == 0 {
+                        break;
+                    }
+                    n += got;
+                }
+                assert_eq!(n, len);
+            });
+        });
         group.finish();
     }
 }
@@ -145,7 +169,8 @@ fn list(c: &mut Criterion) {
     for keys in [10_000usize, 1_000_000] {
         let dir = tempfile::tempdir_in(bench_dir()).unwrap();
         let store = open_store(dir.path());
-        rt.block_on(store.create_bucket(&account(), "bench")).unwrap();
+        rt.block_on(store.create_bucket(&account(), "bench"))
+            .unwrap();
         let key = |i: usize| format!("photos/2024/{:02}/img-{i:08}.jpg", i % 12);
         store
             .bulk_load_inline(
@@ -163,7 +188,10 @@ fn list(c: &mut Criterion) {
         };
         group.bench_with_input(BenchmarkId::new("flat", keys), &query, |b, query| {
             b.to_async(&rt).iter(|| async {
-                let page = store.list_objects(&account(), "bench", query).await.unwrap();
+                let page = store
+                    .list_objects(&account(), "bench", query)
+                    .await
+                    .unwrap();
                 assert_eq!(page.objects.len(), 1000);
             });
         });
@@ -176,7 +204,10 @@ fn list(c: &mut Criterion) {
         };
         group.bench_with_input(BenchmarkId::new("rollup", keys), &rollup, |b, query| {
             b.to_async(&rt).iter(|| async {
-                let page = store.list_objects(&account(), "bench", query).await.unwrap();
+                let page = store
+                    .list_objects(&account(), "bench", query)
+                    .await
+                    .unwrap();
                 assert_eq!(page.common_prefixes.len(), 12);
             });
         });

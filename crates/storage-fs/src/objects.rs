@@ -401,9 +401,9 @@ impl ObjectStore for FsStore {
         object: &ObjectRef,
         range: Option<ByteRange>,
     ) -> StorageResult<GetObjectOutput> {
-        let inner = self.inner.clone();
-        let target = object.clone();
-        let (record, pinned) = blocking(move || FsStore::pinned_record(&inner, &target)).await?;
+        // Metadata only (cached B-tree pages, microseconds), so on the executor like HEAD; the
+        // file reads happen on the stream's blocking thread.
+        let (record, pinned) = FsStore::pinned_record(&self.inner, object)?;
         let resolved = match range {
             Some(r) => Some(r.resolve(record.size).ok_or(StorageError::InvalidRange)?),
             None => None,
