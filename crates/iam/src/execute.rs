@@ -463,22 +463,24 @@ impl<I: IdentityStore + ?Sized> Exec<'_, I> {
     /// Maps a store result: the IAM conditions keep their code (with the message as a
     /// sentence), anything else is `InternalError` with the details logged only.
     fn check<T>(&self, result: Result<T, StorageError>) -> Result<T, IamError> {
-        result.map_err(|e| {
-            let (code, message) = match e {
-                StorageError::NoSuchEntity(m) => (IamErrorCode::NoSuchEntity, m),
-                StorageError::EntityAlreadyExists(m) => (IamErrorCode::EntityAlreadyExists, m),
-                StorageError::DeleteConflict(m) => (IamErrorCode::DeleteConflict, m),
-                StorageError::LimitExceeded(m) => (IamErrorCode::LimitExceeded, m),
-                other => {
-                    tracing::error!(action = %self.action, error = %other, "identity store failed");
-                    return self.error(
-                        IamErrorCode::InternalError,
-                        "We encountered an internal error. Please try again.",
-                    );
-                }
-            };
-            self.error(code, sentence(&message))
-        })
+        result.map_err(|e| self.storage_error(e))
+    }
+
+    fn storage_error(&self, e: StorageError) -> IamError {
+        let (code, message) = match e {
+            StorageError::NoSuchEntity(m) => (IamErrorCode::NoSuchEntity, m),
+            StorageError::EntityAlreadyExists(m) => (IamErrorCode::EntityAlreadyExists, m),
+            StorageError::DeleteConflict(m) => (IamErrorCode::DeleteConflict, m),
+            StorageError::LimitExceeded(m) => (IamErrorCode::LimitExceeded, m),
+            other => {
+                tracing::error!(action = %self.action, error = %other, "identity store failed");
+                return self.error(
+                    IamErrorCode::InternalError,
+                    "We encountered an internal error. Please try again.",
+                );
+            }
+        };
+        self.error(code, sentence(&message))
     }
 
     // ---- policies ----
@@ -656,7 +658,7 @@ impl<I: IdentityStore + ?Sized> Exec<'_, I> {
                     }))
                 }
                 Err(StorageError::EntityAlreadyExists(_)) if attempts < 3 => attempts += 1,
-                Err(other) => return Err(self.check::<()>(Err(other)).unwrap_err()),
+                Err(other) => return Err(self.storage_error(other)),
             }
         }
     }

@@ -1311,3 +1311,214 @@ async fn attachments_are_visible_to_the_store() {
         [READ]
     );
 }
+
+// ---- store failures ----
+
+/// `MemoryStore` whose policy attachment calls fail as a broken backend would.
+struct Broken(MemoryStore);
+
+fn broken() -> s4_storage::StorageError {
+    s4_storage::StorageError::Internal("disk on fire: /var/lib/s4/meta.redb".into())
+}
+
+#[async_trait::async_trait]
+impl IdentityStore for Broken {
+    async fn create_account(
+        &self,
+        id: &AccountId,
+    ) -> s4_storage::StorageResult<s4_storage::Account> {
+        self.0.create_account(id).await
+    }
+    async fn get_account(
+        &self,
+        id: &AccountId,
+    ) -> s4_storage::StorageResult<Option<s4_storage::Account>> {
+        self.0.get_account(id).await
+    }
+    async fn list_accounts(&self) -> s4_storage::StorageResult<Vec<s4_storage::Account>> {
+        self.0.list_accounts().await
+    }
+    async fn create_user(
+        &self,
+        user: s4_storage::User,
+    ) -> s4_storage::StorageResult<s4_storage::User> {
+        self.0.create_user(user).await
+    }
+    async fn get_user(
+        &self,
+        account: &AccountId,
+        name: &str,
+    ) -> s4_storage::StorageResult<s4_storage::User> {
+        self.0.get_user(account, name).await
+    }
+    async fn list_users(
+        &self,
+        account: &AccountId,
+    ) -> s4_storage::StorageResult<Vec<s4_storage::User>> {
+        self.0.list_users(account).await
+    }
+    async fn delete_user(&self, account: &AccountId, name: &str) -> s4_storage::StorageResult<()> {
+        self.0.delete_user(account, name).await
+    }
+    async fn create_group(
+        &self,
+        group: s4_storage::Group,
+    ) -> s4_storage::StorageResult<s4_storage::Group> {
+        self.0.create_group(group).await
+    }
+    async fn get_group(
+        &self,
+        account: &AccountId,
+        name: &str,
+    ) -> s4_storage::StorageResult<s4_storage::Group> {
+        self.0.get_group(account, name).await
+    }
+    async fn list_groups(
+        &self,
+        account: &AccountId,
+    ) -> s4_storage::StorageResult<Vec<s4_storage::Group>> {
+        self.0.list_groups(account).await
+    }
+    async fn delete_group(&self, account: &AccountId, name: &str) -> s4_storage::StorageResult<()> {
+        self.0.delete_group(account, name).await
+    }
+    async fn add_user_to_group(
+        &self,
+        account: &AccountId,
+        group: &str,
+        user: &str,
+    ) -> s4_storage::StorageResult<()> {
+        self.0.add_user_to_group(account, group, user).await
+    }
+    async fn remove_user_from_group(
+        &self,
+        account: &AccountId,
+        group: &str,
+        user: &str,
+    ) -> s4_storage::StorageResult<()> {
+        self.0.remove_user_from_group(account, group, user).await
+    }
+    async fn list_groups_for_user(
+        &self,
+        account: &AccountId,
+        user: &str,
+    ) -> s4_storage::StorageResult<Vec<s4_storage::Group>> {
+        self.0.list_groups_for_user(account, user).await
+    }
+    async fn list_group_members(
+        &self,
+        account: &AccountId,
+        group: &str,
+    ) -> s4_storage::StorageResult<Vec<s4_storage::User>> {
+        self.0.list_group_members(account, group).await
+    }
+    async fn create_access_key(
+        &self,
+        key: s4_storage::AccessKey,
+        max_keys_per_owner: usize,
+    ) -> s4_storage::StorageResult<()> {
+        self.0.create_access_key(key, max_keys_per_owner).await
+    }
+    async fn get_access_key(
+        &self,
+        access_key_id: &str,
+    ) -> s4_storage::StorageResult<Option<s4_storage::AccessKey>> {
+        self.0.get_access_key(access_key_id).await
+    }
+    async fn list_access_keys(
+        &self,
+        account: &AccountId,
+        owner: &KeyOwner,
+    ) -> s4_storage::StorageResult<Vec<s4_storage::AccessKey>> {
+        self.0.list_access_keys(account, owner).await
+    }
+    async fn set_access_key_status(
+        &self,
+        account: &AccountId,
+        access_key_id: &str,
+        status: KeyStatus,
+    ) -> s4_storage::StorageResult<()> {
+        self.0
+            .set_access_key_status(account, access_key_id, status)
+            .await
+    }
+    async fn delete_access_key(
+        &self,
+        account: &AccountId,
+        access_key_id: &str,
+    ) -> s4_storage::StorageResult<()> {
+        self.0.delete_access_key(account, access_key_id).await
+    }
+    async fn attach_policy(
+        &self,
+        _: &AccountId,
+        _: &PolicyTarget,
+        _: &str,
+    ) -> s4_storage::StorageResult<()> {
+        Err(broken())
+    }
+    async fn detach_policy(
+        &self,
+        account: &AccountId,
+        target: &PolicyTarget,
+        policy_arn: &str,
+    ) -> s4_storage::StorageResult<()> {
+        self.0.detach_policy(account, target, policy_arn).await
+    }
+    async fn list_attached_policies(
+        &self,
+        account: &AccountId,
+        target: &PolicyTarget,
+    ) -> s4_storage::StorageResult<Vec<String>> {
+        self.0.list_attached_policies(account, target).await
+    }
+    async fn count_policy_attachments(
+        &self,
+        _: &AccountId,
+        _: &str,
+    ) -> s4_storage::StorageResult<u64> {
+        Err(broken())
+    }
+}
+
+#[tokio::test]
+async fn store_failures_are_internal_errors_without_details() {
+    let store = Broken(MemoryStore::new());
+    let account = AccountId::from_number(42).unwrap();
+    store.create_account(&account).await.unwrap();
+    let root = Caller::Root { account };
+    execute(
+        &store,
+        &root,
+        parse("CreateUser&UserName=alice").unwrap(),
+        NOW,
+    )
+    .await
+    .unwrap();
+    for params in [
+        format!("AttachUserPolicy&UserName=alice&PolicyArn={READ}"),
+        format!("GetPolicy&PolicyArn={READ}"),
+        "ListPolicies".to_owned(),
+    ] {
+        let e = execute(&store, &root, parse(&params).unwrap(), NOW)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.code(), e.status()),
+            (IamErrorCode::InternalError, 500),
+            "{params}"
+        );
+        assert_eq!(e.error_type(), s4_iam_query::ErrorType::Receiver);
+        assert!(!e.message().contains("redb"), "{e}");
+    }
+    // Not-found still wins over the broken call where it is checked first.
+    let e = execute(
+        &store,
+        &root,
+        parse(&format!("AttachUserPolicy&UserName=ghost&PolicyArn={READ}")).unwrap(),
+        NOW,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), IamErrorCode::NoSuchEntity);
+}
