@@ -278,3 +278,42 @@ fn abort_releases_parts_and_expiry_aborts_abandoned_uploads() {
     );
     server.kill();
 }
+
+#[test]
+fn racing_completions_on_disk_exactly_one_wins() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = dir.path().join("data");
+    let mut server = start(&data_dir);
+    assert_eq!(send(&server, &Method::PUT, "/mpu", b"").status, 200);
+    for round in 0..3usize {
+        let key = format!("race{round}");
+        let (id, etags, all) = upload_parts(&server, &key, &[5 * MIB, 4096], round);
+        let body = complete_body(&etags);
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+        let racers: Vec<_> = (0..8)
+            .map(|_| {
+                let (addr, body, barrier) = (server.addr, body.clone(), barrier.clone());
+                let path = format!("/mpu/{key}?uploadId={id}");
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    request_with(addr, &Method::POST, &path, &[], &body).expect("complete")
+                })
+            })
+            .collect();
+        let results: Vec<Response> = racers
+            .into_iter()
+            .map(|t| t.join().expect("racer"))
+            .collect();
+        let winners = results.iter().filter(|r| r.status == 200).count();
+        assert_eq!(winners, 1, "round {round}: {winners} completions succeeded");
+        for r in results.iter().filter(|r| r.status != 200) {
+            assert_eq!(r.status, 404);
+            assert_eq!(r.xml("Code").as_deref(), Some("NoSuchUpload"));
+        }
+        let get = send(&server, &Method::GET, &format!("/mpu/{key}"), b"");
+        assert!(get.body == all);
+        assert_eq!(get.header("etag"), Some(multipart_etag(&etags).as_str()));
+    }
+    assert_eq!(blob_files(&data_dir), 2 * 3);
+    server.kill();
+}

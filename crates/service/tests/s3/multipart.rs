@@ -356,3 +356,76 @@ async fn upload_part_copy() {
     .await
     .assert_error(412, "PreconditionFailed");
 }
+
+#[tokio::test]
+async fn aws_chunked_parts_and_malformed_completions() {
+    let s = server().await;
+    let id = create(&s, "chunky").await;
+    let p1 = part_data(1, PART);
+    let p2 = part_data(2, 300);
+    // Signed aws-chunked (STREAMING-AWS4-HMAC-SHA256-PAYLOAD), as the Java and Rust SDKs send.
+    let r1 = s
+        .req(
+            Method::PUT,
+            &format!("/bkt/chunky?partNumber=1&uploadId={id}"),
+        )
+        .payload(Payload::ChunkedSigned(256))
+        .body(p1.clone())
+        .send()
+        .await;
+    r1.assert_status(200);
+    assert_eq!(
+        r1.header("etag"),
+        Some(format!("\"{}\"", hex::encode(Md5::digest(&p1))).as_str())
+    );
+    // A wrong Content-MD5 on an aws-chunked part is BadDigest and stores nothing.
+    s.req(
+        Method::PUT,
+        &format!("/bkt/chunky?partNumber=2&uploadId={id}"),
+    )
+    .payload(Payload::ChunkedUnsignedTrailer(100))
+    .header("content-md5", "1B2M2Y8AsgTpgAmY7PhCfg==")
+    .body(p2.clone())
+    .send()
+    .await
+    .assert_error(400, "BadDigest");
+    let r2 = s
+        .req(
+            Method::PUT,
+            &format!("/bkt/chunky?partNumber=2&uploadId={id}"),
+        )
+        .payload(Payload::ChunkedUnsignedTrailer(100))
+        .body(p2.clone())
+        .send()
+        .await;
+    r2.assert_status(200);
+    let e1 = r1.header("etag").unwrap().to_owned();
+    let e2 = r2.header("etag").unwrap().to_owned();
+    let post = |body: &'static str| {
+        s.req(Method::POST, &format!("/bkt/chunky?uploadId={id}"))
+            .body(body)
+            .send()
+    };
+    for body in [
+        "<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>\"a\"</ETag></Part></CompleteMultipartUpload>",
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>",
+        "<CompleteMultipartUpload><Part><ETag>\"a\"</ETag></Part></CompleteMultipartUpload>",
+        "not xml at all",
+    ] {
+        post(body).await.assert_error(400, "MalformedXML");
+    }
+    // Unquoted ETags, no namespace, and botocore's per-part checksum elements are accepted.
+    let body = format!(
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{}</ETag><ChecksumCRC32>AAAAAA==</ChecksumCRC32></Part><Part><PartNumber>2</PartNumber><ETag>{e2}</ETag></Part></CompleteMultipartUpload>",
+        e1.trim_matches('"')
+    );
+    s.req(Method::POST, &format!("/bkt/chunky?uploadId={id}"))
+        .body(body)
+        .send()
+        .await
+        .assert_status(200);
+    assert_eq!(
+        &s.get("bkt", "chunky").await.body[..],
+        &[p1, p2].concat()[..]
+    );
+}
