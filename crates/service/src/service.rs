@@ -151,7 +151,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         tracing::info!(
             target: "s4::access",
             request_id = %request_id,
-            principal = %access.principal.as_deref().unwrap_or("anonymous"),
+            principal = %access.principal.as_deref().unwrap_or("-"),
             operation = access.operation.unwrap_or("-"),
             method = %parts.method,
             bucket = %access.bucket,
@@ -218,7 +218,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
                     request_id,
                 )
                 .await;
-                access.principal = served.principal.as_ref().and_then(principal_name);
+                access.principal = served.principal.as_ref().map(principal_name);
                 access.operation = served.action;
                 return Err(Failure::Iam(served.response));
             }
@@ -232,7 +232,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             OffsetDateTime::now_utc(),
         )
         .await?;
-        access.principal = principal_name(&auth.principal);
+        access.principal = Some(principal_name(&auth.principal));
         // 3. Bucket and key from the path.
         let virtual_bucket = match &style {
             HostStyle::S3Virtual { bucket } => Some(bucket.as_str()),
@@ -310,21 +310,20 @@ fn check_decoded_length(headers: &http::HeaderMap) -> Result<(), ApiError> {
 /// What the access log line reports about a request, filled in as the pipeline learns it.
 #[derive(Default)]
 struct AccessInfo {
-    /// `None` until authenticated, and for anonymous requests.
+    /// `None` until authenticated (logged as `-`: the request failed before).
     principal: Option<String>,
     operation: Option<&'static str>,
     bucket: String,
     key: String,
 }
 
-/// The principal as the access log names it: the account root or user ARN (never a key).
-fn principal_name(principal: &Principal) -> Option<String> {
+/// The principal as the access log names it: the account root or user ARN (never a key),
+/// or `anonymous`.
+fn principal_name(principal: &Principal) -> String {
     match principal {
-        Principal::Anonymous => None,
-        Principal::Root { account, .. } => Some(format!("arn:aws:iam::{account}:root")),
-        Principal::User { account, name, .. } => {
-            Some(format!("arn:aws:iam::{account}:user/{name}"))
-        }
+        Principal::Anonymous => "anonymous".to_owned(),
+        Principal::Root { account, .. } => format!("arn:aws:iam::{account}:root"),
+        Principal::User { account, name, .. } => format!("arn:aws:iam::{account}:user/{name}"),
     }
 }
 

@@ -72,6 +72,12 @@ async fn one_access_line_per_request_without_secrets() {
         .anonymous()
         .send()
         .await;
+    // A request whose signature does not verify has no principal.
+    s.req(Method::GET, "/logs/dir/file.txt")
+        .bad_signature()
+        .send()
+        .await
+        .assert_error(403, "SignatureDoesNotMatch");
     let url = s.presign(&Method::GET, "/logs/dir/file.txt", 300);
     let presigned = s
         .raw(
@@ -84,7 +90,7 @@ async fn one_access_line_per_request_without_secrets() {
     presigned.assert_status(200);
 
     let lines = capture.0.lock().unwrap().clone();
-    assert_eq!(lines.len(), 6, "{lines:#?}");
+    assert_eq!(lines.len(), 7, "{lines:#?}");
     let account = s.account.as_str();
     let put = lines.iter().find(|l| l.contains(&put_id)).unwrap();
     for part in [
@@ -112,6 +118,12 @@ async fn one_access_line_per_request_without_secrets() {
         lines
             .iter()
             .any(|l| l.contains("principal=anonymous") && l.contains("status=403")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("principal=- ") && l.contains("status=403")),
         "{lines:#?}"
     );
     let signature = url.split("X-Amz-Signature=").nth(1).unwrap();

@@ -166,7 +166,7 @@ pub(crate) async fn upload_part_copy<O: ObjectStore>(
                 "The x-amz-copy-source-range starts beyond the end of the source object.",
             ));
         }
-        if served.end != last + 1 {
+        if served.end - 1 != last {
             return Err(ApiError::invalid_argument(
                 format!(
                     "Range specified is not valid for source object of size: {}",
