@@ -229,6 +229,20 @@ fn abort_releases_parts_and_expiry_aborts_abandoned_uploads() {
     let before = blob_files(&data_dir);
     let (id, _, _) = upload_parts(&server, "gone", &[5 * MIB, 1000], 1);
     assert_eq!(blob_files(&data_dir), before + 2);
+    // Refused parts leave no file: a re-upload, an empty part.
+    let path = format!("/mpu/gone?partNumber=1&uploadId={id}");
+    let r = send(&server, &Method::PUT, &path, &payload(0, 5 * MIB));
+    assert_eq!(
+        (r.status, r.xml("Code").as_deref()),
+        (400, Some("InvalidPart"))
+    );
+    let path = format!("/mpu/gone?partNumber=3&uploadId={id}");
+    let r = send(&server, &Method::PUT, &path, b"");
+    assert_eq!(
+        (r.status, r.xml("Code").as_deref()),
+        (400, Some("InvalidPart"))
+    );
+    assert_eq!(blob_files(&data_dir), before + 2);
     let r = send(
         &server,
         &Method::DELETE,
@@ -245,6 +259,29 @@ fn abort_releases_parts_and_expiry_aborts_abandoned_uploads() {
         &server,
         &Method::DELETE,
         &format!("/mpu/gone?uploadId={id}"),
+        b"",
+    );
+    assert_eq!(r.status, 404);
+
+    // A size violation aborts the upload and releases its parts too: part 3 makes part 2
+    // (1000 bytes) a non-last part under 5 MiB.
+    let (id, _, _) = upload_parts(&server, "violated", &[5 * MIB, 1000], 3);
+    assert_eq!(blob_files(&data_dir), before + 2);
+    let path = format!("/mpu/violated?partNumber=3&uploadId={id}");
+    let r = send(&server, &Method::PUT, &path, b"tail");
+    assert_eq!(
+        (r.status, r.xml("Code").as_deref()),
+        (400, Some("EntityTooSmall"))
+    );
+    assert_eq!(
+        blob_files(&data_dir),
+        before,
+        "the aborted upload left part files behind"
+    );
+    let r = send(
+        &server,
+        &Method::GET,
+        &format!("/mpu/violated?uploadId={id}"),
         b"",
     );
     assert_eq!(r.status, 404);

@@ -335,6 +335,9 @@ async fn upload_part_copy() {
     };
     copy("bytes=5-").await.assert_error(400, "InvalidArgument");
     copy("bytes=9-1").await.assert_error(400, "InvalidArgument");
+    copy("bytes=0-18446744073709551615")
+        .await
+        .assert_error(400, "InvalidArgument");
     copy("bytes=5000-6000")
         .await
         .assert_error(400, "InvalidRequest");
