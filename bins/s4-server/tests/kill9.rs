@@ -15,7 +15,11 @@ use http::Method;
 
 /// Unique bytes per (key, generation), big enough to go to a blob file for some keys.
 fn payload(key: usize, generation: usize) -> Vec<u8> {
-    let len = if key.is_multiple_of(3) { 200_000 } else { 1000 + key };
+    let len = if key.is_multiple_of(3) {
+        200_000
+    } else {
+        1000 + key
+    };
     (0..len)
         .map(|i| ((i * 31 + key * 7 + generation * 13) % 251) as u8)
         .collect()
