@@ -94,6 +94,18 @@ fn multipart_etag(etags: &[String]) -> String {
 /// Ranged GETs inside a part, across one and several part boundaries, open-ended and suffix.
 fn check_ranges(server: &Server, key: &str, all: &[u8], part: usize) {
     let len = all.len();
+    let range = format!("bytes={}-{}", part - 10, part + 9);
+    let head = request_with(
+        server.addr,
+        &Method::HEAD,
+        &format!("/mpu/{key}"),
+        &[("range", &range)],
+        b"",
+    )
+    .expect("head");
+    assert_eq!(head.status, 206, "HEAD {range}");
+    assert_eq!(head.header("content-length"), Some("20"));
+    assert!(head.body.is_empty());
     let cases = [
         (0, 99),
         (part - 10, part + 9),
