@@ -1,8 +1,9 @@
-//! Who is calling, and the authorization rule that holds until the policy engine is wired.
+//! Who is calling, and IAM authorization by the policy engine.
 
 use s4_iam_query::{IamAction, IamError, IamErrorCode};
 use s4_naming::{AccountId, Arn};
-use s4_storage::KeyOwner;
+use s4_policy::{decide, explain, managed, CompiledPolicy, Principal, RequestContext};
+use s4_storage::{IdentityStore, KeyOwner, PolicyTarget, StorageError};
 
 /// The authenticated principal of an IAM request: an account root or an IAM user of an
 /// account. (Anonymous requests never reach IAM.)
@@ -43,36 +44,137 @@ impl Caller {
     }
 }
 
+/// The identity policies of an IAM user: its own managed-policy attachments, then those of
+/// each of its groups (in group-name order), without duplicates. The compiled forms come from
+/// [`managed::ManagedPolicy::compiled`] (compiled once per process, never per request); an
+/// attached ARN that names no managed policy is skipped.
+pub async fn identity_policies<I: IdentityStore + ?Sized>(
+    store: &I,
+    account: &AccountId,
+    user: &str,
+) -> Result<Vec<&'static CompiledPolicy>, StorageError> {
+    let mut arns = store
+        .list_attached_policies(account, &PolicyTarget::User(user.to_owned()))
+        .await?;
+    for group in store.list_groups_for_user(account, user).await? {
+        arns.extend(
+            store
+                .list_attached_policies(account, &PolicyTarget::Group(group.name))
+                .await?,
+        );
+    }
+    let mut out: Vec<&'static CompiledPolicy> = Vec::with_capacity(arns.len());
+    for arn in &arns {
+        if let Some(policy) = managed::by_arn(arn) {
+            let compiled = policy.compiled();
+            if !out.iter().any(|p| std::ptr::eq(*p, compiled)) {
+                out.push(compiled);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The resource every IAM action is authorized against: `*`. S4 has only the managed
+/// policies, whose statements all name `"Resource": "*"`, so per-entity resources (user,
+/// group or policy ARNs) would decide nothing differently.
+pub const IAM_RESOURCE: &str = "*";
+
 /// May `caller` perform `action`? Every action acts in the caller's own account only.
 ///
-/// Until identity policies are evaluated: the account root may perform every IAM action,
-/// IAM users none (`AccessDenied`, 403), whatever policies they have. The policy
-/// integration replaces this one function.
+/// Decided by the policy engine (`s4_policy::decide`) like every S3 request: the account
+/// root may do everything in its own account; an IAM user needs an identity policy (its own
+/// attachments or its groups') that allows `iam:<Action>` on [`IAM_RESOURCE`] and none that
+/// denies it. `conditions` are the request's condition keys (`aws:SourceIp`,
+/// `aws:SecureTransport`, `aws:CurrentTime`, ...; the principal keys are derived here).
+/// The decision and the deciding statement are logged at `DEBUG` with target `s4::authz`;
+/// the `AccessDenied` message names the caller and the action, never a policy.
 ///
 /// ```
 /// use s4_iam::{authorize, Caller};
 /// use s4_iam_query::{IamAction, IamErrorCode};
 /// use s4_naming::AccountId;
+/// use s4_storage::memory::MemoryStore;
+/// use s4_storage::{IdentityStore, PolicyTarget, User};
 ///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let store = MemoryStore::new();
 /// let account = AccountId::from_number(42).unwrap();
-/// assert!(authorize(&Caller::Root { account }, IamAction::CreateUser).is_ok());
+/// store.create_account(&account).await.unwrap();
+/// let now = time::OffsetDateTime::now_utc();
+/// store.create_user(User { account, name: "alice".into(), user_id: "AIDA1".into(), created: now }).await.unwrap();
+/// assert!(authorize(&store, &Caller::Root { account }, IamAction::CreateUser, &[]).await.is_ok());
 /// let alice = Caller::User { account, name: "alice".into() };
-/// let e = authorize(&alice, IamAction::GetUser).unwrap_err();
+/// let e = authorize(&store, &alice, IamAction::GetUser, &[]).await.unwrap_err();
 /// assert_eq!(e.code(), IamErrorCode::AccessDenied);
 /// assert_eq!(
 ///     e.message(),
 ///     "User: arn:aws:iam::000000000000042:user/alice is not authorized to perform: iam:GetUser"
 /// );
+/// let target = PolicyTarget::User("alice".into());
+/// store.attach_policy(&account, &target, "arn:aws:iam::aws:policy/IAMReadAccess").await.unwrap();
+/// assert!(authorize(&store, &alice, IamAction::GetUser, &[]).await.is_ok());
+/// assert!(authorize(&store, &alice, IamAction::CreateUser, &[]).await.is_err());
+/// # });
 /// ```
-pub fn authorize(caller: &Caller, action: IamAction) -> Result<(), IamError> {
-    match caller {
-        Caller::Root { .. } => Ok(()),
-        Caller::User { .. } => Err(IamError::new(
+pub async fn authorize<I: IdentityStore + ?Sized>(
+    store: &I,
+    caller: &Caller,
+    action: IamAction,
+    conditions: &[(&str, String)],
+) -> Result<(), IamError> {
+    let action_name = format!("iam:{action}");
+    let denied = || {
+        IamError::new(
             IamErrorCode::AccessDenied,
             format!(
-                "User: {} is not authorized to perform: iam:{action}",
+                "User: {} is not authorized to perform: {action_name}",
                 caller.arn()
             ),
-        )),
+        )
+    };
+    let internal = |e: StorageError| {
+        tracing::error!(target: "s4::authz", error = %e, "identity store failed during authorization");
+        IamError::new(
+            IamErrorCode::InternalError,
+            "We encountered an internal error. Please try again.",
+        )
+    };
+    let (principal, identity) = match caller {
+        Caller::Root { account } => (Principal::Root { account: *account }, Vec::new()),
+        Caller::User { account, name } => {
+            let user = match store.get_user(account, name).await {
+                Ok(user) => user,
+                Err(StorageError::NoSuchEntity(_)) => return Err(denied()),
+                Err(e) => return Err(internal(e)),
+            };
+            let policies = identity_policies(store, account, name)
+                .await
+                .map_err(internal)?;
+            (
+                Principal::User {
+                    account: *account,
+                    name: user.name,
+                    user_id: user.user_id,
+                },
+                policies,
+            )
+        }
+    };
+    let mut ctx = RequestContext::new(principal, action_name.clone(), IAM_RESOURCE);
+    for (key, value) in conditions {
+        ctx.insert(key, value.clone());
+    }
+    let decision = if tracing::enabled!(target: "s4::authz", tracing::Level::DEBUG) {
+        let why = explain(&ctx, Some(*caller.account()), &identity, None);
+        tracing::debug!(target: "s4::authz", principal = %caller.arn(), action = %action_name, resource = IAM_RESOURCE, decision = %why, "IAM authorization");
+        why.decision
+    } else {
+        decide(&ctx, Some(*caller.account()), &identity, None)
+    };
+    if decision.is_allowed() {
+        Ok(())
+    } else {
+        Err(denied())
     }
 }

@@ -70,8 +70,21 @@ pub async fn execute_with<I: IdentityStore + ?Sized>(
     request: IamRequest,
     now: OffsetDateTime,
 ) -> Result<IamResponse, IamError> {
+    execute_in_context(store, limits, caller, request, now, &[]).await
+}
+
+/// [`execute_with`] for a request with condition keys (`aws:SourceIp`,
+/// `aws:SecureTransport`, ...) that [`authorize`] passes to the policy engine.
+pub async fn execute_in_context<I: IdentityStore + ?Sized>(
+    store: &I,
+    limits: &Limits,
+    caller: &Caller,
+    request: IamRequest,
+    now: OffsetDateTime,
+    conditions: &[(&str, String)],
+) -> Result<IamResponse, IamError> {
     let action = request.action();
-    authorize(caller, action)?;
+    authorize(store, caller, action, conditions).await?;
     check_names(&request)?;
     let ex = Exec {
         store,

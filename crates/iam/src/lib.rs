@@ -49,8 +49,10 @@
 //!
 //! # Authorization
 //!
-//! [`authorize`] is the one place that decides. Until identity policies are evaluated the
-//! account root may perform every action and IAM users none (`AccessDenied`).
+//! [`authorize`] is the one place that decides, with the policy engine of `s4-policy`: the
+//! account root may perform every action; an IAM user needs an identity policy (attached to
+//! it or to one of its groups, [`identity_policies`]) that allows `iam:<Action>` on resource
+//! `*` ([`IAM_RESOURCE`]) and none that denies it (`AccessDenied` otherwise).
 //!
 //! # Decisions
 //!
@@ -88,8 +90,10 @@ mod caller;
 mod execute;
 mod ids;
 
-pub use caller::{authorize, Caller};
-pub use execute::{execute, execute_with, Limits, DEFAULT_PAGE_SIZE, MAX_ACCESS_KEYS_PER_OWNER};
+pub use caller::{authorize, identity_policies, Caller, IAM_RESOURCE};
+pub use execute::{
+    execute, execute_in_context, execute_with, Limits, DEFAULT_PAGE_SIZE, MAX_ACCESS_KEYS_PER_OWNER,
+};
 pub use ids::{
     generate_access_key_id, generate_group_id, generate_secret_access_key, generate_user_id,
 };

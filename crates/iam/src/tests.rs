@@ -1166,11 +1166,55 @@ async fn access_key_errors() {
 // ---- authorization, accounts, names ----
 
 #[tokio::test]
-async fn iam_users_are_denied_every_action() {
+async fn iam_users_are_authorized_by_their_and_their_groups_policies() {
     let fx = Fx::new().await;
     fx.user("alice").await;
     fx.group("devs").await;
-    fx.ok("AttachUserPolicy&UserName=alice&PolicyArn=arn:aws:iam::aws:policy/IAMFullAccess")
+    let alice = Caller::User {
+        account: fx.account,
+        name: "alice".into(),
+    };
+    let denied = |r: Result<IamResponse, IamError>| matches!(r, Err(e) if e.code() == IamErrorCode::AccessDenied);
+    assert!(denied(fx.run_as(&alice, "ListPolicies").await));
+    fx.ok("AttachUserPolicy&UserName=alice&PolicyArn=arn:aws:iam::aws:policy/IAMReadAccess")
+        .await;
+    assert!(!denied(fx.run_as(&alice, "ListPolicies").await));
+    assert!(!denied(fx.run_as(&alice, "GetUser&UserName=alice").await));
+    let attach = "AttachUserPolicy&UserName=alice&PolicyArn=arn:aws:iam::aws:policy/IAMFullAccess";
+    assert!(denied(fx.run_as(&alice, attach).await));
+    assert!(denied(fx.run_as(&alice, "CreateUser&UserName=bob").await));
+    // Through a group.
+    fx.ok("AddUserToGroup&GroupName=devs&UserName=alice").await;
+    fx.ok(
+        "AttachGroupPolicy&GroupName=devs&PolicyArn=arn:aws:iam::aws:policy/IAMAttachDetachAccess",
+    )
+    .await;
+    assert!(denied(fx.run_as(&alice, "CreateUser&UserName=bob").await));
+    assert!(!denied(fx.run_as(&alice, attach).await));
+    // Having attached IAMFullAccess to herself, alice may create users.
+    assert!(!denied(fx.run_as(&alice, "CreateUser&UserName=bob").await));
+    // Only attachments, listed once, in order.
+    let policies = crate::identity_policies(&fx.store, &fx.account, "alice")
+        .await
+        .unwrap();
+    let names: Vec<&str> = policies.iter().map(|p| p.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "arn:aws:iam::aws:policy/IAMReadAccess",
+            "arn:aws:iam::aws:policy/IAMFullAccess",
+            "arn:aws:iam::aws:policy/IAMAttachDetachAccess"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn iam_users_without_policies_are_denied_every_action() {
+    let fx = Fx::new().await;
+    fx.user("alice").await;
+    fx.group("devs").await;
+    // An S3 policy grants nothing in IAM.
+    fx.ok("AttachUserPolicy&UserName=alice&PolicyArn=arn:aws:iam::aws:policy/S3FullAccess")
         .await;
     let alice = Caller::User {
         account: fx.account,
