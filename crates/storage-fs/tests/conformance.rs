@@ -6,11 +6,15 @@ use s4_storage_fs::{FsConfig, FsStore};
 
 /// Small, so that the multipart cases (whose parts are sized from the minimum) run fast.
 const MIN_PART_SIZE: u64 = 64 * 1024;
+/// Small enough for the kit to exercise `EntityTooLarge` (it does so up to 1 MiB); still
+/// well above the inline threshold, so blob files are exercised too.
+const MAX_OBJECT_SIZE: u64 = 1 << 20;
 
 async fn fixture() -> Fixture<FsStore> {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = FsConfig::new(dir.path());
     config.min_part_size = MIN_PART_SIZE;
+    config.max_object_size = MAX_OBJECT_SIZE;
     let store = FsStore::open(config).expect("open store");
     Fixture::with_guard(store, dir)
 }
