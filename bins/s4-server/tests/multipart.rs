@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{blob_files, request_with, start, start_with, Response, Server};
+use common::{blob_files, request_paused, request_with, start, start_with, Response, Server};
 use http::Method;
 use s4_storage::ETag;
 
@@ -274,6 +274,43 @@ fn abort_releases_parts_and_expiry_aborts_abandoned_uploads() {
         b"",
     );
     assert_eq!(r.status, 404);
+
+    // An abort while a part is still being received: the part is refused with NoSuchUpload
+    // and its bytes are discarded.
+    let (id, _, _) = upload_parts(&server, "midway", &[5 * MIB, 1000], 4);
+    assert_eq!(blob_files(&data_dir), before + 2);
+    let big = payload(44, 5 * MIB);
+    let addr = server.addr;
+    let r = request_paused(
+        addr,
+        &Method::PUT,
+        &format!("/mpu/midway?partNumber=3&uploadId={id}"),
+        &[],
+        &big,
+        MIB,
+        || {
+            std::thread::sleep(Duration::from_millis(100));
+            let (status, _) = common::request(
+                addr,
+                &Method::DELETE,
+                &format!("/mpu/midway?uploadId={id}"),
+                b"",
+            )
+            .expect("abort");
+            assert_eq!(status, 204);
+        },
+    )
+    .expect("part upload");
+    assert_eq!(
+        (r.status, r.xml("Code").as_deref()),
+        (404, Some("NoSuchUpload"))
+    );
+    assert_eq!(
+        blob_files(&data_dir),
+        before,
+        "the in-flight part left a file behind"
+    );
+    assert_no_temp_files(&data_dir);
 
     // A size violation aborts the upload and releases its parts too: part 3 makes part 2
     // (1000 bytes) a non-last part under 5 MiB.

@@ -122,6 +122,20 @@ pub fn request_with(
     extra: &[(&str, &str)],
     body: &[u8],
 ) -> std::io::Result<Response> {
+    request_paused(addr, method, path, extra, body, body.len(), || {})
+}
+
+/// Like [`request_with`], but sends the first `split` body bytes, runs `during`, then sends
+/// the rest: a request that is still uploading while something else happens.
+pub fn request_paused(
+    addr: SocketAddr,
+    method: &Method,
+    path: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+    split: usize,
+    during: impl FnOnce(),
+) -> std::io::Result<Response> {
     let uri: Uri = format!("http://{addr}{path}").parse().expect("uri");
     let mut headers = HeaderMap::new();
     headers.insert(
@@ -158,7 +172,11 @@ pub fn request_with(
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
-    stream.write_all(body)?;
+    stream.write_all(&body[..split])?;
+    stream.flush()?;
+    during();
+    // The server may answer (and close) before reading the rest; the response decides.
+    let _ = stream.write_all(&body[split..]);
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
     let split = response
