@@ -198,13 +198,15 @@ impl FsStore {
             sync_dir(&blob_dir)?;
             sync_dir(&data_dir)?;
         }
+        // Opening the database takes its lock first: a second store on the same directory
+        // fails here, before it could delete the first one's temp files or new blobs.
+        let db = Database::create(data_dir.join("meta.redb")).db()?;
         let mut report = RecoveryReport::default();
         for entry in fs::read_dir(&tmp_dir)? {
             let entry = entry?;
             remove_any(&entry.path())?;
             report.temp_files_removed += 1;
         }
-        let db = Database::create(data_dir.join("meta.redb")).db()?;
         {
             let mut txn = db.begin_write().db()?;
             txn.set_durability(redb::Durability::Immediate);

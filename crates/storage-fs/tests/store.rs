@@ -543,3 +543,16 @@ async fn listings_match_a_model() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_second_open_of_a_live_store_fails_without_touching_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let big = payload(8, 200_000);
+    store.put_object(put("k", &big)).await.unwrap();
+    let in_flight = dir.path().join("tmp").join("ffff");
+    std::fs::write(&in_flight, b"a body being received").unwrap();
+    assert!(FsStore::open(config(dir.path())).is_err());
+    assert!(in_flight.exists());
+    assert_eq!(read_all(&store, "k", None).await, big);
+}
