@@ -111,3 +111,18 @@ pub(crate) fn list_page(
     }
     Ok(page)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::common_prefix;
+
+    #[test]
+    fn common_prefixes() {
+        assert_eq!(common_prefix("a/b/c", "", "/"), Some("a/"));
+        assert_eq!(common_prefix("a/b/c", "a/", "/"), Some("a/b/"));
+        assert_eq!(common_prefix("a/b", "a/b", "/"), None);
+        assert_eq!(common_prefix("a--b--c", "", "--"), Some("a--"));
+        assert_eq!(common_prefix("é/x", "", "/"), Some("é/"));
+        assert_eq!(common_prefix("b/x", "a", "/"), None);
+    }
+}

@@ -120,3 +120,47 @@ fn produce(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(n: u8) -> Vec<BlobId> {
+        (0..n).map(|i| BlobId([i; 16])).collect()
+    }
+
+    fn spans(segments: &[Segment]) -> Vec<(u8, u64, u64)> {
+        segments
+            .iter()
+            .map(|s| (s.blob.0[0], s.start, s.end))
+            .collect()
+    }
+
+    #[test]
+    fn part_segments_cross_boundaries_from_the_located_part() {
+        let layout = PartLayout {
+            count: 3,
+            part_size: 10,
+            last_part_size: 4,
+        };
+        let parts = ids(3);
+        assert_eq!(
+            spans(&part_segments(&parts, &layout, 0..24)),
+            [(0, 0, 10), (1, 0, 10), (2, 0, 4)]
+        );
+        assert_eq!(
+            spans(&part_segments(&parts, &layout, 9..11)),
+            [(0, 9, 10), (1, 0, 1)]
+        );
+        assert_eq!(spans(&part_segments(&parts, &layout, 20..24)), [(2, 0, 4)]);
+        assert_eq!(spans(&part_segments(&parts, &layout, 12..13)), [(1, 2, 3)]);
+        assert_eq!(spans(&part_segments(&parts, &layout, 23..24)), [(2, 3, 4)]);
+        assert!(part_segments(&parts, &layout, 5..5).is_empty());
+        let single = PartLayout {
+            count: 1,
+            part_size: 7,
+            last_part_size: 7,
+        };
+        assert_eq!(spans(&part_segments(&ids(1), &single, 3..7)), [(0, 3, 7)]);
+    }
+}
