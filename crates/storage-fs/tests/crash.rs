@@ -303,7 +303,7 @@ fn parent() {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(rand::random_range(20..400)));
+        std::thread::sleep(Duration::from_millis(rand::random_range(10..250)));
         if let Some(status) = child.try_wait().unwrap() {
             panic!("the child stopped by itself: {status}");
         }
