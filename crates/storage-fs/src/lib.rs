@@ -201,6 +201,9 @@ impl FsStore {
         // Opening the database takes its lock first: a second store on the same directory
         // fails here, before it could delete the first one's temp files or new blobs.
         let db = Database::create(data_dir.join("meta.redb")).db()?;
+        // A new database file's directory entry must be durable before its first commit
+        // counts.
+        sync_dir(&data_dir)?;
         let mut report = RecoveryReport::default();
         for entry in fs::read_dir(&tmp_dir)? {
             let entry = entry?;
