@@ -1,4 +1,5 @@
-//! `s4-server admin`: account and key administration.
+//! `s4-server admin`: account and key administration, and `explain` for authorization
+//! decisions.
 //!
 //! The commands work on a stopped server's data dir directly, and on a running server through
 //! its admin socket (`<data-dir>/admin.sock`, a Unix socket only the data dir's owner can
@@ -10,7 +11,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use s4_naming::AccountId;
-use s4_storage::{AccessKey, IdentityStore, KeyOwner, KeyStatus, StorageError};
+use s4_storage::{AccessKey, IdentityStore, KeyOwner, KeyStatus, ObjectStore, StorageError};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -45,6 +46,26 @@ pub enum AdminCommand {
         #[arg(long)]
         account: String,
     },
+    /// Explain how the server decides a request signed with an access key: every check of
+    /// the operation with its decision and the deciding policy and statement
+    /// (e.g. `explain --key AKIA... GET /bucket/key`).
+    Explain {
+        /// The access key ID the request is signed with.
+        #[arg(long)]
+        key: String,
+        /// Evaluate as a request over TLS (`aws:SecureTransport` true).
+        #[arg(long)]
+        #[serde(default)]
+        secure: bool,
+        /// The client address (`aws:SourceIp`); absent unless given.
+        #[arg(long)]
+        #[serde(default)]
+        source_ip: Option<std::net::IpAddr>,
+        /// The HTTP method (GET, PUT, HEAD, DELETE, POST).
+        method: String,
+        /// The path-style path with optional query, e.g. `/bucket/key` or `/bucket?policy`.
+        path: String,
+    },
 }
 
 /// What a command produced, as text lines for the terminal.
@@ -55,16 +76,29 @@ pub enum AdminAnswer {
     Error(String),
 }
 
-/// Runs a command against an open identity store.
-pub async fn execute<I: IdentityStore>(store: &I, command: &AdminCommand) -> AdminAnswer {
+/// Runs a command against an open store (identities, and buckets for `explain`).
+pub async fn execute<I: IdentityStore + ObjectStore>(
+    store: &I,
+    command: &AdminCommand,
+) -> AdminAnswer {
     match run(store, command).await {
         Ok(lines) => AdminAnswer::Lines(lines),
         Err(error) => AdminAnswer::Error(error),
     }
 }
 
-async fn run<I: IdentityStore>(store: &I, command: &AdminCommand) -> Result<Vec<String>, String> {
+async fn run<I: IdentityStore + ObjectStore>(
+    store: &I,
+    command: &AdminCommand,
+) -> Result<Vec<String>, String> {
     match command {
+        AdminCommand::Explain {
+            key,
+            secure,
+            source_ip,
+            method,
+            path,
+        } => explain(store, key, *secure, *source_ip, method, path).await,
         AdminCommand::CreateAccount => {
             let account = create_account(store).await.map_err(describe)?;
             let key = create_root_key(store, account).await?;
@@ -110,6 +144,36 @@ async fn run<I: IdentityStore>(store: &I, command: &AdminCommand) -> Result<Vec<
             Ok(lines)
         }
     }
+}
+
+async fn explain<I: IdentityStore + ObjectStore>(
+    store: &I,
+    key: &str,
+    secure: bool,
+    source_ip: Option<std::net::IpAddr>,
+    method: &str,
+    path: &str,
+) -> Result<Vec<String>, String> {
+    let explained =
+        s4_service::authz::explain_request(store, store, key, method, path, secure, source_ip)
+            .await?;
+    let mut lines = vec![
+        format!("principal: {}", explained.principal),
+        format!("operation: {}", explained.operation),
+    ];
+    let mut allowed = true;
+    for check in &explained.checks {
+        allowed &= check.explanation.decision.is_allowed();
+        lines.push(format!(
+            "{} on {}: {}",
+            check.action, check.resource, check.explanation
+        ));
+    }
+    lines.push(format!(
+        "decision: {}",
+        if allowed { "Allow" } else { "AccessDenied" }
+    ));
+    Ok(lines)
 }
 
 async fn existing_account<I: IdentityStore>(store: &I, id: &str) -> Result<AccountId, String> {
@@ -182,7 +246,10 @@ pub fn listen(data_dir: &Path) -> std::io::Result<UnixListener> {
 }
 
 /// Answers admin connections, one command each.
-pub async fn serve<I: IdentityStore>(listener: UnixListener, store: std::sync::Arc<I>) {
+pub async fn serve<I: IdentityStore + ObjectStore>(
+    listener: UnixListener,
+    store: std::sync::Arc<I>,
+) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -196,7 +263,10 @@ pub async fn serve<I: IdentityStore>(listener: UnixListener, store: std::sync::A
     }
 }
 
-async fn answer<I: IdentityStore>(stream: UnixStream, store: &I) -> std::io::Result<()> {
+async fn answer<I: IdentityStore + ObjectStore>(
+    stream: UnixStream,
+    store: &I,
+) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut line = String::new();
     let mut reader = BufReader::new(read.take(MAX_REQUEST_LINE as u64));
@@ -326,6 +396,103 @@ mod tests {
         };
         assert!(matches!(
             send(dir.path(), &bad).await.unwrap().unwrap(),
+            AdminAnswer::Error(_)
+        ));
+        server.abort();
+    }
+
+    #[tokio::test]
+    async fn explain_names_the_deciding_statement_directly_and_over_the_socket() {
+        use s4_storage::{PolicyTarget, User};
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(MemoryStore::new());
+        let account = AccountId::from_number(42).unwrap();
+        store.create_account(&account).await.unwrap();
+        let now = OffsetDateTime::now_utc();
+        store
+            .create_user(User {
+                account,
+                name: "alice".into(),
+                user_id: "AIDAALICE".into(),
+                created: now,
+            })
+            .await
+            .unwrap();
+        store
+            .create_access_key(
+                AccessKey {
+                    access_key_id: "AKIAALICE00000000001".into(),
+                    secret_access_key: "s".repeat(40),
+                    account,
+                    owner: KeyOwner::User("alice".into()),
+                    status: KeyStatus::Active,
+                    created: now,
+                },
+                2,
+            )
+            .await
+            .unwrap();
+        store
+            .attach_policy(
+                &account,
+                &PolicyTarget::User("alice".into()),
+                "arn:aws:iam::aws:policy/S3ReadAccess",
+            )
+            .await
+            .unwrap();
+        store.create_bucket(&account, "photos").await.unwrap();
+        store
+            .set_bucket_policy(
+                &account,
+                "photos",
+                Some(r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoSecrets","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/secret/*"}]}"#.into()),
+            )
+            .await
+            .unwrap();
+        let cmd = |method: &str, path: &str| AdminCommand::Explain {
+            key: "AKIAALICE00000000001".into(),
+            secure: false,
+            source_ip: None,
+            method: method.into(),
+            path: path.into(),
+        };
+        // Directly (a stopped server's data dir).
+        let out = lines(execute(store.as_ref(), &cmd("GET", "/photos/cat.jpg")).await);
+        assert_eq!(out[0], "principal: arn:aws:iam::000000000000042:user/alice");
+        assert_eq!(out[1], "operation: GetObject");
+        assert_eq!(
+            out[2],
+            "s3:GetObject on arn:aws:s3:::photos/cat.jpg: Allow (Allowed): Allow by statement 0 of arn:aws:iam::aws:policy/S3ReadAccess"
+        );
+        assert_eq!(out.last().unwrap(), "decision: Allow");
+        let out = lines(execute(store.as_ref(), &cmd("get", "/photos/secret/a")).await);
+        assert!(
+            out[2].ends_with("Deny by statement 0 (Sid NoSecrets) of bucket policy of photos"),
+            "{out:?}"
+        );
+        assert_eq!(out.last().unwrap(), "decision: AccessDenied");
+        let out = lines(execute(store.as_ref(), &cmd("PUT", "/photos/cat.jpg")).await);
+        assert!(out[2].contains("ImplicitDeny (NoAllow)"), "{out:?}");
+        // Through a running server's socket.
+        let listener = listen(dir.path()).unwrap();
+        let server = tokio::spawn(serve(listener, store.clone()));
+        let out = lines(
+            send(dir.path(), &cmd("GET", "/photos/secret/a"))
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+        assert_eq!(out.last().unwrap(), "decision: AccessDenied");
+        let unknown = AdminCommand::Explain {
+            key: "AKIANOSUCHKEY0000000".into(),
+            secure: false,
+            source_ip: None,
+            method: "GET".into(),
+            path: "/photos/a".into(),
+        };
+        assert!(matches!(
+            send(dir.path(), &unknown).await.unwrap().unwrap(),
             AdminAnswer::Error(_)
         ));
         server.abort();

@@ -1,13 +1,11 @@
-//! Authentication (SigV4 through `s4-sigv4`, keys from the [`IdentityStore`]) and the
-//! authorization rule that holds until the policy engine exists.
+//! Authentication (SigV4 through `s4-sigv4`, keys from the [`IdentityStore`]). Authorization
+//! is in [`crate::authz`].
 
 use s4_naming::AccountId;
 use s4_sigv4::{ParsedRequest, PayloadMode, SigV4Error, SigningKeyCache};
 use s4_storage::{IdentityStore, KeyOwner, KeyStatus};
 use time::OffsetDateTime;
 
-use crate::error_code::S3ErrorCode;
-use crate::operation::S3Operation;
 use crate::response::ApiError;
 
 /// Who sent a request.
@@ -84,20 +82,4 @@ pub async fn authenticate<I: IdentityStore>(
         principal,
         payload: verified.into_payload(),
     })
-}
-
-/// Decides whether `principal` may run `operation` on resources of its own account, and
-/// returns that account.
-///
-/// Until the policy engine exists: an account root may do anything in its own account; IAM
-/// users (who would need an identity policy) and anonymous requests (which would need a
-/// bucket policy) are denied everything.
-pub fn authorize(principal: &Principal, operation: &S3Operation) -> Result<AccountId, ApiError> {
-    match principal {
-        Principal::Root { account, .. } => Ok(*account),
-        Principal::User { .. } | Principal::Anonymous => {
-            tracing::debug!(action = operation.action(), ?principal, "access denied");
-            Err(ApiError::new(S3ErrorCode::AccessDenied))
-        }
-    }
 }

@@ -14,7 +14,8 @@
 //!    verifier ([`ParsedRequest::with_body_sha256`]), so the signature covers the body
 //!    either way; a declared hash must match the body.
 //! 4. `IamRequest::from_query_and_form` (POST) or `from_query` (GET), then
-//!    [`s4_iam::execute`], which authorizes.
+//!    [`s4_iam::execute_in_context`], which authorizes with the policy engine, given the
+//!    request's condition keys ([`crate::authz::request_keys`]).
 //!
 //! Every error, authentication included, is an IAM `<ErrorResponse>` with the request ID;
 //! the caller adds the `x-amz-request-id` header.
@@ -123,7 +124,17 @@ where
         ));
     };
     served.action = Some(request.action().as_str());
-    s4_iam::execute(identity, &caller, request, now).await
+    // The same condition keys as S3 requests (source address, TLS, time, user agent).
+    let conditions = crate::authz::request_keys(parts, now);
+    s4_iam::execute_in_context(
+        identity,
+        &s4_iam::Limits::default(),
+        &caller,
+        request,
+        now,
+        &conditions,
+    )
+    .await
 }
 
 /// Looks the key up, reads the bounded body, verifies the signature over it and returns the

@@ -9,8 +9,13 @@
 //! 2. **Authenticate** with `s4-sigv4`: header or presigned signature, the key looked up in the
 //!    [`IdentityStore`](s4_storage::IdentityStore); anonymous requests go on to authorization.
 //! 3. **Parse** into one [`S3Operation`] from method, bucket/key and sub-resource flags.
-//! 4. **Authorize** ([`auth::authorize`]): until the policy engine exists, an account root may
-//!    do anything in its own account and everyone else is denied.
+//! 4. **Authorize** ([`authz`]) with the policy engine of `s4-policy`, before anything
+//!    touches storage: every check of the operation is decided against the principal's
+//!    identity policies (its own and its groups' managed policies) and the bucket policy
+//!    (compiled once, cached, see [`authz`]); DeleteObjects per key. Decisions are logged at
+//!    `DEBUG` with target `s4::authz`. Resources belong to the caller's account, or to the
+//!    account of a public URL (`/<account-id>/...`, anonymous requests), or, for signed
+//!    cross-account requests, to the account named by `x-amz-expected-bucket-owner`.
 //! 5. **Execute** against the [`ObjectStore`](s4_storage::ObjectStore), the request body
 //!    wrapped by the verifiers its signature asks for, so that a failed check stores nothing;
 //!    object bodies stream both ways and are never buffered.
@@ -35,8 +40,9 @@
 //! ListObjectsV2, CopyObject, GetObjectAcl (canned), PutObjectAcl
 //! (`AccessControlListNotSupported`). Multipart: CreateMultipartUpload, UploadPart,
 //! UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
-//! ListMultipartUploads. Presigned URLs work for all of them. Other sub-resources (`?cors`,
-//! `?versioning`, `?policy`, ...) answer `501 NotImplemented`. IAM requests (form POSTs or
+//! ListMultipartUploads. Bucket policies: PutBucketPolicy, GetBucketPolicy,
+//! DeleteBucketPolicy. Presigned URLs work for all of them. Other sub-resources (`?cors`,
+//! `?versioning`, ...) answer `501 NotImplemented`. IAM requests (form POSTs or
 //! GETs to `/`) are parsed by `s4-iam-query` and executed by `s4-iam`: users, groups,
 //! access keys and managed-policy attachments, IAM-shaped errors throughout.
 //!
@@ -67,6 +73,7 @@
 //! an `http_body::Body<Data = Bytes>`.
 
 pub mod auth;
+pub mod authz;
 pub mod body;
 pub mod config;
 pub mod connection;

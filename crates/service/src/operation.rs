@@ -61,7 +61,6 @@ const UNSUPPORTED_SUBRESOURCES: &[&str] = &[
     "notification",
     "object-lock",
     "ownershipControls",
-    "policy",
     "policyStatus",
     "publicAccessBlock",
     "replication",
@@ -110,6 +109,9 @@ pub enum S3Operation {
     AbortMultipartUpload { upload_id: String },
     ListParts { upload_id: String },
     ListMultipartUploads,
+    GetBucketPolicy,
+    PutBucketPolicy,
+    DeleteBucketPolicy,
 }
 
 /// The upload and part number an UploadPart (or UploadPartCopy) writes.
@@ -147,6 +149,9 @@ impl S3Operation {
             Self::AbortMultipartUpload { .. } => "AbortMultipartUpload",
             Self::ListParts { .. } => "ListParts",
             Self::ListMultipartUploads => "ListMultipartUploads",
+            Self::GetBucketPolicy => "GetBucketPolicy",
+            Self::PutBucketPolicy => "PutBucketPolicy",
+            Self::DeleteBucketPolicy => "DeleteBucketPolicy",
         }
     }
 
@@ -173,6 +178,41 @@ impl S3Operation {
             Self::GetObject | Self::HeadObject => "s3:GetObject",
             Self::GetObjectAcl => "s3:GetObjectAcl",
             Self::PutObjectAcl => "s3:PutObjectAcl",
+            Self::GetBucketPolicy => "s3:GetBucketPolicy",
+            Self::PutBucketPolicy => "s3:PutBucketPolicy",
+            Self::DeleteBucketPolicy => "s3:DeleteBucketPolicy",
+        }
+    }
+
+    /// The authorization checks of the operation on `bucket`/`key` (`s4-policy`'s table):
+    /// its own action on its resource, plus `s3:GetObject` on the source of a copy.
+    /// DeleteObjects is authorized per key by its handler and has no check here.
+    pub fn checks(&self, bucket: &str, key: &str) -> Vec<s4_policy::actions::AccessCheck> {
+        use s4_policy::actions::S3Operation as P;
+        let (op, source) = match self {
+            Self::DeleteObjects => return Vec::new(),
+            Self::CopyObject(source) => (P::CopyObject, Some(source)),
+            Self::UploadPartCopy(_, source) => (P::UploadPartCopy, Some(source)),
+            other => (
+                P::from_name(other.name()).expect("every operation is in s4-policy's table"),
+                None,
+            ),
+        };
+        op.checks(
+            bucket,
+            Some(key),
+            source.map(|s| (s.bucket.as_str(), s.key.as_str())),
+        )
+    }
+
+    /// The bucket a check of [`checks`](Self::checks) is about: the copy source's for the
+    /// second check of a copy, else the request's.
+    pub fn check_bucket<'a>(&'a self, index: usize, bucket: &'a str) -> &'a str {
+        match self {
+            Self::CopyObject(source) | Self::UploadPartCopy(_, source) if index == 1 => {
+                &source.bucket
+            }
+            _ => bucket,
         }
     }
 
@@ -233,6 +273,13 @@ fn bucket_operation(method: &Method, query: &Query) -> Result<S3Operation, ApiEr
     } else if query.has("uploads") {
         match *method {
             Method::GET => S3Operation::ListMultipartUploads,
+            _ => return Err(method_not_allowed()),
+        }
+    } else if query.has("policy") {
+        match *method {
+            Method::GET => S3Operation::GetBucketPolicy,
+            Method::PUT => S3Operation::PutBucketPolicy,
+            Method::DELETE => S3Operation::DeleteBucketPolicy,
             _ => return Err(method_not_allowed()),
         }
     } else if query.has("delete") {
@@ -439,6 +486,43 @@ mod tests {
             op(Method::HEAD, Some("bkt"), Some("k"), "versionId=x"),
             Ok(O::HeadObject)
         );
+        assert_eq!(
+            op(Method::PUT, Some("bkt"), None, "policy"),
+            Ok(O::PutBucketPolicy)
+        );
+        assert_eq!(
+            op(Method::GET, Some("bkt"), None, "policy="),
+            Ok(O::GetBucketPolicy)
+        );
+        assert_eq!(
+            op(Method::DELETE, Some("bkt"), None, "policy"),
+            Ok(O::DeleteBucketPolicy)
+        );
+        let copy = O::CopyObject(CopySource {
+            bucket: "src".into(),
+            key: "a".into(),
+        });
+        let checks = copy.checks("dst", "b");
+        assert_eq!(
+            checks
+                .iter()
+                .map(|c| (c.action, c.resource.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("s3:PutObject", "arn:aws:s3:::dst/b"),
+                ("s3:GetObject", "arn:aws:s3:::src/a")
+            ]
+        );
+        assert_eq!(copy.check_bucket(1, "dst"), "src");
+        for o in [
+            O::ListBuckets,
+            O::GetObject,
+            O::PutBucketPolicy,
+            O::ListObjectsV2,
+        ] {
+            assert_eq!(o.checks("b", "k")[0].action, o.action());
+        }
+        assert!(O::DeleteObjects.checks("b", "").is_empty());
         assert_eq!(
             op(Method::GET, Some("bkt"), None, "cors"),
             Err(S3ErrorCode::NotImplemented)

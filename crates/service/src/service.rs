@@ -17,11 +17,14 @@ use http_body::Body;
 use hyper::body::{Bytes, Incoming};
 use percent_encoding::percent_decode_str;
 use rand::RngCore;
+use s4_naming::AccountId;
+use s4_policy::RequestContext;
 use s4_sigv4::{parse_parts, ParsedRequest, SigningKeyCache};
 use s4_storage::{BoxError, IdentityStore, ObjectStore, StorageError};
 use time::OffsetDateTime;
 
-use crate::auth::{authenticate, authorize, Principal};
+use crate::auth::{authenticate, Principal};
+use crate::authz::{self, KeyAccess, PolicyCache};
 use crate::body::{request_stream, ResponseBody};
 use crate::config::ServiceConfig;
 use crate::error_code::S3ErrorCode;
@@ -29,6 +32,8 @@ use crate::handlers::{self, Ctx};
 use crate::operation::{parse_operation, Query};
 use crate::response::{error_response, ApiError};
 use crate::route::{classify_host, split_path, starts_with_account_id, HostStyle};
+use s4_naming::AccountId;
+use s4_policy::RequestContext;
 
 /// The S4 HTTP service over an object store and an identity store.
 ///
@@ -43,6 +48,7 @@ struct Inner<O, I> {
     identity: Arc<I>,
     config: ServiceConfig,
     keys: SigningKeyCache,
+    policies: PolicyCache,
 }
 
 impl<O: ObjectStore, I: IdentityStore> Clone for S4Service<O, I> {
@@ -101,6 +107,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
                 identity,
                 config,
                 keys: SigningKeyCache::default(),
+                policies: PolicyCache::default(),
             }),
         }
     }
@@ -259,23 +266,140 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         access.operation = Some(operation.name());
         access.bucket = target.bucket.clone().unwrap_or_default();
         access.key = target.key.clone().unwrap_or_default();
-        // 5. Authorize.
-        let account = authorize(&auth.principal, &operation)?;
+        // 5. Authorize, before anything touches storage.
+        let owner = resource_owner(
+            &*inner.identity,
+            &auth.principal,
+            target.public_account,
+            &parts.headers,
+        )
+        .await?;
+        let bucket = target.bucket.unwrap_or_default();
+        let key = target.key.unwrap_or_default();
+        let key_access = self
+            .authorize_s3(
+                parts,
+                &query,
+                &operation,
+                &auth.principal,
+                owner,
+                &bucket,
+                &key,
+            )
+            .await?;
+        let account = owner;
         // 6. Execute.
         let ctx = Ctx {
             store: &*inner.store,
             config: &inner.config,
             account,
-            bucket: target.bucket.unwrap_or_default(),
-            key: target.key.unwrap_or_default(),
+            bucket,
+            key,
             headers: &parts.headers,
             query: &query,
             payload: auth.payload,
             body: std::sync::Mutex::new(Some(request_stream(body))),
             head: parts.method == Method::HEAD,
+            policies: &inner.policies,
+            key_access,
         };
         Ok(handlers::execute(ctx, operation).await?)
     }
+
+    /// Decides every check of `operation` with the policy engine (see [`crate::authz`]);
+    /// `AccessDenied` on the first that is not allowed. For DeleteObjects returns what the
+    /// handler needs to decide per key.
+    #[allow(clippy::too_many_arguments)]
+    async fn authorize_s3(
+        &self,
+        parts: &Parts,
+        query: &Query,
+        operation: &crate::operation::S3Operation,
+        principal: &Principal,
+        owner: AccountId,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<KeyAccess>, ApiError> {
+        let inner = &*self.inner;
+        let policy_principal = authz::policy_principal(&*inner.identity, principal).await?;
+        let identity = authz::principal_policies(&*inner.identity, principal).await?;
+        let mut ctx = RequestContext::new(policy_principal, "", "");
+        let now = OffsetDateTime::now_utc();
+        for (k, v) in authz::request_keys(parts, now)
+            .into_iter()
+            .chain(authz::s3_keys(
+                parts,
+                query,
+                operation,
+                *principal != Principal::Anonymous,
+            ))
+        {
+            ctx.insert(k, v);
+        }
+        let checks = operation.checks(bucket, key);
+        for (index, check) in checks.iter().enumerate() {
+            let check_bucket = operation.check_bucket(index, bucket);
+            let bucket_policy = if check_bucket.is_empty() {
+                None
+            } else {
+                inner
+                    .policies
+                    .get(&*inner.store, &owner, check_bucket)
+                    .await?
+            };
+            ctx.set_action(check.action);
+            ctx.set_resource(check.resource.clone());
+            let decision =
+                authz::decide_logged(&ctx, Some(owner), &identity, bucket_policy.as_deref());
+            if !decision.is_allowed() {
+                return Err(ApiError::new(S3ErrorCode::AccessDenied));
+            }
+        }
+        if *operation != crate::operation::S3Operation::DeleteObjects {
+            return Ok(None);
+        }
+        let bucket_policy = inner.policies.get(&*inner.store, &owner, bucket).await?;
+        Ok(Some(KeyAccess {
+            ctx,
+            owner,
+            identity,
+            bucket_policy,
+        }))
+    }
+}
+
+/// The account whose resources a request addresses: the account of a public URL
+/// (`/<account-id>/...`, anonymous requests), the account named by
+/// `x-amz-expected-bucket-owner` (signed cross-account requests), else the principal's own.
+/// Anonymous requests without an account ID in the URL address no account (`AccessDenied`);
+/// an unknown account is `NoSuchAccessPoint`.
+async fn resource_owner<I: IdentityStore>(
+    identity: &I,
+    principal: &Principal,
+    public_account: Option<AccountId>,
+    headers: &http::HeaderMap,
+) -> Result<AccountId, ApiError> {
+    if let Some(account) = public_account {
+        return Ok(account);
+    }
+    let Some(own) = principal.account() else {
+        return Err(ApiError::new(S3ErrorCode::AccessDenied));
+    };
+    let Some(value) = headers.get("x-amz-expected-bucket-owner") else {
+        return Ok(*own);
+    };
+    let raw = value.to_str().unwrap_or("").trim();
+    let account = AccountId::parse(raw).map_err(|_| {
+        ApiError::invalid_argument(
+            "x-amz-expected-bucket-owner must be a 15-digit account ID.",
+            "x-amz-expected-bucket-owner",
+            raw,
+        )
+    })?;
+    if account != *own && identity.get_account(&account).await?.is_none() {
+        return Err(ApiError::new(S3ErrorCode::NoSuchAccessPoint));
+    }
+    Ok(account)
 }
 
 /// An aws-chunked request must say how long its decoded payload is; a missing or malformed

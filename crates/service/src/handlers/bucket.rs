@@ -64,6 +64,8 @@ pub(crate) async fn create_bucket<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> Handl
 
 pub(crate) async fn delete_bucket<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
     ctx.store.delete_bucket(&ctx.account, &ctx.bucket).await?;
+    // A bucket created again under this name starts without a policy.
+    ctx.policies.invalidate(&ctx.account, &ctx.bucket);
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 

@@ -5,6 +5,7 @@ mod copy;
 mod list;
 mod multipart;
 mod object;
+mod policy;
 
 use std::sync::{Mutex, PoisonError};
 
@@ -16,6 +17,7 @@ use s4_sigv4::{ChecksumAlgorithm, Checksummer, PayloadMode};
 use s4_storage::{ByteStream, ObjectRef, ObjectStore};
 use sha2::{Digest, Sha256};
 
+use crate::authz::{KeyAccess, PolicyCache};
 use crate::body::{self, read_limited, verified_stream, ResponseBody};
 use crate::config::ServiceConfig;
 use crate::error_code::S3ErrorCode;
@@ -39,6 +41,11 @@ pub(crate) struct Ctx<'a, O> {
     /// `Sync` and handler futures holding `&Ctx` are `Send`).
     pub body: Mutex<Option<ByteStream>>,
     pub head: bool,
+    /// The service's bucket policy cache (invalidated by the policy handlers and
+    /// DeleteBucket).
+    pub policies: &'a PolicyCache,
+    /// Per-key authorization for DeleteObjects (`None`: every key is allowed).
+    pub key_access: Option<KeyAccess>,
 }
 
 pub(crate) type HandlerResult = Result<Response<ResponseBody>, ApiError>;
@@ -76,6 +83,9 @@ pub(crate) async fn execute<O: ObjectStore>(mut ctx: Ctx<'_, O>, op: S3Operation
         }
         S3Operation::ListParts { upload_id } => multipart::list_parts(&ctx, &upload_id).await,
         S3Operation::ListMultipartUploads => multipart::list_multipart_uploads(&ctx).await,
+        S3Operation::GetBucketPolicy => policy::get_bucket_policy(&ctx).await,
+        S3Operation::PutBucketPolicy => policy::put_bucket_policy(&mut ctx).await,
+        S3Operation::DeleteBucketPolicy => policy::delete_bucket_policy(&ctx).await,
     }
 }
 

@@ -348,14 +348,18 @@ pub(crate) async fn get_object_acl<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerR
     ))
 }
 
-pub(crate) async fn delete_objects<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> HandlerResult {
+/// Reads a small body that must carry an integrity check: `Content-MD5` or one
+/// `x-amz-checksum-*` header (or an aws-chunked trailing checksum), verified over the body
+/// (`BadDigest` on a mismatch). Without any, `missing` is the error. DeleteObjects and
+/// PutBucketPolicy share it.
+pub(crate) async fn read_digested_body<O>(
+    ctx: &mut Ctx<'_, O>,
+    missing: ApiError,
+) -> Result<bytes::Bytes, ApiError> {
     let md5 = content_md5(ctx)?;
     let checksum = ctx.header_checksum()?;
     if md5.is_none() && checksum.is_none() && !ctx.has_trailer_checksum() {
-        return Err(ApiError::with_message(
-            S3ErrorCode::InvalidRequest,
-            "Missing required header for this request: Content-MD5 or x-amz-checksum-*",
-        ));
+        return Err(missing);
     }
     let body = ctx.read_xml_body().await?;
     if let Some(expected) = md5 {
@@ -364,16 +368,48 @@ pub(crate) async fn delete_objects<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> Hand
             return Err(ApiError::new(S3ErrorCode::BadDigest));
         }
     }
+    Ok(body)
+}
+
+pub(crate) async fn delete_objects<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> HandlerResult {
+    let body = read_digested_body(
+        ctx,
+        ApiError::with_message(
+            S3ErrorCode::InvalidRequest,
+            "Missing required header for this request: Content-MD5 or x-amz-checksum-*",
+        ),
+    )
+    .await?;
     let delete = Delete::parse(&body, ctx.config.limits.max_xml_body)?;
     if delete.objects.len() > ctx.config.limits.max_delete_keys {
         return Err(ApiError::new(S3ErrorCode::MalformedXML));
     }
-    let keys: Vec<String> = delete.objects.into_iter().map(|o| o.key).collect();
-    let results = ctx
-        .store
-        .delete_objects(&ctx.account, &ctx.bucket, &keys)
-        .await?;
+    // s3:DeleteObject is authorized per key; denied keys are reported, not deleted.
+    let mut denied = Vec::new();
+    let mut keys: Vec<String> = Vec::with_capacity(delete.objects.len());
+    for object in delete.objects {
+        match &ctx.key_access {
+            Some(access) if !access.allows_delete(&ctx.bucket, &object.key) => {
+                denied.push(object.key);
+            }
+            _ => keys.push(object.key),
+        }
+    }
+    let results = if keys.is_empty() {
+        Vec::new()
+    } else {
+        ctx.store
+            .delete_objects(&ctx.account, &ctx.bucket, &keys)
+            .await?
+    };
     let mut result = DeleteResult::default();
+    for key in denied {
+        result.errors.push(DeleteError {
+            key,
+            code: S3ErrorCode::AccessDenied.as_str().to_owned(),
+            message: "Access Denied".to_owned(),
+        });
+    }
     for (key, outcome) in keys.into_iter().zip(results) {
         match outcome {
             Ok(()) if !delete.quiet => result.deleted.push(key),

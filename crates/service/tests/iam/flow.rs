@@ -1,6 +1,6 @@
 //! The flow: the root creates a user and a group, attaches S3ReadAccess to the
-//! group, adds the user and creates the user's key; the key authenticates (S3 answers
-//! AccessDenied until identity policies are evaluated, not an authentication error); once
+//! group, adds the user and creates the user's key; the key authenticates and the group's
+//! policy lets it read (but not write, and nothing in IAM); once
 //! the key is made Inactive the very next request is refused with InvalidAccessKeyId, and
 //! Active again lets it authenticate again.
 
@@ -57,12 +57,18 @@ async fn root_sets_up_a_user_whose_key_authenticates_until_deactivated() {
         .unwrap();
     assert_eq!(groups.groups()[0].group_name(), "readers");
 
-    // The key authenticates: S3 answers AccessDenied (authorization), not an
-    // authentication error; a wrong secret for the same key is SignatureDoesNotMatch.
+    // The key authenticates and the group's S3ReadAccess applies: reads pass, writes are
+    // AccessDenied; a wrong secret for the same key is SignatureDoesNotMatch.
     let get = || s.req(Method::GET, "/photos/cat.jpg").creds(&creds);
-    get().send().await.assert_error(403, "AccessDenied");
+    get().send().await.assert_status(200);
     s.req(Method::GET, "/")
         .creds(&creds)
+        .send()
+        .await
+        .assert_status(200);
+    s.req(Method::PUT, "/photos/dog.jpg")
+        .creds(&creds)
+        .body(&b"woof"[..])
         .send()
         .await
         .assert_error(403, "AccessDenied");
@@ -93,7 +99,7 @@ async fn root_sets_up_a_user_whose_key_authenticates_until_deactivated() {
         403,
     );
 
-    // Active again: authenticates again (and is denied again).
+    // Active again: authenticates and reads again.
     root.update_access_key()
         .user_name("reader")
         .access_key_id(&creds.id)
@@ -101,7 +107,7 @@ async fn root_sets_up_a_user_whose_key_authenticates_until_deactivated() {
         .send()
         .await
         .unwrap();
-    get().send().await.assert_error(403, "AccessDenied");
+    get().send().await.assert_status(200);
 
     // Deleted: refused at once.
     root.delete_access_key()

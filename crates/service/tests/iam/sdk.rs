@@ -823,12 +823,13 @@ async fn access_keys() {
 }
 
 #[tokio::test]
-async fn iam_users_are_denied_until_policies_are_evaluated() {
+async fn iam_users_without_an_iam_policy_are_denied() {
     let s = TestServer::start().await;
     let root = iam(&s, &s.root);
+    // An S3 policy grants nothing in IAM.
     root.attach_user_policy()
         .user_name("alice")
-        .policy_arn("arn:aws:iam::aws:policy/IAMFullAccess")
+        .policy_arn("arn:aws:iam::aws:policy/S3FullAccess")
         .send()
         .await
         .unwrap();
@@ -852,6 +853,59 @@ async fn iam_users_are_denied_until_policies_are_evaluated() {
         "NoSuchEntity",
         404,
     );
+}
+
+#[tokio::test]
+async fn iam_read_access_lists_policies_but_cannot_attach() {
+    let s = TestServer::start().await;
+    let root = iam(&s, &s.root);
+    root.attach_user_policy()
+        .user_name("alice")
+        .policy_arn("arn:aws:iam::aws:policy/IAMReadAccess")
+        .send()
+        .await
+        .unwrap();
+    let alice = iam(&s, &s.user);
+    let listed = alice.list_policies().send().await.unwrap();
+    assert_eq!(listed.policies().len(), 20);
+    let attached = alice
+        .list_attached_user_policies()
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attached.attached_policies().len(), 1);
+    alice.get_policy().policy_arn(READ).send().await.unwrap();
+    alice.get_user().send().await.unwrap();
+    let m = assert_error(
+        alice
+            .attach_user_policy()
+            .user_name("alice")
+            .policy_arn("arn:aws:iam::aws:policy/IAMFullAccess")
+            .send()
+            .await,
+        "AccessDenied",
+        403,
+    );
+    // The message names the caller and the action, never a policy.
+    assert!(m.contains("iam:AttachUserPolicy"), "{m}");
+    assert!(
+        !m.contains("IAMReadAccess") && !m.contains("Statement"),
+        "{m}"
+    );
+    assert_error(
+        alice.create_user().user_name("mallory").send().await,
+        "AccessDenied",
+        403,
+    );
+    // Nothing was attached.
+    let attached = root
+        .list_attached_user_policies()
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attached.attached_policies().len(), 1);
 }
 
 #[tokio::test]

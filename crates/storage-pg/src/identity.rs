@@ -1,0 +1,683 @@
+//! `IdentityStore` for [`PgStore`]. IAM names are case-preserving but unique regardless of
+//! ASCII case: rows are keyed by the lower-cased name (`folded`) and keep the spelling.
+
+use async_trait::async_trait;
+use deadpool_postgres::GenericClient;
+use s4_naming::AccountId;
+use s4_storage::{
+    AccessKey, Account, Group, IdentityStore, KeyOwner, KeyStatus, PolicyTarget, StorageError,
+    StorageResult, User,
+};
+use tokio_postgres::Row;
+
+use crate::objects::{from_nanos, now};
+use crate::{Db, PgStore};
+
+fn fold(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+fn nanos(t: time::OffsetDateTime) -> i64 {
+    t.unix_timestamp_nanos()
+        .clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
+fn no_account(id: &AccountId) -> StorageError {
+    StorageError::NoSuchEntity(format!("the account {id} does not exist"))
+}
+
+fn no_user(name: &str) -> StorageError {
+    StorageError::NoSuchEntity(format!("the user with name {name} cannot be found"))
+}
+
+fn no_group(name: &str) -> StorageError {
+    StorageError::NoSuchEntity(format!("the group with name {name} cannot be found"))
+}
+
+fn no_key(id: &str) -> StorageError {
+    StorageError::NoSuchEntity(format!("the access key with id {id} cannot be found"))
+}
+
+/// `(kind, folded)` of a policy target.
+fn target_key(target: &PolicyTarget) -> (i8, String) {
+    match target {
+        PolicyTarget::User(name) => (b'u' as i8, fold(name)),
+        PolicyTarget::Group(name) => (b'g' as i8, fold(name)),
+    }
+}
+
+/// The owner column: "" for the root, the folded user name otherwise.
+fn owner_key(owner: &KeyOwner) -> String {
+    match owner {
+        KeyOwner::Root => String::new(),
+        KeyOwner::User(name) => fold(name),
+    }
+}
+
+async fn account_exists(
+    c: &impl GenericClient,
+    account: &AccountId,
+    lock: bool,
+) -> StorageResult<()> {
+    let sql = if lock {
+        "SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE"
+    } else {
+        "SELECT 1 FROM accounts WHERE id = $1"
+    };
+    c.query_opt(sql, &[&account.as_str()])
+        .await
+        .db()?
+        .map(|_| ())
+        .ok_or_else(|| no_account(account))
+}
+
+/// The user row (`name`, `user_id`, `created`), after checking the account.
+async fn user_row(
+    c: &impl GenericClient,
+    account: &AccountId,
+    name: &str,
+    lock: &str,
+) -> StorageResult<Row> {
+    account_exists(c, account, false).await?;
+    c.query_opt(
+        &format!(
+            "SELECT name, user_id, created FROM users WHERE account = $1 AND folded = $2 {lock}"
+        ),
+        &[&account.as_str(), &fold(name)],
+    )
+    .await
+    .db()?
+    .ok_or_else(|| no_user(name))
+}
+
+async fn group_row(
+    c: &impl GenericClient,
+    account: &AccountId,
+    name: &str,
+    lock: &str,
+) -> StorageResult<Row> {
+    account_exists(c, account, false).await?;
+    c.query_opt(
+        &format!(
+            "SELECT name, group_id, created FROM groups WHERE account = $1 AND folded = $2 {lock}"
+        ),
+        &[&account.as_str(), &fold(name)],
+    )
+    .await
+    .db()?
+    .ok_or_else(|| no_group(name))
+}
+
+fn user(account: &AccountId, row: &Row) -> User {
+    User {
+        account: *account,
+        name: row.get(0),
+        user_id: row.get(1),
+        created: from_nanos(row.get(2)),
+    }
+}
+
+fn group(account: &AccountId, row: &Row) -> Group {
+    Group {
+        account: *account,
+        name: row.get(0),
+        group_id: row.get(1),
+        created: from_nanos(row.get(2)),
+    }
+}
+
+fn access_key(row: &Row) -> StorageResult<AccessKey> {
+    let account: String = row.get(2);
+    let owner: Option<String> = row.get(3);
+    Ok(AccessKey {
+        access_key_id: row.get(0),
+        secret_access_key: row.get(1),
+        account: AccountId::parse(&account)
+            .map_err(|e| StorageError::Internal(format!("corrupt account id: {e}")))?,
+        owner: owner.map_or(KeyOwner::Root, KeyOwner::User),
+        status: if row.get(4) {
+            KeyStatus::Active
+        } else {
+            KeyStatus::Inactive
+        },
+        created: from_nanos(row.get(5)),
+    })
+}
+
+const KEY_COLUMNS: &str = "id, secret, account, owner_name, active, created";
+
+/// Locks the target's row (user or group) so that attachments cannot race its deletion.
+async fn lock_target(
+    c: &impl GenericClient,
+    account: &AccountId,
+    target: &PolicyTarget,
+    lock: &str,
+) -> StorageResult<()> {
+    match target {
+        PolicyTarget::User(name) => user_row(c, account, name, lock).await.map(|_| ()),
+        PolicyTarget::Group(name) => group_row(c, account, name, lock).await.map(|_| ()),
+    }
+}
+
+#[async_trait]
+impl IdentityStore for PgStore {
+    async fn create_account(&self, id: &AccountId) -> StorageResult<Account> {
+        let (created, t) = now();
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "INSERT INTO accounts (id, created) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&id.as_str(), &t],
+            )
+            .await
+            .db()?;
+        if n == 0 {
+            return Err(StorageError::EntityAlreadyExists(format!(
+                "the account {id} already exists"
+            )));
+        }
+        Ok(Account { id: *id, created })
+    }
+
+    async fn get_account(&self, id: &AccountId) -> StorageResult<Option<Account>> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt(
+                "SELECT created FROM accounts WHERE id = $1",
+                &[&id.as_str()],
+            )
+            .await
+            .db()?
+            .map(|row| Account {
+                id: *id,
+                created: from_nanos(row.get(0)),
+            }))
+    }
+
+    async fn list_accounts(&self) -> StorageResult<Vec<Account>> {
+        let client = self.client().await?;
+        let rows = client
+            .query("SELECT id, created FROM accounts ORDER BY id", &[])
+            .await
+            .db()?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.get(0);
+                Ok(Account {
+                    id: AccountId::parse(&id)
+                        .map_err(|e| StorageError::Internal(format!("corrupt account id: {e}")))?,
+                    created: from_nanos(row.get(1)),
+                })
+            })
+            .collect()
+    }
+
+    async fn create_user(&self, user: User) -> StorageResult<User> {
+        let client = self.client().await?;
+        account_exists(&client, &user.account, false).await?;
+        let n = client
+            .execute(
+                "INSERT INTO users (account, folded, name, user_id, created) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                &[
+                    &user.account.as_str(),
+                    &fold(&user.name),
+                    &user.name,
+                    &user.user_id,
+                    &nanos(user.created),
+                ],
+            )
+            .await
+            .db()?;
+        if n == 0 {
+            return Err(StorageError::EntityAlreadyExists(format!(
+                "user with name {} already exists",
+                user.name
+            )));
+        }
+        Ok(user)
+    }
+
+    async fn get_user(&self, account: &AccountId, name: &str) -> StorageResult<User> {
+        let client = self.client().await?;
+        Ok(user(account, &user_row(&client, account, name, "").await?))
+    }
+
+    async fn list_users(&self, account: &AccountId) -> StorageResult<Vec<User>> {
+        let client = self.client().await?;
+        account_exists(&client, account, false).await?;
+        let rows = client
+            .query(
+                "SELECT name, user_id, created FROM users WHERE account = $1 ORDER BY name",
+                &[&account.as_str()],
+            )
+            .await
+            .db()?;
+        Ok(rows.iter().map(|r| user(account, r)).collect())
+    }
+
+    async fn delete_user(&self, account: &AccountId, name: &str) -> StorageResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.db()?;
+        user_row(&tx, account, name, "FOR UPDATE").await?;
+        let folded = fold(name);
+        let row = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM memberships WHERE account = $1 AND user_folded = $2), \
+                 EXISTS (SELECT 1 FROM attachments WHERE account = $1 AND kind = 'u' \
+                 AND target_folded = $2), \
+                 EXISTS (SELECT 1 FROM access_keys WHERE account = $1 AND owner_folded = $2)",
+                &[&account.as_str(), &folded],
+            )
+            .await
+            .db()?;
+        if row.get(0) {
+            return Err(StorageError::DeleteConflict(format!(
+                "user {name} is still a member of groups"
+            )));
+        }
+        if row.get(1) {
+            return Err(StorageError::DeleteConflict(format!(
+                "user {name} still has attached policies"
+            )));
+        }
+        if row.get(2) {
+            return Err(StorageError::DeleteConflict(format!(
+                "user {name} still has access keys"
+            )));
+        }
+        tx.execute(
+            "DELETE FROM users WHERE account = $1 AND folded = $2",
+            &[&account.as_str(), &folded],
+        )
+        .await
+        .db()?;
+        tx.commit().await.db()
+    }
+
+    async fn create_group(&self, group: Group) -> StorageResult<Group> {
+        let client = self.client().await?;
+        account_exists(&client, &group.account, false).await?;
+        let n = client
+            .execute(
+                "INSERT INTO groups (account, folded, name, group_id, created) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                &[
+                    &group.account.as_str(),
+                    &fold(&group.name),
+                    &group.name,
+                    &group.group_id,
+                    &nanos(group.created),
+                ],
+            )
+            .await
+            .db()?;
+        if n == 0 {
+            return Err(StorageError::EntityAlreadyExists(format!(
+                "group with name {} already exists",
+                group.name
+            )));
+        }
+        Ok(group)
+    }
+
+    async fn get_group(&self, account: &AccountId, name: &str) -> StorageResult<Group> {
+        let client = self.client().await?;
+        Ok(group(
+            account,
+            &group_row(&client, account, name, "").await?,
+        ))
+    }
+
+    async fn list_groups(&self, account: &AccountId) -> StorageResult<Vec<Group>> {
+        let client = self.client().await?;
+        account_exists(&client, account, false).await?;
+        let rows = client
+            .query(
+                "SELECT name, group_id, created FROM groups WHERE account = $1 ORDER BY name",
+                &[&account.as_str()],
+            )
+            .await
+            .db()?;
+        Ok(rows.iter().map(|r| group(account, r)).collect())
+    }
+
+    async fn delete_group(&self, account: &AccountId, name: &str) -> StorageResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.db()?;
+        group_row(&tx, account, name, "FOR UPDATE").await?;
+        let folded = fold(name);
+        let row = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM memberships WHERE account = $1 AND group_folded = $2), \
+                 EXISTS (SELECT 1 FROM attachments WHERE account = $1 AND kind = 'g' \
+                 AND target_folded = $2)",
+                &[&account.as_str(), &folded],
+            )
+            .await
+            .db()?;
+        if row.get(0) {
+            return Err(StorageError::DeleteConflict(format!(
+                "group {name} still has members"
+            )));
+        }
+        if row.get(1) {
+            return Err(StorageError::DeleteConflict(format!(
+                "group {name} still has attached policies"
+            )));
+        }
+        tx.execute(
+            "DELETE FROM groups WHERE account = $1 AND folded = $2",
+            &[&account.as_str(), &folded],
+        )
+        .await
+        .db()?;
+        tx.commit().await.db()
+    }
+
+    async fn add_user_to_group(
+        &self,
+        account: &AccountId,
+        group: &str,
+        user: &str,
+    ) -> StorageResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.db()?;
+        user_row(&tx, account, user, "FOR SHARE").await?;
+        group_row(&tx, account, group, "FOR SHARE").await?;
+        tx.execute(
+            "INSERT INTO memberships (account, group_folded, user_folded) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+            &[&account.as_str(), &fold(group), &fold(user)],
+        )
+        .await
+        .db()?;
+        tx.commit().await.db()
+    }
+
+    async fn remove_user_from_group(
+        &self,
+        account: &AccountId,
+        group: &str,
+        user: &str,
+    ) -> StorageResult<()> {
+        let client = self.client().await?;
+        user_row(&client, account, user, "").await?;
+        group_row(&client, account, group, "").await?;
+        let n = client
+            .execute(
+                "DELETE FROM memberships WHERE account = $1 AND group_folded = $2 \
+                 AND user_folded = $3",
+                &[&account.as_str(), &fold(group), &fold(user)],
+            )
+            .await
+            .db()?;
+        if n == 0 {
+            return Err(StorageError::NoSuchEntity(format!(
+                "user {user} is not a member of group {group}"
+            )));
+        }
+        Ok(())
+    }
+
+    async fn list_groups_for_user(
+        &self,
+        account: &AccountId,
+        user: &str,
+    ) -> StorageResult<Vec<Group>> {
+        let client = self.client().await?;
+        user_row(&client, account, user, "").await?;
+        let rows = client
+            .query(
+                "SELECT g.name, g.group_id, g.created FROM memberships m JOIN groups g \
+                 ON g.account = m.account AND g.folded = m.group_folded \
+                 WHERE m.account = $1 AND m.user_folded = $2 ORDER BY g.name",
+                &[&account.as_str(), &fold(user)],
+            )
+            .await
+            .db()?;
+        Ok(rows.iter().map(|r| self::group(account, r)).collect())
+    }
+
+    async fn list_group_members(
+        &self,
+        account: &AccountId,
+        group: &str,
+    ) -> StorageResult<Vec<User>> {
+        let client = self.client().await?;
+        group_row(&client, account, group, "").await?;
+        let rows = client
+            .query(
+                "SELECT u.name, u.user_id, u.created FROM memberships m JOIN users u \
+                 ON u.account = m.account AND u.folded = m.user_folded \
+                 WHERE m.account = $1 AND m.group_folded = $2 ORDER BY u.name",
+                &[&account.as_str(), &fold(group)],
+            )
+            .await
+            .db()?;
+        Ok(rows.iter().map(|r| self::user(account, r)).collect())
+    }
+
+    async fn create_access_key(
+        &self,
+        key: AccessKey,
+        max_keys_per_owner: usize,
+    ) -> StorageResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.db()?;
+        // Lock the owner (the user row, or the account row for root keys) so that racing
+        // creations count each other's keys.
+        let owner_name = match &key.owner {
+            KeyOwner::Root => {
+                account_exists(&tx, &key.account, true).await?;
+                None
+            }
+            KeyOwner::User(name) => {
+                let row = user_row(&tx, &key.account, name, "FOR UPDATE").await?;
+                Some(row.get::<_, String>(0))
+            }
+        };
+        let folded = owner_key(&key.owner);
+        let count: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM access_keys WHERE account = $1 AND owner_folded = $2",
+                &[&key.account.as_str(), &folded],
+            )
+            .await
+            .db()?
+            .get(0);
+        if count as usize >= max_keys_per_owner {
+            return Err(StorageError::LimitExceeded(format!(
+                "cannot exceed quota for AccessKeysPerUser: {max_keys_per_owner}"
+            )));
+        }
+        let inserted = tx
+            .execute(
+                "INSERT INTO access_keys (id, secret, account, owner_folded, owner_name, active, \
+                 created) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                &[
+                    &key.access_key_id,
+                    &key.secret_access_key,
+                    &key.account.as_str(),
+                    &folded,
+                    &owner_name,
+                    &(key.status == KeyStatus::Active),
+                    &nanos(key.created),
+                ],
+            )
+            .await
+            .db()?;
+        if inserted == 0 {
+            return Err(StorageError::EntityAlreadyExists(format!(
+                "the access key {} already exists",
+                key.access_key_id
+            )));
+        }
+        tx.commit().await.db()
+    }
+
+    async fn get_access_key(&self, access_key_id: &str) -> StorageResult<Option<AccessKey>> {
+        let client = self.client().await?;
+        client
+            .query_opt(
+                &format!("SELECT {KEY_COLUMNS} FROM access_keys WHERE id = $1"),
+                &[&access_key_id],
+            )
+            .await
+            .db()?
+            .map(|r| access_key(&r))
+            .transpose()
+    }
+
+    async fn list_access_keys(
+        &self,
+        account: &AccountId,
+        owner: &KeyOwner,
+    ) -> StorageResult<Vec<AccessKey>> {
+        let client = self.client().await?;
+        match owner {
+            KeyOwner::Root => account_exists(&client, account, false).await?,
+            KeyOwner::User(name) => {
+                user_row(&client, account, name, "").await?;
+            }
+        }
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {KEY_COLUMNS} FROM access_keys WHERE account = $1 \
+                     AND owner_folded = $2 ORDER BY created, seq"
+                ),
+                &[&account.as_str(), &owner_key(owner)],
+            )
+            .await
+            .db()?;
+        rows.iter().map(access_key).collect()
+    }
+
+    async fn set_access_key_status(
+        &self,
+        account: &AccountId,
+        access_key_id: &str,
+        status: KeyStatus,
+    ) -> StorageResult<()> {
+        let client = self.client().await?;
+        account_exists(&client, account, false).await?;
+        let n = client
+            .execute(
+                "UPDATE access_keys SET active = $3 WHERE account = $1 AND id = $2",
+                &[
+                    &account.as_str(),
+                    &access_key_id,
+                    &(status == KeyStatus::Active),
+                ],
+            )
+            .await
+            .db()?;
+        if n == 0 {
+            return Err(no_key(access_key_id));
+        }
+        Ok(())
+    }
+
+    async fn delete_access_key(
+        &self,
+        account: &AccountId,
+        access_key_id: &str,
+    ) -> StorageResult<()> {
+        let client = self.client().await?;
+        account_exists(&client, account, false).await?;
+        let n = client
+            .execute(
+                "DELETE FROM access_keys WHERE account = $1 AND id = $2",
+                &[&account.as_str(), &access_key_id],
+            )
+            .await
+            .db()?;
+        if n == 0 {
+            return Err(no_key(access_key_id));
+        }
+        Ok(())
+    }
+
+    async fn attach_policy(
+        &self,
+        account: &AccountId,
+        target: &PolicyTarget,
+        policy_arn: &str,
+    ) -> StorageResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.db()?;
+        lock_target(&tx, account, target, "FOR SHARE").await?;
+        let (kind, folded) = target_key(target);
+        tx.execute(
+            "INSERT INTO attachments (account, kind, target_folded, arn) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+            &[&account.as_str(), &kind, &folded, &policy_arn],
+        )
+        .await
+        .db()?;
+        tx.commit().await.db()
+    }
+
+    async fn detach_policy(
+        &self,
+        account: &AccountId,
+        target: &PolicyTarget,
+        policy_arn: &str,
+    ) -> StorageResult<()> {
+        let client = self.client().await?;
+        lock_target(&client, account, target, "").await?;
+        let (kind, folded) = target_key(target);
+        let n = client
+            .execute(
+                "DELETE FROM attachments WHERE account = $1 AND kind = $2 AND target_folded = $3 \
+                 AND arn = $4",
+                &[&account.as_str(), &kind, &folded, &policy_arn],
+            )
+            .await
+            .db()?;
+        if n == 0 {
+            return Err(StorageError::NoSuchEntity(format!(
+                "policy {policy_arn} is not attached"
+            )));
+        }
+        Ok(())
+    }
+
+    async fn list_attached_policies(
+        &self,
+        account: &AccountId,
+        target: &PolicyTarget,
+    ) -> StorageResult<Vec<String>> {
+        let client = self.client().await?;
+        lock_target(&client, account, target, "").await?;
+        let (kind, folded) = target_key(target);
+        let rows = client
+            .query(
+                "SELECT arn FROM attachments WHERE account = $1 AND kind = $2 \
+                 AND target_folded = $3 ORDER BY seq",
+                &[&account.as_str(), &kind, &folded],
+            )
+            .await
+            .db()?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn count_policy_attachments(
+        &self,
+        account: &AccountId,
+        policy_arn: &str,
+    ) -> StorageResult<u64> {
+        let client = self.client().await?;
+        account_exists(&client, account, false).await?;
+        let n: i64 = client
+            .query_one(
+                "SELECT count(*) FROM attachments WHERE account = $1 AND arn = $2",
+                &[&account.as_str(), &policy_arn],
+            )
+            .await
+            .db()?
+            .get(0);
+        Ok(n as u64)
+    }
+}

@@ -1,0 +1,232 @@
+//! The scale-out backend of S4: metadata in PostgreSQL, bytes in a [`BlobStore`].
+//!
+//! Several stateless `s4-server` processes may share one database and one blob store: every
+//! decision that the embedded backend makes inside one redb transaction is made here inside
+//! one PostgreSQL transaction (READ COMMITTED with explicit row locks):
+//!
+//! - an overwrite locks the object row (`SELECT ... FOR UPDATE`), checks the write
+//!   precondition against it and replaces it; when no row exists, the insert uses
+//!   `ON CONFLICT DO NOTHING` and the whole decision is retried if another process inserted
+//!   first, so `If-None-Match: *` has exactly one winner;
+//! - UploadPart, CompleteMultipartUpload and AbortMultipartUpload lock the upload row, so
+//!   [`s4_storage::multipart::admit_part`] sees every part committed before it and racing
+//!   completions have one winner (the others find the row gone: `NoSuchUpload`);
+//! - listings are range scans over `bytea` keys (byte order is UTF-8 binary order), and a
+//!   delimiter roll-up seeks past the common prefix with a new index scan.
+//!
+//! Write order: the body is streamed into the blob store (MD5 computed on the way) and made
+//! durable first, then the metadata transaction commits; blobs that the commit made
+//! unreferenced (replaced objects, aborted uploads, refused parts) are deleted afterwards.
+//! A crash between the two steps leaves orphan blobs, which [`PgStore::sweep_orphans`]
+//! deletes once they are older than a grace period (so a blob that another process has just
+//! written and is about to commit is never collected). Objects up to
+//! [`PgConfig::inline_limit`] bytes are stored in their row and need no blob at all.
+//!
+//! Migrations are versioned and applied at open, in one transaction under an advisory lock,
+//! so several servers may start at once.
+
+// Sizes, counts and part numbers are stored in PostgreSQL's signed integer columns; every
+// value is bounded (object size, 10,000 parts, nanosecond timestamps before 2262), so the
+// signed/unsigned casts at the column boundary never wrap.
+#![allow(clippy::cast_sign_loss, clippy::cast_possible_wrap)]
+// `match` on `Some`/`None` reads better than `if let ... else` for the row lookups.
+#![allow(clippy::single_match_else)]
+
+mod blob;
+mod identity;
+mod ingest;
+mod migrations;
+mod objects;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use s4_storage::{StorageError, StorageResult};
+
+pub use blob::{new_blob_name, BlobStore, FsBlobStore};
+
+/// How to reach the database and the limits the store enforces.
+#[derive(Debug, Clone)]
+pub struct PgConfig {
+    /// A libpq-style URL or key/value string: `postgres://user@127.0.0.1:5432/s4`.
+    pub url: String,
+    /// The PostgreSQL schema holding S4's tables (created if missing). Lower-case ASCII
+    /// letters, digits and `_` only.
+    pub schema: String,
+    /// Connections per process.
+    pub pool_size: usize,
+    pub min_part_size: u64,
+    pub max_object_size: u64,
+    /// Bodies up to this many bytes are stored in the object's row instead of a blob.
+    pub inline_limit: usize,
+}
+
+impl PgConfig {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            schema: "s4".to_owned(),
+            pool_size: 16,
+            min_part_size: s4_storage::multipart::DEFAULT_MIN_PART_SIZE,
+            max_object_size: s4_storage::memory::DEFAULT_MAX_OBJECT_SIZE,
+            inline_limit: 4096,
+        }
+    }
+}
+
+/// [`s4_storage::ObjectStore`] and [`s4_storage::IdentityStore`] over PostgreSQL and a
+/// [`BlobStore`]. Cheap to clone; clones share the pool.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+    blobs: Arc<dyn BlobStore>,
+    config: Arc<PgConfig>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("schema", &self.config.schema)
+            .field("blobs", &self.blobs)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn db_err(e: &tokio_postgres::Error) -> StorageError {
+    StorageError::Internal(format!("database: {e}"))
+}
+
+pub(crate) fn pool_err(e: &deadpool_postgres::PoolError) -> StorageError {
+    StorageError::Internal(format!("database pool: {e}"))
+}
+
+/// Maps database errors to [`StorageError`].
+pub(crate) trait Db<T> {
+    fn db(self) -> StorageResult<T>;
+}
+
+impl<T> Db<T> for Result<T, tokio_postgres::Error> {
+    fn db(self) -> StorageResult<T> {
+        self.map_err(|e| db_err(&e))
+    }
+}
+
+impl<T> Db<T> for Result<T, deadpool_postgres::PoolError> {
+    fn db(self) -> StorageResult<T> {
+        self.map_err(|e| pool_err(&e))
+    }
+}
+
+/// Whether the error is a unique-key or foreign-key violation.
+pub(crate) fn is_violation(
+    e: &tokio_postgres::Error,
+    code: &tokio_postgres::error::SqlState,
+) -> bool {
+    e.code() == Some(code)
+}
+
+impl PgStore {
+    /// Connects, creates the schema and applies pending migrations.
+    pub async fn open(config: PgConfig, blobs: Arc<dyn BlobStore>) -> StorageResult<Self> {
+        if config.schema.is_empty()
+            || !config
+                .schema
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(StorageError::Internal(format!(
+                "invalid schema name {:?}",
+                config.schema
+            )));
+        }
+        let mut pg: tokio_postgres::Config = config
+            .url
+            .parse()
+            .map_err(|e| StorageError::Internal(format!("database URL: {e}")))?;
+        pg.options(format!("-c search_path={}", config.schema));
+        let manager = Manager::from_config(
+            pg,
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(config.pool_size.max(1))
+            .build()
+            .map_err(|e| StorageError::Internal(format!("database pool: {e}")))?;
+        let mut client = pool.get().await.db()?;
+        migrations::apply(&mut client, &config.schema).await?;
+        drop(client);
+        Ok(Self {
+            pool,
+            blobs,
+            config: Arc::new(config),
+        })
+    }
+
+    pub fn config(&self) -> &PgConfig {
+        &self.config
+    }
+
+    pub fn blob_store(&self) -> &Arc<dyn BlobStore> {
+        &self.blobs
+    }
+
+    pub(crate) async fn client(&self) -> StorageResult<deadpool_postgres::Object> {
+        self.pool.get().await.db()
+    }
+
+    /// Whether any object or part still refers to the blob.
+    async fn referenced(&self, name: &str) -> StorageResult<bool> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM objects WHERE blobs @> ARRAY[$1::text]) \
+                 OR EXISTS (SELECT 1 FROM parts WHERE blob = $1)",
+                &[&name],
+            )
+            .await
+            .db()?;
+        Ok(row.get(0))
+    }
+
+    /// Deletes blobs a commit released, unless another row (a copy) still refers to them.
+    /// Failures only leave orphans for the sweep.
+    pub(crate) async fn release(&self, names: Vec<String>) {
+        for name in names {
+            match self.referenced(&name).await {
+                Ok(false) => {
+                    if let Err(e) = self.blobs.delete(&name).await {
+                        tracing::warn!(blob = %name, error = %e, "deleting a released blob failed");
+                    }
+                }
+                Ok(true) => {}
+                Err(e) => {
+                    tracing::warn!(blob = %name, error = %e, "checking a released blob failed");
+                }
+            }
+        }
+    }
+
+    /// Deletes blobs that no object or part refers to and that were written more than `grace`
+    /// ago (a crash between the blob write and the metadata commit), and partial writes older
+    /// than `grace`. `grace` must exceed the longest upload a server may still be receiving
+    /// and committing. Returns how many blobs were deleted.
+    pub async fn sweep_orphans(&self, grace: Duration) -> StorageResult<u64> {
+        self.blobs.remove_incomplete(grace).await?;
+        let now = SystemTime::now();
+        let mut deleted = 0;
+        for (name, written) in self.blobs.list().await? {
+            if now.duration_since(written).unwrap_or_default() <= grace {
+                continue;
+            }
+            if !self.referenced(&name).await? {
+                self.blobs.delete(&name).await?;
+                deleted += 1;
+            }
+        }
+        Ok(deleted)
+    }
+}

@@ -1,0 +1,146 @@
+//! Versioned schema migrations, applied at open in one transaction under an advisory lock.
+
+use s4_storage::StorageResult;
+
+use crate::Db;
+
+/// An arbitrary constant: the advisory lock that serializes migrations across processes.
+const MIGRATION_LOCK: i64 = 0x5334_6d69_6772_6174;
+
+/// Migrations by version, oldest first. Never edit a released one: append.
+const MIGRATIONS: &[(i32, &str)] = &[(
+    1,
+    r#"
+CREATE TABLE buckets (
+    account text NOT NULL,
+    name text COLLATE "C" NOT NULL,
+    created bigint NOT NULL,
+    policy text,
+    PRIMARY KEY (account, name)
+);
+CREATE TABLE objects (
+    account text NOT NULL,
+    bucket text COLLATE "C" NOT NULL,
+    key bytea NOT NULL,
+    size bigint NOT NULL,
+    etag text NOT NULL,
+    last_modified bigint NOT NULL,
+    attributes text NOT NULL,
+    part_count integer,
+    part_size bigint,
+    last_part_size bigint,
+    inline_data bytea,
+    blobs text[] NOT NULL DEFAULT '{}',
+    PRIMARY KEY (account, bucket, key),
+    FOREIGN KEY (account, bucket) REFERENCES buckets (account, name)
+);
+CREATE INDEX objects_blobs ON objects USING gin (blobs);
+CREATE TABLE uploads (
+    upload_id text PRIMARY KEY,
+    account text NOT NULL,
+    bucket text COLLATE "C" NOT NULL,
+    key bytea NOT NULL,
+    seq bigserial NOT NULL,
+    initiated bigint NOT NULL,
+    attributes text NOT NULL,
+    FOREIGN KEY (account, bucket) REFERENCES buckets (account, name)
+);
+CREATE INDEX uploads_by_key ON uploads (account, bucket, key, seq);
+CREATE INDEX uploads_by_time ON uploads (initiated);
+CREATE TABLE parts (
+    upload_id text NOT NULL REFERENCES uploads (upload_id) ON DELETE CASCADE,
+    number integer NOT NULL,
+    size bigint NOT NULL,
+    md5 bytea NOT NULL,
+    last_modified bigint NOT NULL,
+    blob text NOT NULL,
+    PRIMARY KEY (upload_id, number)
+);
+CREATE INDEX parts_blob ON parts (blob);
+CREATE TABLE accounts (
+    id text PRIMARY KEY,
+    created bigint NOT NULL
+);
+CREATE TABLE users (
+    account text NOT NULL REFERENCES accounts (id),
+    folded text NOT NULL,
+    name text COLLATE "C" NOT NULL,
+    user_id text NOT NULL,
+    created bigint NOT NULL,
+    PRIMARY KEY (account, folded)
+);
+CREATE TABLE groups (
+    account text NOT NULL REFERENCES accounts (id),
+    folded text NOT NULL,
+    name text COLLATE "C" NOT NULL,
+    group_id text NOT NULL,
+    created bigint NOT NULL,
+    PRIMARY KEY (account, folded)
+);
+CREATE TABLE memberships (
+    account text NOT NULL,
+    group_folded text NOT NULL,
+    user_folded text NOT NULL,
+    PRIMARY KEY (account, group_folded, user_folded),
+    FOREIGN KEY (account, group_folded) REFERENCES groups (account, folded),
+    FOREIGN KEY (account, user_folded) REFERENCES users (account, folded)
+);
+CREATE INDEX memberships_by_user ON memberships (account, user_folded);
+CREATE TABLE access_keys (
+    id text PRIMARY KEY,
+    secret text NOT NULL,
+    account text NOT NULL REFERENCES accounts (id),
+    owner_folded text NOT NULL,
+    owner_name text,
+    active boolean NOT NULL,
+    created bigint NOT NULL,
+    seq bigserial NOT NULL
+);
+CREATE INDEX access_keys_by_owner ON access_keys (account, owner_folded);
+CREATE TABLE attachments (
+    account text NOT NULL,
+    kind "char" NOT NULL,
+    target_folded text NOT NULL,
+    arn text NOT NULL,
+    seq bigserial NOT NULL,
+    PRIMARY KEY (account, kind, target_folded, arn)
+);
+CREATE INDEX attachments_by_arn ON attachments (account, arn);
+"#,
+)];
+
+/// Creates the schema if needed and applies every migration newer than the recorded version.
+pub(crate) async fn apply(
+    client: &mut deadpool_postgres::Object,
+    schema: &str,
+) -> StorageResult<()> {
+    let tx = client.transaction().await.db()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .db()?;
+    // `schema` was checked to be [a-z0-9_]+ by the caller.
+    tx.batch_execute(&format!(
+        "CREATE SCHEMA IF NOT EXISTS {schema}; SET LOCAL search_path TO {schema}; \
+         CREATE TABLE IF NOT EXISTS s4_migrations (version integer PRIMARY KEY, \
+         applied timestamptz NOT NULL DEFAULT now())"
+    ))
+    .await
+    .db()?;
+    let current: i32 = tx
+        .query_one("SELECT coalesce(max(version), 0) FROM s4_migrations", &[])
+        .await
+        .db()?
+        .get(0);
+    for (version, sql) in MIGRATIONS {
+        if *version > current {
+            tx.batch_execute(sql).await.db()?;
+            tx.execute(
+                "INSERT INTO s4_migrations (version) VALUES ($1)",
+                &[version],
+            )
+            .await
+            .db()?;
+        }
+    }
+    tx.commit().await.db()
+}

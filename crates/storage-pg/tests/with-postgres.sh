@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs the PostgreSQL-backed tests against a private, throw-away PostgreSQL cluster:
+# installs the Debian packages if needed, starts a cluster on 127.0.0.1 on a free port in a
+# temp directory (as the `postgres` user), exports S4_TEST_POSTGRES_URL and runs
+# `cargo test -p s4-storage-pg` plus the multi-process scale-out test of s4-server.
+# The cluster is stopped and removed on exit. Extra arguments go to both cargo test runs.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+bindir=$(dirname "$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
+
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+tmp=$(mktemp -d /tmp/s4-pg.XXXXXX)
+chmod 755 "$tmp"
+[ "$(id -u)" = 0 ] && chown postgres "$tmp"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+cleanup() {
+    as_postgres "$bindir/pg_ctl" -D "$tmp/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+as_postgres "$bindir/initdb" -D "$tmp/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
+as_postgres "$bindir/pg_ctl" -D "$tmp/data" -l "$tmp/log" -w -o \
+    "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$tmp -c max_connections=300 -c fsync=on" \
+    start >/dev/null
+echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+
+export S4_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+cargo test -p s4-storage-pg --locked "$@"
+if [ -f bins/s4-server/tests/scale_out.rs ]; then
+    cargo test -p s4-server --test scale_out --locked "$@"
+fi
