@@ -32,8 +32,6 @@ use crate::handlers::{self, Ctx};
 use crate::operation::{parse_operation, Query};
 use crate::response::{error_response, ApiError};
 use crate::route::{classify_host, split_path, starts_with_account_id, HostStyle};
-use s4_naming::AccountId;
-use s4_policy::RequestContext;
 
 /// The S4 HTTP service over an object store and an identity store.
 ///
