@@ -23,8 +23,14 @@ pub struct Cli {
     pub config: Option<PathBuf>,
 
     /// Where data and metadata live [default: ./data].
-    #[arg(long, env = "S4_DATA_DIR")]
+    #[arg(long, visible_alias = "data", env = "S4_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+
+    /// Scale-out: the PostgreSQL URL holding the metadata (`postgres://user@host/db`); object
+    /// bytes then go to the data dir, which every server of the cluster shares. Unset: the
+    /// embedded backend.
+    #[arg(long, env = "S4_META")]
+    pub meta: Option<String>,
 
     /// The address to listen on [default: 127.0.0.1:9000].
     #[arg(long, env = "S4_LISTEN")]
@@ -135,7 +141,9 @@ pub enum LogFormat {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
+    #[serde(alias = "data")]
     pub data_dir: Option<PathBuf>,
+    pub meta: Option<String>,
     pub listen: Option<SocketAddr>,
     pub domain: Option<String>,
     pub region: Option<String>,
@@ -154,6 +162,8 @@ pub const DEFAULT_MULTIPART_EXPIRY: Duration = Duration::from_hours(7 * 24);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub data_dir: PathBuf,
+    /// The PostgreSQL URL of the scale-out backend; `None`: the embedded backend.
+    pub meta: Option<String>,
     pub listen: SocketAddr,
     pub domain: String,
     pub region: String,
@@ -194,6 +204,9 @@ impl Config {
         use std::fmt::Write as _;
         let mut out = String::new();
         let _ = writeln!(out, "data_dir = {:?}", self.data_dir.display().to_string());
+        if let Some(meta) = &self.meta {
+            let _ = writeln!(out, "meta = {:?}", redact_password(meta));
+        }
         let _ = writeln!(out, "listen = \"{}\"", self.listen);
         let _ = writeln!(out, "domain = {:?}", self.domain);
         let _ = writeln!(out, "region = {:?}", self.region);
@@ -249,6 +262,7 @@ impl Config {
                 .clone()
                 .or(file.data_dir)
                 .unwrap_or_else(|| PathBuf::from("data")),
+            meta: cli.meta.clone().or(file.meta),
             listen: cli
                 .listen
                 .or(file.listen)
@@ -270,6 +284,20 @@ impl Config {
                 .unwrap_or(DEFAULT_MULTIPART_EXPIRY),
             tls,
         })
+    }
+}
+
+/// A database URL with its password (if any) replaced by `<redacted>`.
+fn redact_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let Some(at) = url[scheme_end..].find('@').map(|i| i + scheme_end) else {
+        return url.to_owned();
+    };
+    match url[scheme_end..at].find(':') {
+        Some(colon) => format!("{}<redacted>{}", &url[..=scheme_end + colon], &url[at..]),
+        None => url.to_owned(),
     }
 }
 

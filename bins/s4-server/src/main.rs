@@ -16,7 +16,9 @@ use std::sync::Arc;
 
 use clap::Parser;
 use s4_service::{spawn_upload_expiry, S4Service, ServiceConfig};
+use s4_storage::{IdentityStore, ObjectStore};
 use s4_storage_fs::{FsConfig, FsStore};
+use s4_storage_pg::{FsBlobStore, PgConfig, PgStore};
 use tokio::net::TcpListener;
 
 use crate::admin::{AdminAnswer, AdminCommand};
@@ -61,14 +63,64 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    let given_key = GivenRootKey::from_env()?;
-    let from_env = given_key.is_some();
+    // Scale-out (`--meta`): metadata in PostgreSQL, bytes in the shared data dir.
+    if config.meta.is_some() {
+        let store = Arc::new(open_pg(&config).await?);
+        spawn_orphan_sweep(store.clone());
+        return run_with(config, store).await;
+    }
     let store = Arc::new(FsStore::open(FsConfig::new(&config.data_dir)).map_err(|e| {
         format!(
             "cannot open the data dir {}: {e}",
             config.data_dir.display()
         )
     })?);
+    run_with(config, store).await
+}
+
+/// The scale-out backend: PostgreSQL at `config.meta`, blobs in `config.data_dir` (shared by
+/// every server of the cluster).
+async fn open_pg(config: &Config) -> Result<PgStore, Box<dyn std::error::Error>> {
+    let url = config.meta.clone().unwrap_or_default();
+    let blobs = FsBlobStore::open(&config.data_dir).map_err(|e| {
+        format!(
+            "cannot open the blob dir {}: {e}",
+            config.data_dir.display()
+        )
+    })?;
+    let store = PgStore::open(PgConfig::new(url), Arc::new(blobs))
+        .await
+        .map_err(|e| format!("cannot open the metadata database: {e}"))?;
+    Ok(store)
+}
+
+/// Deletes blobs left by a crash between a blob write and its commit, hourly, once they are a
+/// day old (far longer than any upload takes). Every server may run it: deletions are
+/// idempotent and only touch unreferenced blobs.
+fn spawn_orphan_sweep(store: Arc<PgStore>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_hours(1));
+        loop {
+            tick.tick().await;
+            match store
+                .sweep_orphans(std::time::Duration::from_hours(24))
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "orphan blob sweep"),
+                Err(e) => tracing::warn!(error = %e, "orphan blob sweep failed"),
+            }
+        }
+    });
+}
+
+/// Serves S3 and IAM over `store` until a shutdown signal.
+async fn run_with<S: ObjectStore + IdentityStore>(
+    config: Config,
+    store: Arc<S>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let given_key = GivenRootKey::from_env()?;
+    let from_env = given_key.is_some();
     match ensure_root(store.as_ref(), given_key).await? {
         Bootstrap::Created { account, key } if from_env => {
             println!(
@@ -92,13 +144,19 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let expiry_interval = (config.multipart_expiry / 10).min(std::time::Duration::from_hours(1));
     let _expiry = spawn_upload_expiry(store.clone(), config.multipart_expiry, expiry_interval);
     let service = S4Service::new(store.clone(), store.clone(), service_config);
-    let admin_socket = admin::listen(&config.data_dir).map_err(|e| {
-        format!(
-            "cannot open the admin socket in {}: {e}",
-            config.data_dir.display()
-        )
-    })?;
-    let admin_task = tokio::spawn(admin::serve(admin_socket, store.clone()));
+    // With `--meta` the data dir is shared by several servers: no admin socket there;
+    // `s4-server admin` then works on the database directly.
+    let admin_task = if config.meta.is_none() {
+        let admin_socket = admin::listen(&config.data_dir).map_err(|e| {
+            format!(
+                "cannot open the admin socket in {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
+        Some(tokio::spawn(admin::serve(admin_socket, store.clone())))
+    } else {
+        None
+    };
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -137,8 +195,10 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     }
     let service = health::WithHealth::new(service, store, config.data_dir.clone());
     server::serve(endpoints, service, server::shutdown_signal()).await?;
-    admin_task.abort();
-    let _ = std::fs::remove_file(admin::socket_path(&config.data_dir));
+    if let Some(task) = admin_task {
+        task.abort();
+        let _ = std::fs::remove_file(admin::socket_path(&config.data_dir));
+    }
     Ok(())
 }
 
@@ -157,7 +217,20 @@ fn check_config(config: &Config) -> ExitCode {
 
 /// `s4-server admin ...`: through the running server if there is one, else on the data dir.
 async fn run_admin(config: &Config, command: &AdminCommand) -> ExitCode {
-    let answer = match admin::send(&config.data_dir, command).await {
+    let answer = if config.meta.is_some() {
+        match open_pg(config).await {
+            Ok(store) => admin::execute(&store, command).await,
+            Err(error) => AdminAnswer::Error(error.to_string()),
+        }
+    } else {
+        admin_local(config, command).await
+    };
+    print_admin_answer(answer)
+}
+
+/// The admin command through the local server's socket, else on the data dir.
+async fn admin_local(config: &Config, command: &AdminCommand) -> AdminAnswer {
+    match admin::send(&config.data_dir, command).await {
         Ok(Some(answer)) => answer,
         Ok(None) => match FsStore::open(FsConfig::new(&config.data_dir)) {
             Ok(store) => admin::execute(&store, command).await,
@@ -167,7 +240,10 @@ async fn run_admin(config: &Config, command: &AdminCommand) -> ExitCode {
             )),
         },
         Err(error) => AdminAnswer::Error(format!("admin socket: {error}")),
-    };
+    }
+}
+
+fn print_admin_answer(answer: AdminAnswer) -> ExitCode {
     match answer {
         AdminAnswer::Lines(lines) => {
             for line in lines {
