@@ -68,6 +68,9 @@ pub struct Cli {
     #[arg(long, env = "S4_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub limits: crate::limits::LimitArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -141,6 +144,8 @@ pub enum LogFormat {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
+    /// The `[limits]` table.
+    pub limits: Option<crate::limits::LimitsFile>,
     #[serde(alias = "data")]
     pub data_dir: Option<PathBuf>,
     pub meta: Option<String>,
@@ -161,6 +166,8 @@ pub const DEFAULT_MULTIPART_EXPIRY: Duration = Duration::from_hours(7 * 24);
 /// The effective configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
+    /// Request and connection limits (`[limits]`).
+    pub limits: crate::limits::ServerLimits,
     pub data_dir: PathBuf,
     /// The PostgreSQL URL of the scale-out backend; `None`: the embedded backend.
     pub meta: Option<String>,
@@ -195,6 +202,8 @@ pub enum ConfigError {
     },
     #[error("HTTPS needs all of tls_listen, tls_cert and tls_key; missing {0}")]
     IncompleteTls(&'static str),
+    #[error("invalid limits: {0}")]
+    Limits(String),
 }
 
 impl Config {
@@ -231,6 +240,8 @@ impl Config {
         if std::env::var_os("S4_ROOT_SECRET_KEY").is_some() {
             let _ = writeln!(out, "# S4_ROOT_SECRET_KEY = <redacted>");
         }
+        // A table: after every top-level key.
+        out.push_str(&self.limits.describe());
         out
     }
 
@@ -257,6 +268,8 @@ impl Config {
             (_, _, None) => return Err(ConfigError::IncompleteTls("tls_key")),
         };
         Ok(Self {
+            limits: crate::limits::ServerLimits::merge(&cli.limits, file.limits)
+                .map_err(ConfigError::Limits)?,
             data_dir: cli
                 .data_dir
                 .clone()

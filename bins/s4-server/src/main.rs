@@ -8,6 +8,8 @@ mod admin;
 mod bootstrap;
 mod config;
 mod health;
+mod limits;
+mod overload;
 mod server;
 mod tls;
 
@@ -193,8 +195,15 @@ async fn run_with<S: ObjectStore + IdentityStore>(
     if let Some(https) = https {
         println!("s4-server listening on https://{https}");
     }
+    let service = overload::Guard::new(service, &config.limits);
     let service = health::WithHealth::new(service, store, config.data_dir.clone());
-    server::serve(endpoints, service, server::shutdown_signal()).await?;
+    server::serve(
+        endpoints,
+        service,
+        &config.limits,
+        server::shutdown_signal(),
+    )
+    .await?;
     if let Some(task) = admin_task {
         task.abort();
         let _ = std::fs::remove_file(admin::socket_path(&config.data_dir));

@@ -18,8 +18,6 @@ use tokio::net::TcpListener;
 
 use crate::tls::ReloadableTls;
 
-/// How long a client may take to send its request head.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a client may take to complete a TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long shutdown waits for in-flight requests before giving up on them.
@@ -36,6 +34,7 @@ pub struct Endpoint {
 pub async fn serve<S>(
     endpoints: Vec<Endpoint>,
     service: S,
+    limits: &crate::limits::ServerLimits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()>
 where
@@ -50,11 +49,16 @@ where
     let graceful = Arc::new(GracefulShutdown::new());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut loops = Vec::new();
+    let connections = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let limits = Arc::new(limits.clone());
     for endpoint in endpoints {
         let service = service.clone();
         let graceful = Arc::clone(&graceful);
         let stop = stop_rx.clone();
-        loops.push(tokio::spawn(accept_loop(endpoint, service, graceful, stop)));
+        let gate = (Arc::clone(&connections), Arc::clone(&limits));
+        loops.push(tokio::spawn(accept_loop(
+            endpoint, service, graceful, stop, gate,
+        )));
     }
     shutdown.await;
     let _ = stop_tx.send(true);
@@ -80,6 +84,10 @@ async fn accept_loop<S>(
     service: S,
     graceful: Arc<GracefulShutdown>,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    (connections, limits): (
+        Arc<tokio::sync::Semaphore>,
+        Arc<crate::limits::ServerLimits>,
+    ),
 ) where
     S: Service<Request<Incoming>, Response = Response<ResponseBody>>
         + Clone
@@ -107,6 +115,13 @@ async fn accept_loop<S>(
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "set_nodelay failed");
         }
+        // Past max_connections: a canned 503 and close, never an unbounded queue.
+        let Ok(slot) = Arc::clone(&connections).try_acquire_owned() else {
+            tracing::warn!(%peer, "overloaded: connection refused with 503");
+            tokio::spawn(crate::overload::refuse_connection(stream));
+            continue;
+        };
+        let limits = Arc::clone(&limits);
         let service = service.clone();
         let graceful = graceful.watcher();
         match &endpoint.tls {
@@ -115,7 +130,10 @@ async fn accept_loop<S>(
                     peer,
                     secure: false,
                 };
-                tokio::spawn(serve_connection(stream, info, service, graceful));
+                tokio::spawn(async move {
+                    serve_connection(stream, info, service, graceful, &limits).await;
+                    drop(slot);
+                });
             }
             Some(tls) => {
                 let acceptor = tls.acceptor();
@@ -126,11 +144,12 @@ async fn accept_loop<S>(
                     {
                         Ok(Ok(tls_stream)) => {
                             let info = ConnectionInfo { peer, secure: true };
-                            serve_connection(tls_stream, info, service, graceful).await;
+                            serve_connection(tls_stream, info, service, graceful, &limits).await;
                         }
                         Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
+                    drop(slot);
                 });
             }
         }
@@ -142,6 +161,7 @@ async fn serve_connection<IO, S>(
     info: ConnectionInfo,
     service: S,
     graceful: hyper_util::server::graceful::Watcher,
+    limits: &crate::limits::ServerLimits,
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: Service<Request<Incoming>, Response = Response<ResponseBody>> + Send + Sync + 'static,
@@ -155,7 +175,11 @@ async fn serve_connection<IO, S>(
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
+        // Also reaps idle keep-alive connections: the timer runs while hyper waits for the
+        // next request head.
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(limits.hyper_buffer())
+        .max_headers(limits.hyper_max_headers())
         .keep_alive(true);
     let connection = builder.serve_connection(TokioIo::new(io), tagged);
     if let Err(error) = graceful.watch(connection).await {

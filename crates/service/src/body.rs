@@ -50,6 +50,8 @@ where
 pub enum BodyCheckError {
     /// Data arrived for a key ending in `/`.
     DirectoryPayload,
+    /// The client sent no body bytes for longer than the idle timeout (`RequestTimeout`).
+    Idle(std::time::Duration),
 }
 
 impl fmt::Display for BodyCheckError {
@@ -58,6 +60,11 @@ impl fmt::Display for BodyCheckError {
             Self::DirectoryPayload => {
                 f.write_str("an object whose key ends with '/' cannot carry data")
             }
+            Self::Idle(after) => write!(
+                f,
+                "the client sent no request body bytes for {} ms",
+                after.as_millis()
+            ),
         }
     }
 }
@@ -131,4 +138,70 @@ pub async fn read_limited(mut stream: ByteStream, limit: usize) -> Result<Bytes,
 /// The SigV4 error inside a body error, if a verifier raised it.
 pub fn sigv4_error(error: &BoxError) -> Option<&SigV4Error> {
     error.downcast_ref::<SigV4Error>()
+}
+
+/// A request body that fails with [`BodyCheckError::Idle`] when no frame arrives for `idle`
+/// (a client that stops sending mid-body), so that the upload is refused, stored nowhere, and
+/// answered `RequestTimeout`. The timer restarts with every frame.
+pub struct IdleTimeoutBody<B> {
+    inner: std::pin::Pin<Box<B>>,
+    idle: std::time::Duration,
+    timer: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl<B> fmt::Debug for IdleTimeoutBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdleTimeoutBody")
+            .field("idle", &self.idle)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B> IdleTimeoutBody<B> {
+    /// Wraps `inner`; must be created inside a Tokio runtime with the time driver.
+    pub fn new(inner: B, idle: std::time::Duration) -> Self {
+        Self {
+            inner: Box::pin(inner),
+            idle,
+            timer: Box::pin(tokio::time::sleep(idle)),
+        }
+    }
+}
+
+impl<B> Body for IdleTimeoutBody<B>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        match this.inner.as_mut().poll_frame(cx) {
+            Poll::Ready(item) => {
+                let deadline = tokio::time::Instant::now() + this.idle;
+                this.timer.as_mut().reset(deadline);
+                Poll::Ready(item.map(|r| r.map_err(Into::into)))
+            }
+            Poll::Pending => match std::future::Future::poll(this.timer.as_mut(), cx) {
+                Poll::Ready(()) => {
+                    Poll::Ready(Some(Err(Box::new(BodyCheckError::Idle(this.idle)))))
+                }
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }

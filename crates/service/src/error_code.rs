@@ -83,6 +83,7 @@ s3_error_codes! {
     NotImplemented => 501, "A header or query you provided implies functionality that is not implemented.";
     NotModified => 304, "Not Modified";
     PreconditionFailed => 412, "At least one of the preconditions that you specified did not hold.";
+    RequestHeaderSectionTooLarge => 400, "Your request header section exceeds the maximum allowed size.";
     RequestTimeTooSkewed => 403, "The difference between the request time and the server's time is too large.";
     RequestTimeout => 400, "Your socket connection to the server was not read from or written to within the timeout period.";
     ServiceUnavailable => 503, "Please reduce your request rate.";

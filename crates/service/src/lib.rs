@@ -79,6 +79,7 @@ pub mod config;
 pub mod connection;
 pub mod error_code;
 pub mod expiry;
+pub mod fuzzing;
 mod handlers;
 mod iam;
 pub mod operation;

@@ -77,11 +77,17 @@ impl ApiError {
         if let Some(e) = body::sigv4_error(error) {
             return Self::from(e);
         }
-        if let Some(BodyCheckError::DirectoryPayload) = error.downcast_ref::<BodyCheckError>() {
-            return Self::with_message(
-                S3ErrorCode::InvalidRequest,
-                "S4 does not allow an object whose key ends with '/' to carry data.",
-            );
+        match error.downcast_ref::<BodyCheckError>() {
+            Some(BodyCheckError::DirectoryPayload) => {
+                return Self::with_message(
+                    S3ErrorCode::InvalidRequest,
+                    "S4 does not allow an object whose key ends with '/' to carry data.",
+                );
+            }
+            Some(e @ BodyCheckError::Idle(_)) => {
+                return Self::with_message(S3ErrorCode::RequestTimeout, e.to_string());
+            }
+            None => {}
         }
         Self::with_message(
             S3ErrorCode::IncompleteBody,

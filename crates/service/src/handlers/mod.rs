@@ -23,6 +23,8 @@ use crate::config::ServiceConfig;
 use crate::error_code::S3ErrorCode;
 use crate::operation::{Query, S3Operation};
 use crate::response::ApiError;
+// The header parsers the fuzz targets drive (crate::fuzzing).
+pub(crate) use object::{parse_range, read_conditions};
 
 /// Everything a handler needs about an authorized request.
 pub(crate) struct Ctx<'a, O> {
