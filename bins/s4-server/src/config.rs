@@ -68,6 +68,15 @@ pub struct Cli {
     #[arg(long, env = "S4_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
 
+    /// Serve Prometheus metrics at http://<address>/metrics, apart from S3 [default: off].
+    #[arg(long, env = "S4_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// How often the per-bucket storage totals shown as metrics are recounted by listing, as
+    /// seconds or with a unit [default: 60s].
+    #[arg(long, env = "S4_USAGE_SWEEP_INTERVAL", value_parser = parse_age)]
+    pub usage_sweep_interval: Option<Duration>,
+
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
 
@@ -158,6 +167,9 @@ pub struct FileConfig {
     pub tls_listen: Option<SocketAddr>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub metrics_listen: Option<SocketAddr>,
+    #[serde(default, deserialize_with = "deserialize_age")]
+    pub usage_sweep_interval: Option<Duration>,
 }
 
 /// The default age of an abandoned multipart upload: 7 days.
@@ -178,7 +190,14 @@ pub struct Config {
     /// Abandoned multipart uploads older than this are aborted.
     pub multipart_expiry: Duration,
     pub tls: Option<TlsConfig>,
+    /// Where the Prometheus metrics endpoint listens; `None` serves none.
+    pub metrics_listen: Option<SocketAddr>,
+    /// How often the metrics' per-bucket storage totals are recounted.
+    pub usage_sweep_interval: Duration,
 }
+
+/// The default interval of the storage usage sweep: 60 seconds.
+pub const DEFAULT_USAGE_SWEEP_INTERVAL: Duration = Duration::from_mins(1);
 
 /// HTTPS: where to listen and the PEM files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,6 +253,14 @@ impl Config {
             let _ = writeln!(out, "tls_cert = {:?}", tls.cert.display().to_string());
             let _ = writeln!(out, "tls_key = {:?}", tls.key.display().to_string());
         }
+        if let Some(metrics) = self.metrics_listen {
+            let _ = writeln!(out, "metrics_listen = \"{metrics}\"");
+        }
+        let _ = writeln!(
+            out,
+            "usage_sweep_interval = {}",
+            self.usage_sweep_interval.as_secs()
+        );
         if let Ok(id) = std::env::var("S4_ROOT_ACCESS_KEY") {
             let _ = writeln!(out, "# S4_ROOT_ACCESS_KEY = {id:?}");
         }
@@ -296,6 +323,11 @@ impl Config {
                 .or(file.multipart_expiry)
                 .unwrap_or(DEFAULT_MULTIPART_EXPIRY),
             tls,
+            metrics_listen: cli.metrics_listen.or(file.metrics_listen),
+            usage_sweep_interval: cli
+                .usage_sweep_interval
+                .or(file.usage_sweep_interval)
+                .unwrap_or(DEFAULT_USAGE_SWEEP_INTERVAL),
         })
     }
 }
@@ -402,6 +434,37 @@ mod tests {
         assert_eq!(config.listen, "127.0.0.1:7000".parse().unwrap());
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.region, "us-east-1");
+    }
+
+    #[test]
+    fn metrics_listen_is_off_by_default_and_flag_beats_file() {
+        assert_eq!(
+            Config::merge(&cli(&[]), FileConfig::default())
+                .unwrap()
+                .metrics_listen,
+            None
+        );
+        let file: FileConfig = toml::from_str("metrics_listen = \"127.0.0.1:9100\"\n").unwrap();
+        let config = Config::merge(&cli(&[]), file).unwrap();
+        assert_eq!(
+            config.metrics_listen,
+            Some("127.0.0.1:9100".parse().unwrap())
+        );
+        let again: FileConfig = toml::from_str(&config.describe()).unwrap();
+        assert_eq!(Config::merge(&cli(&[]), again).unwrap(), config);
+        let file: FileConfig = toml::from_str("metrics_listen = \"127.0.0.1:9100\"\n").unwrap();
+        let config = Config::merge(&cli(&["--metrics-listen", "0.0.0.0:9200"]), file).unwrap();
+        assert_eq!(config.metrics_listen, Some("0.0.0.0:9200".parse().unwrap()));
+        assert!(toml::from_str::<FileConfig>("metrics_listen = \"nowhere\"").is_err());
+        assert_eq!(config.usage_sweep_interval, Duration::from_mins(1));
+        let file: FileConfig = toml::from_str("usage_sweep_interval = \"5m\"\n").unwrap();
+        assert_eq!(
+            Config::merge(&cli(&[]), file).unwrap().usage_sweep_interval,
+            Duration::from_mins(5)
+        );
+        let file: FileConfig = toml::from_str("usage_sweep_interval = \"5m\"\n").unwrap();
+        let config = Config::merge(&cli(&["--usage-sweep-interval", "2"]), file).unwrap();
+        assert_eq!(config.usage_sweep_interval, Duration::from_secs(2));
     }
 
     #[test]

@@ -9,9 +9,11 @@ mod bootstrap;
 mod config;
 mod health;
 mod limits;
+mod metrics;
 mod overload;
 mod server;
 mod tls;
+mod usage;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -146,6 +148,23 @@ async fn run_with<S: ObjectStore + IdentityStore>(
     let expiry_interval = (config.multipart_expiry / 10).min(std::time::Duration::from_hours(1));
     let _expiry = spawn_upload_expiry(store.clone(), config.multipart_expiry, expiry_interval);
     let service = S4Service::new(store.clone(), store.clone(), service_config);
+    let metrics_addr = match config.metrics_listen {
+        Some(addr) => {
+            let listener = metrics::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen for metrics on {addr}: {e}"))?;
+            let local = listener.local_addr()?;
+            tokio::spawn(metrics::serve(listener, service.metrics().clone()));
+            // Storage totals by listing, recounted every usage_sweep_interval (see usage.rs).
+            let _sweep = usage::spawn_sweep(
+                store.clone(),
+                service.metrics().clone(),
+                config.usage_sweep_interval,
+            );
+            Some(local)
+        }
+        None => None,
+    };
     // With `--meta` the data dir is shared by several servers: no admin socket there;
     // `s4-server admin` then works on the database directly.
     let admin_task = if config.meta.is_none() {
@@ -183,6 +202,7 @@ async fn run_with<S: ObjectStore + IdentityStore>(
     tracing::info!(
         listen = %local,
         tls_listen = ?https,
+        metrics_listen = ?metrics_addr,
         data_dir = %config.data_dir.display(),
         domain = %config.domain,
         multipart_expiry_secs = config.multipart_expiry.as_secs(),
@@ -194,6 +214,9 @@ async fn run_with<S: ObjectStore + IdentityStore>(
     );
     if let Some(https) = https {
         println!("s4-server listening on https://{https}");
+    }
+    if let Some(metrics) = metrics_addr {
+        println!("s4-server metrics on http://{metrics}/metrics");
     }
     let service = overload::Guard::new(service, &config.limits);
     let service = health::WithHealth::new(service, store, config.data_dir.clone());

@@ -168,6 +168,7 @@ async fn serve_connection<IO, S>(
     S::Future: Send + 'static,
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
+    let _open = crate::metrics::OpenConnection::new();
     let tagged = hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(info);
         service.call(request)

@@ -26,7 +26,9 @@
 //! `s4::access`: `request_id`, `principal` (`arn:aws:iam::<account>:root`, a user ARN, or
 //! `anonymous`), `operation`, `method`, `bucket`, `key`, `status`, `bytes_in`, `bytes_out`
 //! (the response's Content-Length) and `latency_ms`; never keys, secrets, signatures or the
-//! query string.
+//! query string. The events a request causes (authorization decisions, handler and storage
+//! warnings) are logged inside a `request` span carrying its `request_id`. Each request is
+//! also counted in the service's [`Metrics`] (Prometheus text format, rendered by the host).
 //!
 //! Abandoned multipart uploads expire through [`spawn_upload_expiry`], a background task the
 //! server binary starts with its configured maximum age.
@@ -82,6 +84,7 @@ pub mod expiry;
 pub mod fuzzing;
 mod handlers;
 mod iam;
+pub mod metrics;
 pub mod operation;
 pub mod response;
 pub mod route;
@@ -92,6 +95,7 @@ pub use config::{Limits, ServiceConfig};
 pub use connection::ConnectionInfo;
 pub use error_code::S3ErrorCode;
 pub use expiry::{spawn_upload_expiry, DEFAULT_UPLOAD_MAX_AGE};
+pub use metrics::Metrics;
 pub use operation::S3Operation;
 pub use route::EndpointConfig;
 pub use service::S4Service;

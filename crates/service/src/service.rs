@@ -22,6 +22,7 @@ use s4_policy::RequestContext;
 use s4_sigv4::{parse_parts, ParsedRequest, SigningKeyCache};
 use s4_storage::{BoxError, IdentityStore, ObjectStore, StorageError};
 use time::OffsetDateTime;
+use tracing::Instrument as _;
 
 use crate::auth::{authenticate, Principal};
 use crate::authz::{self, KeyAccess, PolicyCache};
@@ -29,6 +30,7 @@ use crate::body::{request_stream, ResponseBody};
 use crate::config::ServiceConfig;
 use crate::error_code::S3ErrorCode;
 use crate::handlers::{self, Ctx};
+use crate::metrics::Metrics;
 use crate::operation::{parse_operation, Query};
 use crate::response::{error_response, ApiError};
 use crate::route::{classify_host, split_path, starts_with_account_id, HostStyle};
@@ -46,6 +48,7 @@ struct Inner<O, I> {
     identity: Arc<I>,
     config: ServiceConfig,
     keys: SigningKeyCache,
+    metrics: Metrics,
     policies: PolicyCache,
 }
 
@@ -105,6 +108,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
                 identity,
                 config,
                 keys: SigningKeyCache::default(),
+                metrics: Metrics::default(),
                 policies: PolicyCache::default(),
             }),
         }
@@ -112,6 +116,12 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
 
     pub fn config(&self) -> &ServiceConfig {
         &self.inner.config
+    }
+
+    /// The service's metrics: every request is recorded here as it is logged; the host adds
+    /// what only it sees (see [`Metrics`]).
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
     }
 
     /// Answers one request. Never fails: every error becomes an S3 (or IAM) error response.
@@ -123,6 +133,10 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
     {
         let started = Instant::now();
         let (request_id, host_id) = new_request_ids();
+        let _in_flight = self.inner.metrics.request_started();
+        // Every event of this request, down to the handlers and the storage calls they
+        // await, carries its request ID.
+        let span = tracing::info_span!("request", request_id = %request_id);
         let head = request.method() == Method::HEAD;
         let (parts, body) = request.into_parts();
         let resource = percent_decode_str(parts.uri.path())
@@ -134,9 +148,14 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             count: Arc::clone(&bytes_in),
         };
         let mut access = AccessInfo::default();
-        let mut response = match self.pipeline(&parts, body, &request_id, &mut access).await {
+        let mut response = match self
+            .pipeline(&parts, body, &request_id, &mut access)
+            .instrument(span.clone())
+            .await
+        {
             Ok(response) | Err(Failure::Iam(response)) => response,
             Err(Failure::S3(error)) => {
+                let _entered = span.enter();
                 tracing::debug!(code = error.code.as_str(), message = %error.message, %resource, "request failed");
                 error_response(&error, &resource, &request_id, head)
             }
@@ -151,20 +170,28 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
                 .and_then(|v| v.parse::<u64>().ok())
                 .unwrap_or(0)
         };
+        let latency = started.elapsed();
+        let bytes_in = bytes_in.load(Ordering::Relaxed);
+        let status = response.status().as_u16();
+        let operation = access.operation.unwrap_or("-");
+        self.inner
+            .metrics
+            .record_request(operation, status, bytes_in, bytes_out, latency);
+        let _entered = span.enter();
         // One structured line per request. Never the Authorization header, signatures,
         // secrets or the query string (presigned URLs carry signatures there).
         tracing::info!(
             target: "s4::access",
             request_id = %request_id,
             principal = %access.principal.as_deref().unwrap_or("-"),
-            operation = access.operation.unwrap_or("-"),
+            operation,
             method = %parts.method,
             bucket = %access.bucket,
             key = %access.key,
-            status = response.status().as_u16(),
-            bytes_in = bytes_in.load(Ordering::Relaxed),
+            status,
+            bytes_in,
             bytes_out,
-            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            latency_ms = latency.as_secs_f64() * 1000.0,
             "request"
         );
         let headers = response.headers_mut();

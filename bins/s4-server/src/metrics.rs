@@ -1,0 +1,131 @@
+//! The metrics endpoint: Prometheus text format on its own listen address (`--metrics-listen`),
+//! so that it can stay on a private interface while S3 is public. It answers `GET /metrics`
+//! without authentication and 404 to anything else.
+//!
+//! The series come from the service's [`Metrics`] (requests, latency, bytes, in-flight and
+//! rejected requests, the storage sweep's per-bucket totals) plus the connection gauge kept
+//! here, because only the accept loops see connections.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use s4_service::Metrics;
+use tokio::net::TcpListener;
+
+/// HTTP connections being served on the S3/IAM listeners (after the TLS handshake).
+static OPEN_CONNECTIONS: AtomicI64 = AtomicI64::new(0);
+
+/// Counts one open connection (`s4_open_connections`) until dropped. The accept loop holds
+/// one for each connection it serves.
+#[derive(Debug)]
+#[must_use = "the connection counts as open until the guard is dropped"]
+pub struct OpenConnection(());
+
+impl OpenConnection {
+    pub fn new() -> Self {
+        OPEN_CONNECTIONS.fetch_add(1, Ordering::Relaxed);
+        Self(())
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        OPEN_CONNECTIONS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Everything the endpoint shows, in the text exposition format.
+pub fn render(metrics: &Metrics) -> String {
+    let mut text = metrics.render();
+    text.push_str(
+        "# HELP s4_open_connections HTTP connections being served.\n\
+         # TYPE s4_open_connections gauge\n",
+    );
+    let _ = writeln!(
+        text,
+        "s4_open_connections {}",
+        OPEN_CONNECTIONS.load(Ordering::Relaxed)
+    );
+    text
+}
+
+/// Binds the metrics address; the caller prints where it listens.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr).await
+}
+
+/// Serves `GET /metrics` on `listener` until the task is aborted.
+pub async fn serve(listener: TcpListener, metrics: Metrics) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            continue;
+        };
+        let metrics = metrics.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+                let response = answer(&request, &metrics);
+                async move { Ok::<_, std::convert::Infallible>(response) }
+            });
+            if let Err(error) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(%error, "metrics connection failed");
+            }
+        });
+    }
+}
+
+fn answer(request: &Request<Incoming>, metrics: &Metrics) -> Response<Full<Bytes>> {
+    let (status, content_type, body) = match (request.method(), request.uri().path()) {
+        (&Method::GET | &Method::HEAD, "/metrics") => (
+            StatusCode::OK,
+            "text/plain; version=0.0.4; charset=utf-8",
+            render(metrics),
+        ),
+        _ => (
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            "not found: the metrics are at /metrics\n".to_owned(),
+        ),
+    };
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .header("cache-control", "no-store")
+        .body(Full::new(Bytes::from(body)))
+        .expect("static response parts are valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_gauge_follows_the_guards() {
+        let metrics = Metrics::new();
+        let value = || {
+            render(&metrics)
+                .lines()
+                .find_map(|l| l.strip_prefix("s4_open_connections "))
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap()
+        };
+        // No other unit test creates guards, so the gauge moves by exactly ours.
+        let before = value();
+        let a = OpenConnection::new();
+        let b = OpenConnection::new();
+        assert_eq!(value(), before + 2);
+        drop(a);
+        assert_eq!(value(), before + 1);
+        drop(b);
+        assert_eq!(value(), before);
+    }
+}

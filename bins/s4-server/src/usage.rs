@@ -1,0 +1,173 @@
+//! Storage totals by listing: objects and bytes per bucket, and multipart uploads in progress.
+//!
+//! The storage traits have no usage API, and the service cannot keep exact totals from request
+//! outcomes alone: an overwrite or a delete does not say how large the object it replaced was,
+//! and a HEAD before every write would race with concurrent writers. So the totals are
+//! counted by listing, which is exact for the moment each bucket is listed: the metrics
+//! endpoint shows the last sweep (recounted every `usage_sweep_interval`, 60 s by default; its
+//! finish time is `s4_usage_sweep_timestamp_seconds`), and `s4-server admin list-buckets` lists on demand.
+//! Incremental totals need the backend to maintain them in the transaction that writes or
+//! removes an object record (an `ObjectStore::bucket_usage` answered from a counter row).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use s4_naming::AccountId;
+use s4_service::metrics::{BucketUsage, UsageSnapshot};
+use s4_service::Metrics;
+use s4_storage::multipart::UploadListQuery;
+use s4_storage::{IdentityStore, ListQuery, ObjectStore, StorageError};
+use time::OffsetDateTime;
+
+/// Counts one bucket's objects, bytes and uploads in progress by listing it page by page.
+pub async fn bucket_usage<O: ObjectStore + ?Sized>(
+    store: &O,
+    account: &AccountId,
+    bucket: &str,
+) -> Result<BucketUsage, StorageError> {
+    let mut usage = BucketUsage {
+        account: account.to_string(),
+        bucket: bucket.to_owned(),
+        ..BucketUsage::default()
+    };
+    let mut query = ListQuery {
+        max_keys: 1000,
+        ..ListQuery::default()
+    };
+    loop {
+        let page = store.list_objects(account, bucket, &query).await?;
+        usage.objects += page.objects.len() as u64;
+        usage.bytes += page.objects.iter().map(|o| o.size).sum::<u64>();
+        match page.next_start_after {
+            Some(next) if page.is_truncated => query.start_after = Some(next),
+            _ => break,
+        }
+    }
+    let mut query = UploadListQuery {
+        max_uploads: 1000,
+        ..UploadListQuery::default()
+    };
+    loop {
+        let page = match store.list_multipart_uploads(account, bucket, &query).await {
+            Ok(page) => page,
+            Err(StorageError::NotImplemented(_)) => break,
+            Err(error) => return Err(error),
+        };
+        usage.uploads_in_progress += page.uploads.len() as u64;
+        if !page.is_truncated || page.next_key_marker.is_none() {
+            break;
+        }
+        query.key_marker = page.next_key_marker;
+        query.upload_id_marker = page.next_upload_id_marker;
+    }
+    Ok(usage)
+}
+
+/// Every bucket of every account, listed. A bucket deleted while the sweep runs is skipped.
+pub async fn sweep<S: ObjectStore + IdentityStore>(
+    store: &S,
+) -> Result<UsageSnapshot, StorageError> {
+    let started = Instant::now();
+    let mut buckets = Vec::new();
+    for account in store.list_accounts().await? {
+        for bucket in store.list_buckets(&account.id).await? {
+            match bucket_usage(store, &account.id, &bucket.name).await {
+                Ok(usage) => buckets.push(usage),
+                Err(StorageError::NoSuchBucket) => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    Ok(UsageSnapshot {
+        buckets,
+        completed: OffsetDateTime::now_utc(),
+        duration: started.elapsed(),
+    })
+}
+
+/// Sweeps now and then every `interval`, publishing each result to `metrics`.
+pub fn spawn_sweep<S: ObjectStore + IdentityStore>(
+    store: Arc<S>,
+    metrics: Metrics,
+    interval: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match sweep(&*store).await {
+                Ok(snapshot) => metrics.set_usage(snapshot),
+                Err(error) => {
+                    metrics.record_usage_sweep_failure();
+                    tracing::warn!(%error, "storage usage sweep failed");
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use s4_storage::memory::MemoryStore;
+    use s4_storage::{body, ObjectAttributes, ObjectRef, PutObject, WritePrecondition};
+
+    use super::*;
+
+    async fn put(store: &MemoryStore, account: AccountId, bucket: &str, key: &str, len: usize) {
+        store
+            .put_object(PutObject {
+                target: ObjectRef {
+                    account,
+                    bucket: bucket.into(),
+                    key: key.into(),
+                },
+                attributes: ObjectAttributes::default(),
+                body: body::once(Bytes::from(vec![b'x'; len])),
+                content_length: Some(len as u64),
+                content_md5: None,
+                precondition: WritePrecondition::default(),
+            })
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn sweep_counts_every_page_and_overwrites_once() {
+        let store = MemoryStore::new();
+        let account = AccountId::parse("111122223333444").unwrap();
+        store.create_account(&account).await.unwrap();
+        store.create_bucket(&account, "big").await.unwrap();
+        store.create_bucket(&account, "empty").await.unwrap();
+        // More than one listing page.
+        for i in 0..1005 {
+            put(&store, account, "big", &format!("k{i:05}"), 3).await;
+        }
+        // An overwrite replaces: 1005 objects, not 1006.
+        put(&store, account, "big", "k00000", 10).await;
+        let upload_target = ObjectRef {
+            account,
+            bucket: "empty".into(),
+            key: "pending".into(),
+        };
+        store
+            .create_multipart_upload(&upload_target, ObjectAttributes::default())
+            .await
+            .unwrap();
+        let snapshot = sweep(&store).await.unwrap();
+        let big = snapshot.buckets.iter().find(|b| b.bucket == "big").unwrap();
+        assert_eq!((big.objects, big.bytes), (1005, 1004 * 3 + 10));
+        let empty = snapshot
+            .buckets
+            .iter()
+            .find(|b| b.bucket == "empty")
+            .unwrap();
+        assert_eq!(
+            (empty.objects, empty.bytes, empty.uploads_in_progress),
+            (0, 0, 1)
+        );
+        assert_eq!(big.uploads_in_progress, 0);
+        assert_eq!(big.account, account.to_string());
+    }
+}

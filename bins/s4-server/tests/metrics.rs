@@ -1,0 +1,268 @@
+//! The metrics endpoint: counters move with requests (scraped before and after), the storage
+//! sweep's per-bucket gauges follow the data, and `metrics_listen` obeys flag > environment >
+//! file > default.
+
+#[allow(dead_code)]
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use http::Method;
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    metrics: SocketAddr,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(data_dir: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+        .args(["--usage-sweep-interval", "1"])
+        .env("S4_ROOT_ACCESS_KEY", common::ACCESS_KEY)
+        .env("S4_ROOT_SECRET_KEY", common::SECRET_KEY)
+        .env("S4_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start s4-server");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let (mut addr, mut metrics) = (None, None);
+    while addr.is_none() || metrics.is_none() {
+        let line = lines.next().expect("server exited early").expect("stdout");
+        if let Some(rest) = line.strip_prefix("s4-server listening on http://") {
+            addr = Some(rest.split_whitespace().next().unwrap().parse().unwrap());
+        }
+        if let Some(rest) = line.strip_prefix("s4-server metrics on http://") {
+            metrics = Some(rest.trim_end_matches("/metrics").parse().unwrap());
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    Server {
+        child,
+        addr: addr.unwrap(),
+        metrics: metrics.unwrap(),
+    }
+}
+
+/// `GET path` on the metrics address: (status, body).
+fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = response.split_once("\r\n\r\n").unwrap().1.to_owned();
+    (status, body)
+}
+
+fn scrape(server: &Server) -> String {
+    let (status, body) = get(server.metrics, "/metrics");
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// The value of one integer series (exact name and labels), 0 when absent.
+fn value(text: &str, series: &str) -> i64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .map_or(0, |v| v.parse().unwrap())
+}
+
+fn requests(text: &str, operation: &str, status: u16) -> i64 {
+    value(
+        text,
+        &format!("s4_requests_total{{operation=\"{operation}\",status=\"{status}\"}}"),
+    )
+}
+
+#[test]
+fn counters_move_with_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir.path().join("data"));
+    let before = scrape(&server);
+    assert!(before.contains("# TYPE s4_requests_total counter"));
+    assert!(before.contains("# TYPE s4_request_duration_seconds histogram"));
+
+    let body = b"eleven byte";
+    assert_eq!(
+        common::request(server.addr, &Method::PUT, "/metered", b"")
+            .unwrap()
+            .0,
+        200
+    );
+    assert_eq!(
+        common::request(server.addr, &Method::PUT, "/metered/a.txt", body)
+            .unwrap()
+            .0,
+        200
+    );
+    let (status, got) = common::request(server.addr, &Method::GET, "/metered/a.txt", b"").unwrap();
+    assert_eq!((status, got.as_slice()), (200, &body[..]));
+    assert_eq!(
+        common::request(server.addr, &Method::GET, "/metered/missing", b"")
+            .unwrap()
+            .0,
+        404
+    );
+    let (status, _) =
+        common::request(server.addr, &Method::POST, "/metered/big?uploads", b"").unwrap();
+    assert_eq!(status, 200);
+
+    let after = scrape(&server);
+    let delta =
+        |op: &str, status: u16| requests(&after, op, status) - requests(&before, op, status);
+    assert_eq!(delta("CreateBucket", 200), 1);
+    assert_eq!(delta("PutObject", 200), 1);
+    assert_eq!(delta("GetObject", 200), 1);
+    assert_eq!(delta("GetObject", 404), 1);
+    assert_eq!(delta("CreateMultipartUpload", 200), 1);
+    let series_delta = |series: &str| value(&after, series) - value(&before, series);
+    assert_eq!(
+        series_delta("s4_received_bytes_total{operation=\"PutObject\"}"),
+        11
+    );
+    // The 200 carries the 11 bytes, the 404 its error document.
+    assert!(series_delta("s4_sent_bytes_total{operation=\"GetObject\"}") > 11);
+    assert_eq!(
+        series_delta("s4_request_duration_seconds_count{operation=\"GetObject\"}"),
+        2
+    );
+    assert_eq!(
+        value(
+            &after,
+            "s4_request_duration_seconds_bucket{operation=\"GetObject\",le=\"+Inf\"}"
+        ),
+        value(
+            &after,
+            "s4_request_duration_seconds_count{operation=\"GetObject\"}"
+        )
+    );
+    // Each request above used its own connection, closed by now; the scrape is on another
+    // listener.
+    assert_eq!(value(&after, "s4_in_flight_requests"), 0);
+    assert!(after.contains("\ns4_open_connections "));
+
+    // The storage sweep (every second here) catches up with the bucket and the upload.
+    let account = {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = scrape(&server);
+            let line = text
+                .lines()
+                .find(|l| l.starts_with("s4_bucket_bytes{") && l.contains("bucket=\"metered\""))
+                .map(str::to_owned);
+            if let Some(line) = line {
+                if line.ends_with(" 11") {
+                    assert_eq!(value(&text, "s4_multipart_uploads_in_progress"), 1);
+                    assert!(value(&text, "s4_usage_sweep_timestamp_seconds") > 0);
+                    let account = line.split("account=\"").nth(1).unwrap()[..15].to_owned();
+                    assert_eq!(
+                        value(
+                            &text,
+                            &format!(
+                                "s4_bucket_objects{{account=\"{account}\",bucket=\"metered\"}}"
+                            )
+                        ),
+                        1
+                    );
+                    break account;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no sweep saw the object:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    assert_eq!(
+        common::request(server.addr, &Method::DELETE, "/metered/a.txt", b"")
+            .unwrap()
+            .0,
+        204
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let objects = format!("s4_bucket_objects{{account=\"{account}\",bucket=\"metered\"}}");
+    loop {
+        let text = scrape(&server);
+        if text.contains(&format!("{objects} 0")) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no sweep saw the delete:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // Only /metrics is served there.
+    assert_eq!(get(server.metrics, "/").0, 404);
+}
+
+/// `s4-server check-config` with the given file text, environment and flags: the
+/// `metrics_listen` line it prints, if any.
+fn effective_metrics_listen(
+    file: Option<&str>,
+    env: Option<&str>,
+    flag: Option<&str>,
+) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_s4-server"));
+    command
+        .env_remove("S4_METRICS_LISTEN")
+        .env_remove("S4_CONFIG");
+    if let Some(text) = file {
+        let path = dir.path().join("s4.toml");
+        std::fs::write(&path, text).unwrap();
+        command.arg("--config").arg(path);
+    }
+    if let Some(env) = env {
+        command.env("S4_METRICS_LISTEN", env);
+    }
+    if let Some(flag) = flag {
+        command.args(["--metrics-listen", flag]);
+    }
+    let output = command.arg("check-config").output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("metrics_listen = "))
+        .map(|v| v.trim_matches('"').to_owned())
+}
+
+#[test]
+fn metrics_listen_precedence() {
+    let file = Some("metrics_listen = \"127.0.0.1:9101\"\n");
+    assert_eq!(effective_metrics_listen(None, None, None), None);
+    assert_eq!(
+        effective_metrics_listen(file, None, None).as_deref(),
+        Some("127.0.0.1:9101")
+    );
+    assert_eq!(
+        effective_metrics_listen(file, Some("127.0.0.1:9102"), None).as_deref(),
+        Some("127.0.0.1:9102")
+    );
+    assert_eq!(
+        effective_metrics_listen(file, Some("127.0.0.1:9102"), Some("127.0.0.1:9103")).as_deref(),
+        Some("127.0.0.1:9103")
+    );
+}
