@@ -27,6 +27,8 @@ pub(crate) async fn put_bucket_policy<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> H
         ),
     )
     .await?;
+    // A missing bucket is NoSuchBucket whatever the document says.
+    ctx.store.head_bucket(&ctx.account, &ctx.bucket).await?;
     if body.len() > MAX_BUCKET_POLICY_BYTES {
         return Err(ApiError::with_message(
             S3ErrorCode::MalformedPolicy,

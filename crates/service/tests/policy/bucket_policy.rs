@@ -48,6 +48,10 @@ async fn put_get_delete_round_trip_byte_for_byte() {
     put_policy(&s, "nobucket", &DOC.replace("docs", "nobucket"))
         .await
         .assert_error(404, "NoSuchBucket");
+    // Even with a document that would not be valid for it.
+    put_policy(&s, "nobucket", DOC)
+        .await
+        .assert_error(404, "NoSuchBucket");
     s.req(Method::GET, "/nobucket?policy")
         .send()
         .await

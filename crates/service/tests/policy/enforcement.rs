@@ -450,3 +450,37 @@ async fn source_ip_restriction() {
         assert_eq!(status_with(&service, &s, Some(c)).await, status, "{ip}");
     }
 }
+
+#[tokio::test]
+async fn copy_needs_put_on_the_target_and_get_on_the_source() {
+    let s = TestServer::start().await;
+    for bucket in ["src", "dst"] {
+        s.create_bucket(bucket).await;
+    }
+    s.put("src", "open/a", b"A").await;
+    s.put("src", "closed/b", b"B").await;
+    attach_to_alice(&s, "S3FullAccess").await;
+    let deny_read = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::src/closed/*"}]}"#;
+    put_policy(&s, "src", deny_read).await.assert_status(200);
+    let deny_write = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::dst/locked/*"}]}"#;
+    put_policy(&s, "dst", deny_write).await.assert_status(200);
+    let copy = |source: &str, target: &str| {
+        s.req(Method::PUT, &format!("/dst/{target}"))
+            .creds(&s.user)
+            .header("x-amz-copy-source", source)
+    };
+    copy("/src/open/a", "x").send().await.assert_status(200);
+    // The source's bucket policy denies reading it.
+    copy("/src/closed/b", "y")
+        .send()
+        .await
+        .assert_error(403, "AccessDenied");
+    // The target's bucket policy denies writing there.
+    copy("/src/open/a", "locked/z")
+        .send()
+        .await
+        .assert_error(403, "AccessDenied");
+    assert_eq!(s.get("dst", "x").await.status, 200);
+    assert_eq!(s.get("dst", "y").await.status, 404);
+    assert_eq!(s.get("dst", "locked/z").await.status, 404);
+}
