@@ -210,7 +210,7 @@ fn render(args: &ReportArgs, res: &Results) -> String {
             let _ = write!(
                 out,
                 " {} | {} | {} |",
-                fmt_opt(ops, 0),
+                fmt_opt(ops, if ops.is_some_and(|v| v < 10.0) { 2 } else { 0 }),
                 fmt_opt(mb, 1),
                 match (p50, p99) {
                     (Some(a), Some(b)) => format!("{a:.2} / {b:.1}"),
