@@ -46,6 +46,26 @@ pub enum AdminCommand {
         #[arg(long)]
         account: String,
     },
+    /// List an account's IAM users.
+    ListUsers {
+        /// The 15-digit account ID.
+        #[arg(long)]
+        account: String,
+    },
+    /// List an account's buckets with their object counts, bytes and multipart uploads in
+    /// progress (counted by listing each bucket now).
+    ListBuckets {
+        /// The 15-digit account ID.
+        #[arg(long)]
+        account: String,
+    },
+    /// Abort every multipart upload, in every bucket, initiated longer ago than the given
+    /// age, releasing its parts (the background expiry does the same periodically).
+    ExpireUploads {
+        /// Seconds, or with a unit: `90s`, `30m`, `12h`, `7d`.
+        #[arg(long, value_parser = crate::config::parse_age, default_value = "7d")]
+        older_than: std::time::Duration,
+    },
     /// Explain how the server decides a request signed with an access key: every check of
     /// the operation with its decision and the deciding policy and statement
     /// (e.g. `explain --key AKIA... GET /bucket/key`).
@@ -99,6 +119,17 @@ async fn run<I: IdentityStore + ObjectStore>(
             method,
             path,
         } => explain(store, key, *secure, *source_ip, method, path).await,
+        AdminCommand::ListUsers { account } => {
+            let account = existing_account(store, account).await?;
+            crate::admin_storage::list_users(store, &account).await
+        }
+        AdminCommand::ListBuckets { account } => {
+            let account = existing_account(store, account).await?;
+            crate::admin_storage::list_buckets(store, &account).await
+        }
+        AdminCommand::ExpireUploads { older_than } => {
+            crate::admin_storage::expire_uploads(store, *older_than).await
+        }
         AdminCommand::CreateAccount => {
             let account = create_account(store).await.map_err(describe)?;
             let key = create_root_key(store, account).await?;

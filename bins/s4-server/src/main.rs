@@ -5,6 +5,7 @@
 //! set `S4_ROOT_ACCESS_KEY` and `S4_ROOT_SECRET_KEY` to choose the key instead.
 
 mod admin;
+mod admin_storage;
 mod bootstrap;
 mod config;
 mod health;
