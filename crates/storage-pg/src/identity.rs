@@ -11,6 +11,7 @@ use s4_storage::{
 use tokio_postgres::Row;
 
 use crate::objects::{from_nanos, now};
+use crate::prepared::Prepared;
 use crate::{Db, PgStore};
 
 fn fold(name: &str) -> String {
@@ -64,7 +65,7 @@ async fn account_exists(
     } else {
         "SELECT 1 FROM accounts WHERE id = $1"
     };
-    c.query_opt(sql, &[&account.as_str()])
+    c.pquery_opt(sql, &[&account.as_str()])
         .await
         .db()?
         .map(|_| ())
@@ -79,7 +80,7 @@ async fn user_row(
     lock: &str,
 ) -> StorageResult<Row> {
     account_exists(c, account, false).await?;
-    c.query_opt(
+    c.pquery_opt(
         &format!(
             "SELECT name, user_id, created FROM users WHERE account = $1 AND folded = $2 {lock}"
         ),
@@ -97,7 +98,7 @@ async fn group_row(
     lock: &str,
 ) -> StorageResult<Row> {
     account_exists(c, account, false).await?;
-    c.query_opt(
+    c.pquery_opt(
         &format!(
             "SELECT name, group_id, created FROM groups WHERE account = $1 AND folded = $2 {lock}"
         ),
@@ -165,7 +166,7 @@ impl IdentityStore for PgStore {
         let (created, t) = now();
         let client = self.client().await?;
         let n = client
-            .execute(
+            .pexecute(
                 "INSERT INTO accounts (id, created) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 &[&id.as_str(), &t],
             )
@@ -182,7 +183,7 @@ impl IdentityStore for PgStore {
     async fn get_account(&self, id: &AccountId) -> StorageResult<Option<Account>> {
         let client = self.client().await?;
         Ok(client
-            .query_opt(
+            .pquery_opt(
                 "SELECT created FROM accounts WHERE id = $1",
                 &[&id.as_str()],
             )
@@ -197,7 +198,7 @@ impl IdentityStore for PgStore {
     async fn list_accounts(&self) -> StorageResult<Vec<Account>> {
         let client = self.client().await?;
         let rows = client
-            .query("SELECT id, created FROM accounts ORDER BY id", &[])
+            .pquery("SELECT id, created FROM accounts ORDER BY id", &[])
             .await
             .db()?;
         rows.iter()
@@ -216,7 +217,7 @@ impl IdentityStore for PgStore {
         let client = self.client().await?;
         account_exists(&client, &user.account, false).await?;
         let n = client
-            .execute(
+            .pexecute(
                 "INSERT INTO users (account, folded, name, user_id, created) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
                 &[
@@ -247,7 +248,7 @@ impl IdentityStore for PgStore {
         let client = self.client().await?;
         account_exists(&client, account, false).await?;
         let rows = client
-            .query(
+            .pquery(
                 "SELECT name, user_id, created FROM users WHERE account = $1 ORDER BY name",
                 &[&account.as_str()],
             )
@@ -262,7 +263,7 @@ impl IdentityStore for PgStore {
         user_row(&tx, account, name, "FOR UPDATE").await?;
         let folded = fold(name);
         let row = tx
-            .query_one(
+            .pquery_one(
                 "SELECT EXISTS (SELECT 1 FROM memberships WHERE account = $1 AND user_folded = $2), \
                  EXISTS (SELECT 1 FROM attachments WHERE account = $1 AND kind = 'u' \
                  AND target_folded = $2), \
@@ -286,7 +287,7 @@ impl IdentityStore for PgStore {
                 "user {name} still has access keys"
             )));
         }
-        tx.execute(
+        tx.pexecute(
             "DELETE FROM users WHERE account = $1 AND folded = $2",
             &[&account.as_str(), &folded],
         )
@@ -299,7 +300,7 @@ impl IdentityStore for PgStore {
         let client = self.client().await?;
         account_exists(&client, &group.account, false).await?;
         let n = client
-            .execute(
+            .pexecute(
                 "INSERT INTO groups (account, folded, name, group_id, created) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
                 &[
@@ -333,7 +334,7 @@ impl IdentityStore for PgStore {
         let client = self.client().await?;
         account_exists(&client, account, false).await?;
         let rows = client
-            .query(
+            .pquery(
                 "SELECT name, group_id, created FROM groups WHERE account = $1 ORDER BY name",
                 &[&account.as_str()],
             )
@@ -348,7 +349,7 @@ impl IdentityStore for PgStore {
         group_row(&tx, account, name, "FOR UPDATE").await?;
         let folded = fold(name);
         let row = tx
-            .query_one(
+            .pquery_one(
                 "SELECT EXISTS (SELECT 1 FROM memberships WHERE account = $1 AND group_folded = $2), \
                  EXISTS (SELECT 1 FROM attachments WHERE account = $1 AND kind = 'g' \
                  AND target_folded = $2)",
@@ -366,7 +367,7 @@ impl IdentityStore for PgStore {
                 "group {name} still has attached policies"
             )));
         }
-        tx.execute(
+        tx.pexecute(
             "DELETE FROM groups WHERE account = $1 AND folded = $2",
             &[&account.as_str(), &folded],
         )
@@ -385,7 +386,7 @@ impl IdentityStore for PgStore {
         let tx = client.transaction().await.db()?;
         user_row(&tx, account, user, "FOR SHARE").await?;
         group_row(&tx, account, group, "FOR SHARE").await?;
-        tx.execute(
+        tx.pexecute(
             "INSERT INTO memberships (account, group_folded, user_folded) VALUES ($1, $2, $3) \
              ON CONFLICT DO NOTHING",
             &[&account.as_str(), &fold(group), &fold(user)],
@@ -405,7 +406,7 @@ impl IdentityStore for PgStore {
         user_row(&client, account, user, "").await?;
         group_row(&client, account, group, "").await?;
         let n = client
-            .execute(
+            .pexecute(
                 "DELETE FROM memberships WHERE account = $1 AND group_folded = $2 \
                  AND user_folded = $3",
                 &[&account.as_str(), &fold(group), &fold(user)],
@@ -428,7 +429,7 @@ impl IdentityStore for PgStore {
         let client = self.client().await?;
         user_row(&client, account, user, "").await?;
         let rows = client
-            .query(
+            .pquery(
                 "SELECT g.name, g.group_id, g.created FROM memberships m JOIN groups g \
                  ON g.account = m.account AND g.folded = m.group_folded \
                  WHERE m.account = $1 AND m.user_folded = $2 ORDER BY g.name",
@@ -447,7 +448,7 @@ impl IdentityStore for PgStore {
         let client = self.client().await?;
         group_row(&client, account, group, "").await?;
         let rows = client
-            .query(
+            .pquery(
                 "SELECT u.name, u.user_id, u.created FROM memberships m JOIN users u \
                  ON u.account = m.account AND u.folded = m.user_folded \
                  WHERE m.account = $1 AND m.group_folded = $2 ORDER BY u.name",
@@ -479,7 +480,7 @@ impl IdentityStore for PgStore {
         };
         let folded = owner_key(&key.owner);
         let count: i64 = tx
-            .query_one(
+            .pquery_one(
                 "SELECT count(*) FROM access_keys WHERE account = $1 AND owner_folded = $2",
                 &[&key.account.as_str(), &folded],
             )
@@ -492,7 +493,7 @@ impl IdentityStore for PgStore {
             )));
         }
         let inserted = tx
-            .execute(
+            .pexecute(
                 "INSERT INTO access_keys (id, secret, account, owner_folded, owner_name, active, \
                  created) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
                 &[
@@ -519,7 +520,7 @@ impl IdentityStore for PgStore {
     async fn get_access_key(&self, access_key_id: &str) -> StorageResult<Option<AccessKey>> {
         let client = self.client().await?;
         client
-            .query_opt(
+            .pquery_opt(
                 &format!("SELECT {KEY_COLUMNS} FROM access_keys WHERE id = $1"),
                 &[&access_key_id],
             )
@@ -542,7 +543,7 @@ impl IdentityStore for PgStore {
             }
         }
         let rows = client
-            .query(
+            .pquery(
                 &format!(
                     "SELECT {KEY_COLUMNS} FROM access_keys WHERE account = $1 \
                      AND owner_folded = $2 ORDER BY created, seq"
@@ -563,7 +564,7 @@ impl IdentityStore for PgStore {
         let client = self.client().await?;
         account_exists(&client, account, false).await?;
         let n = client
-            .execute(
+            .pexecute(
                 "UPDATE access_keys SET active = $3 WHERE account = $1 AND id = $2",
                 &[
                     &account.as_str(),
@@ -587,7 +588,7 @@ impl IdentityStore for PgStore {
         let client = self.client().await?;
         account_exists(&client, account, false).await?;
         let n = client
-            .execute(
+            .pexecute(
                 "DELETE FROM access_keys WHERE account = $1 AND id = $2",
                 &[&account.as_str(), &access_key_id],
             )
@@ -609,7 +610,7 @@ impl IdentityStore for PgStore {
         let tx = client.transaction().await.db()?;
         lock_target(&tx, account, target, "FOR SHARE").await?;
         let (kind, folded) = target_key(target);
-        tx.execute(
+        tx.pexecute(
             "INSERT INTO attachments (account, kind, target_folded, arn) VALUES ($1, $2, $3, $4) \
              ON CONFLICT DO NOTHING",
             &[&account.as_str(), &kind, &folded, &policy_arn],
@@ -629,7 +630,7 @@ impl IdentityStore for PgStore {
         lock_target(&client, account, target, "").await?;
         let (kind, folded) = target_key(target);
         let n = client
-            .execute(
+            .pexecute(
                 "DELETE FROM attachments WHERE account = $1 AND kind = $2 AND target_folded = $3 \
                  AND arn = $4",
                 &[&account.as_str(), &kind, &folded, &policy_arn],
@@ -653,7 +654,7 @@ impl IdentityStore for PgStore {
         lock_target(&client, account, target, "").await?;
         let (kind, folded) = target_key(target);
         let rows = client
-            .query(
+            .pquery(
                 "SELECT arn FROM attachments WHERE account = $1 AND kind = $2 \
                  AND target_folded = $3 ORDER BY seq",
                 &[&account.as_str(), &kind, &folded],
@@ -671,7 +672,7 @@ impl IdentityStore for PgStore {
         let client = self.client().await?;
         account_exists(&client, account, false).await?;
         let n: i64 = client
-            .query_one(
+            .pquery_one(
                 "SELECT count(*) FROM attachments WHERE account = $1 AND arn = $2",
                 &[&account.as_str(), &policy_arn],
             )

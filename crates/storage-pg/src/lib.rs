@@ -37,6 +37,7 @@ mod identity;
 mod ingest;
 mod migrations;
 mod objects;
+mod prepared;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -45,6 +46,8 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use s4_storage::{StorageError, StorageResult};
 
 pub use blob::{new_blob_name, BlobStore, FsBlobStore};
+
+use crate::prepared::Prepared;
 
 /// How to reach the database and the limits the store enforces.
 #[derive(Debug, Clone)]
@@ -182,7 +185,7 @@ impl PgStore {
     async fn referenced(&self, name: &str) -> StorageResult<bool> {
         let client = self.client().await?;
         let row = client
-            .query_one(
+            .pquery_one(
                 "SELECT EXISTS (SELECT 1 FROM objects WHERE blobs @> ARRAY[$1::text]) \
                  OR EXISTS (SELECT 1 FROM parts WHERE blob = $1)",
                 &[&name],

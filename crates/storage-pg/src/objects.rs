@@ -22,6 +22,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
 
 use crate::ingest::{receive, Data, Limits};
+use crate::prepared::Prepared;
 use crate::{is_violation, Db, PgStore};
 
 pub(crate) fn now() -> (OffsetDateTime, i64) {
@@ -146,7 +147,7 @@ async fn write_object(
     let account = target.account.as_str();
     let key = target.key.as_bytes();
     let current = tx
-        .query_opt(
+        .pquery_opt(
             "SELECT etag, blobs FROM objects WHERE account = $1 AND bucket = $2 AND key = $3 \
              FOR UPDATE",
             &[&account, &target.bucket, &key],
@@ -172,7 +173,7 @@ async fn write_object(
     ];
     match current {
         Some(row) => {
-            tx.execute(
+            tx.pexecute(
                 "UPDATE objects SET size = $4, etag = $5, last_modified = $6, attributes = $7, \
                  part_count = $8, part_size = $9, last_part_size = $10, inline_data = $11, \
                  blobs = $12 WHERE account = $1 AND bucket = $2 AND key = $3",
@@ -184,7 +185,7 @@ async fn write_object(
         }
         None => {
             let inserted = tx
-                .execute(
+                .pexecute(
                     "INSERT INTO objects (account, bucket, key, size, etag, last_modified, \
                      attributes, part_count, part_size, last_part_size, inline_data, blobs) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
@@ -210,7 +211,7 @@ async fn lock_bucket(
     account: &AccountId,
     bucket: &str,
 ) -> StorageResult<()> {
-    tx.query_opt(
+    tx.pquery_opt(
         "SELECT 1 FROM buckets WHERE account = $1 AND name = $2 FOR KEY SHARE",
         &[&account.as_str(), &bucket],
     )
@@ -226,7 +227,7 @@ async fn bucket_exists(
     bucket: &str,
 ) -> StorageResult<()> {
     client
-        .query_opt(
+        .pquery_opt(
             "SELECT 1 FROM buckets WHERE account = $1 AND name = $2",
             &[&account.as_str(), &bucket],
         )
@@ -251,7 +252,7 @@ async fn find_upload(
          AND bucket = $3 AND key = $4"
     };
     let row = client
-        .query_opt(
+        .pquery_opt(
             sql,
             &[
                 &upload.upload_id,
@@ -346,7 +347,7 @@ impl PgStore {
     async fn load_object(&self, object: &ObjectRef) -> StorageResult<StoredRow> {
         let client = self.client().await?;
         let row = client
-            .query_opt(
+            .pquery_opt(
                 &format!(
                     "SELECT {OBJECT_COLUMNS} FROM objects WHERE account = $1 AND bucket = $2 \
                      AND key = $3"
@@ -411,7 +412,7 @@ impl ObjectStore for PgStore {
         let (created, nanos) = now();
         let client = self.client().await?;
         let n = client
-            .execute(
+            .pexecute(
                 "INSERT INTO buckets (account, name, created) VALUES ($1, $2, $3) \
                  ON CONFLICT DO NOTHING",
                 &[&account.as_str(), &bucket, &nanos],
@@ -430,7 +431,7 @@ impl ObjectStore for PgStore {
     async fn delete_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<()> {
         let client = self.client().await?;
         match client
-            .execute(
+            .pexecute(
                 "DELETE FROM buckets WHERE account = $1 AND name = $2",
                 &[&account.as_str(), &bucket],
             )
@@ -448,7 +449,7 @@ impl ObjectStore for PgStore {
     async fn head_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketInfo> {
         let client = self.client().await?;
         let row = client
-            .query_opt(
+            .pquery_opt(
                 "SELECT name, created FROM buckets WHERE account = $1 AND name = $2",
                 &[&account.as_str(), &bucket],
             )
@@ -464,7 +465,7 @@ impl ObjectStore for PgStore {
     async fn list_buckets(&self, account: &AccountId) -> StorageResult<Vec<BucketInfo>> {
         let client = self.client().await?;
         let rows = client
-            .query(
+            .pquery(
                 "SELECT name, created FROM buckets WHERE account = $1 ORDER BY name",
                 &[&account.as_str()],
             )
@@ -482,7 +483,7 @@ impl ObjectStore for PgStore {
     async fn get_bucket_policy(&self, account: &AccountId, bucket: &str) -> StorageResult<String> {
         let client = self.client().await?;
         let row = client
-            .query_opt(
+            .pquery_opt(
                 "SELECT policy FROM buckets WHERE account = $1 AND name = $2",
                 &[&account.as_str(), &bucket],
             )
@@ -501,7 +502,7 @@ impl ObjectStore for PgStore {
     ) -> StorageResult<()> {
         let client = self.client().await?;
         let n = client
-            .execute(
+            .pexecute(
                 "UPDATE buckets SET policy = $3 WHERE account = $1 AND name = $2",
                 &[&account.as_str(), &bucket, &policy],
             )
@@ -606,7 +607,7 @@ impl ObjectStore for PgStore {
         let client = self.client().await?;
         bucket_exists(&client, &object.account, &object.bucket).await?;
         let rows = client
-            .query(
+            .pquery(
                 "DELETE FROM objects WHERE account = $1 AND bucket = $2 AND key = $3 \
                  RETURNING blobs",
                 &[
@@ -663,7 +664,7 @@ impl ObjectStore for PgStore {
                 (query.max_keys - page.objects.len() - page.common_prefixes.len() + 1) as i64;
             let op = if inclusive { ">=" } else { ">" };
             let rows = client
-                .query(
+                .pquery(
                     &format!(
                         "SELECT key, size, etag, last_modified FROM objects WHERE account = $1 \
                          AND bucket = $2 AND key {op} $3 AND key < $4 ORDER BY key LIMIT $5"
@@ -732,7 +733,7 @@ impl ObjectStore for PgStore {
             let mut client = self.client().await?;
             let tx = client.transaction().await.db()?;
             let row = tx
-                .query_opt(
+                .pquery_opt(
                     &format!(
                         "SELECT {OBJECT_COLUMNS} FROM objects WHERE account = $1 AND bucket = $2 \
                          AND key = $3 FOR SHARE"
@@ -788,7 +789,7 @@ impl ObjectStore for PgStore {
         let (initiated, nanos) = now();
         let client = self.client().await?;
         match client
-            .execute(
+            .pexecute(
                 "INSERT INTO uploads (upload_id, account, bucket, key, initiated, attributes) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
                 &[
@@ -866,7 +867,7 @@ impl ObjectStore for PgStore {
             return Ok(page);
         }
         let rows = client
-            .query(
+            .pquery(
                 "SELECT number, size, md5, last_modified FROM parts WHERE upload_id = $1 \
                  AND number > $2 ORDER BY number LIMIT $3",
                 &[
@@ -901,7 +902,7 @@ impl ObjectStore for PgStore {
             let tx = client.transaction().await.db()?;
             let upload_row = find_upload(&tx, &upload, true).await?;
             let rows = tx
-                .query(
+                .pquery(
                     "SELECT number, size, md5, last_modified, blob FROM parts \
                      WHERE upload_id = $1 ORDER BY number",
                     &[&upload.upload_id],
@@ -944,13 +945,13 @@ impl ObjectStore for PgStore {
             match write_object(&tx, target, &new, nanos, &precondition).await? {
                 Written::Raced => {}
                 Written::Done(old) => {
-                    tx.execute(
+                    tx.pexecute(
                         "DELETE FROM parts WHERE upload_id = $1",
                         &[&upload.upload_id],
                     )
                     .await
                     .db()?;
-                    tx.execute(
+                    tx.pexecute(
                         "DELETE FROM uploads WHERE upload_id = $1",
                         &[&upload.upload_id],
                     )
@@ -987,7 +988,7 @@ impl ObjectStore for PgStore {
         let key_marker = query.key_marker.as_deref();
         let seq_marker: Option<i64> = match (key_marker, query.upload_id_marker.as_deref()) {
             (Some(key), Some(id)) => client
-                .query_opt(
+                .pquery_opt(
                     "SELECT seq FROM uploads WHERE upload_id = $1 AND account = $2 \
                      AND bucket = $3 AND key = $4",
                     &[&id, &account.as_str(), &bucket, &key.as_bytes()],
@@ -1003,7 +1004,7 @@ impl ObjectStore for PgStore {
             .map(|m| m.as_bytes().to_vec())
             .unwrap_or_default();
         let rows = client
-            .query(
+            .pquery(
                 "SELECT upload_id, key, initiated, attributes FROM uploads \
                  WHERE account = $1 AND bucket = $2 AND key >= $3 AND key < $4 \
                  AND (NOT $5 OR key > $6 OR (key = $6 AND seq > $7)) ORDER BY key, seq",
@@ -1076,7 +1077,7 @@ impl ObjectStore for PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.db()?;
         let ids: Vec<String> = tx
-            .query(
+            .pquery(
                 "SELECT upload_id FROM uploads WHERE initiated < $1 FOR UPDATE",
                 &[&cutoff],
             )
@@ -1099,7 +1100,7 @@ async fn delete_uploads(tx: &impl GenericClient, ids: &[String]) -> StorageResul
         return Ok(Vec::new());
     }
     let blobs = tx
-        .query(
+        .pquery(
             "DELETE FROM parts WHERE upload_id = ANY($1) RETURNING blob",
             &[&ids],
         )
@@ -1108,7 +1109,7 @@ async fn delete_uploads(tx: &impl GenericClient, ids: &[String]) -> StorageResul
         .iter()
         .map(|r| r.get(0))
         .collect();
-    tx.execute("DELETE FROM uploads WHERE upload_id = ANY($1)", &[&ids])
+    tx.pexecute("DELETE FROM uploads WHERE upload_id = ANY($1)", &[&ids])
         .await
         .db()?;
     Ok(blobs)
@@ -1130,7 +1131,7 @@ impl PgStore {
             let tx = client.transaction().await.db()?;
             find_upload(&tx, upload, true).await?;
             let sizes: BTreeMap<u32, u64> = tx
-                .query(
+                .pquery(
                     "SELECT number, size FROM parts WHERE upload_id = $1",
                     &[&upload.upload_id],
                 )
@@ -1153,7 +1154,7 @@ impl PgStore {
             let Data::Blob(name) = &received.data else {
                 return Err(StorageError::Internal("parts are always blobs".to_owned()));
             };
-            tx.execute(
+            tx.pexecute(
                 "INSERT INTO parts (upload_id, number, size, md5, last_modified, blob) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
                 &[
