@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use s4_naming::AccountId;
-use s4_storage::{body, CopyObject, ObjectRef, ObjectStore, PutObject};
+use s4_storage::{
+    body, CopyObject, ObjectAttributes, ObjectRef, ObjectStore, PutObject, ReadConditions,
+    WritePrecondition,
+};
 use s4_storage_pg::{new_blob_name, BlobStore, FsBlobStore, PgConfig, PgStore};
 
 fn url() -> Option<String> {
@@ -27,11 +30,11 @@ fn object(key: &str) -> ObjectRef {
 fn put(key: &str, len: usize) -> PutObject {
     PutObject {
         target: object(key),
-        attributes: Default::default(),
+        attributes: ObjectAttributes::default(),
         body: body::once(Bytes::from(vec![7u8; len])),
         content_length: None,
         content_md5: None,
-        precondition: Default::default(),
+        precondition: WritePrecondition::default(),
     }
 }
 
@@ -70,10 +73,10 @@ async fn blobs_are_released_and_orphans_swept() {
     store
         .copy_object(CopyObject {
             source: object("big"),
-            source_conditions: Default::default(),
+            source_conditions: ReadConditions::default(),
             target: object("copy"),
             replace_attributes: None,
-            precondition: Default::default(),
+            precondition: WritePrecondition::default(),
         })
         .await
         .expect("copy");
