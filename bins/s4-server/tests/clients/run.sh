@@ -42,6 +42,7 @@ printf '[default]\ns3 =\n    signature_version = s3v4\n    multipart_chunksize =
 status=0
 "$venv/bin/python" "$here/scenarios.py" "$work" || status=$?
 "$venv/bin/python" "$here/iam_scenarios.py" "$work" || status=$?
+"$venv/bin/python" "$here/policy_scenarios.py" "$work" || status=$?
 if [ "$status" -ne 0 ]; then
     echo "---- server log (tail)"
     tail -n 50 "$work/server.log"
