@@ -42,6 +42,8 @@ printf '[default]\ns3 =\n    signature_version = s3v4\n    multipart_chunksize =
 status=0
 "$venv/bin/python" "$here/scenarios.py" "$work" || status=$?
 "$venv/bin/python" "$here/iam_scenarios.py" "$work" || status=$?
+# The tested snippets of docs/getting-started.md (awscli, boto3, rclone, aws-sdk-rust, TLS).
+"$venv/bin/python" "$here/docs_snippets.py" "$root/docs/getting-started.md" "$work" "$server_bin" "$root" || status=$?
 "$venv/bin/python" "$here/policy_scenarios.py" "$work" || status=$?
 if [ "$status" -ne 0 ]; then
     echo "---- server log (tail)"
