@@ -142,11 +142,13 @@ pub fn sigv4_error(error: &BoxError) -> Option<&SigV4Error> {
 
 /// A request body that fails with [`BodyCheckError::Idle`] when no frame arrives for `idle`
 /// (a client that stops sending mid-body), so that the upload is refused, stored nowhere, and
-/// answered `RequestTimeout`. The timer restarts with every frame.
+/// answered `RequestTimeout`. The timer starts when the body is first read (a request that
+/// waits before reading its body is not the client's fault) and restarts with every frame.
 pub struct IdleTimeoutBody<B> {
     inner: std::pin::Pin<Box<B>>,
     idle: std::time::Duration,
     timer: std::pin::Pin<Box<tokio::time::Sleep>>,
+    started: bool,
 }
 
 impl<B> fmt::Debug for IdleTimeoutBody<B> {
@@ -164,6 +166,7 @@ impl<B> IdleTimeoutBody<B> {
             inner: Box::pin(inner),
             idle,
             timer: Box::pin(tokio::time::sleep(idle)),
+            started: false,
         }
     }
 }
@@ -182,6 +185,11 @@ where
     ) -> std::task::Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         use std::task::Poll;
         let this = self.get_mut();
+        if !this.started {
+            this.started = true;
+            let deadline = tokio::time::Instant::now() + this.idle;
+            this.timer.as_mut().reset(deadline);
+        }
         match this.inner.as_mut().poll_frame(cx) {
             Poll::Ready(item) => {
                 let deadline = tokio::time::Instant::now() + this.idle;
@@ -203,5 +211,52 @@ where
 
     fn size_hint(&self) -> http_body::SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A body that yields one frame, then never another.
+    struct Stalls(bool);
+
+    impl Body for Stalls {
+        type Data = Bytes;
+        type Error = std::convert::Infallible;
+
+        fn poll_frame(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+            if self.0 {
+                std::task::Poll::Pending
+            } else {
+                self.0 = true;
+                std::task::Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b"x")))))
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn idle_bodies_fail_with_the_idle_error_and_the_timer_starts_on_first_read() {
+        let idle = Duration::from_millis(300);
+        let mut body = IdleTimeoutBody::new(Stalls(false), idle);
+        // Created long before it is read: the wait is not counted.
+        tokio::time::sleep(Duration::from_millis(900)).await;
+        let first = body.frame().await.expect("a frame").expect("data");
+        assert_eq!(first.into_data().expect("data"), Bytes::from_static(b"x"));
+        let started = tokio::time::Instant::now();
+        let error = body.frame().await.expect("an item").expect_err("idle");
+        let waited = started.elapsed();
+        assert!(waited >= idle && waited < idle * 5, "{waited:?}");
+        assert!(matches!(
+            error.downcast_ref::<BodyCheckError>(),
+            Some(BodyCheckError::Idle(d)) if *d == idle
+        ));
+        let api = crate::response::ApiError::from_body_error(&error);
+        assert_eq!(api.code, crate::S3ErrorCode::RequestTimeout);
+        assert_eq!(api.http_status(), 400);
     }
 }
