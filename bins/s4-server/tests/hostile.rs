@@ -123,7 +123,7 @@ fn create_bucket(addr: SocketAddr, bucket: &str) {
 fn a_client_that_stops_mid_body_gets_request_timeout_and_leaves_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data_dir = dir.path().join("data");
-    let mut server = start_with(&data_dir, &["--body-idle-timeout", "1"]);
+    let mut server = start_with(&data_dir, &["--body-idle-timeout", "2"]);
     create_bucket(server.addr, "slow");
     let body = vec![7u8; 1 << 20];
     let started = Instant::now();
@@ -134,12 +134,12 @@ fn a_client_that_stops_mid_body_gets_request_timeout_and_leaves_nothing() {
         &[],
         &body,
         300_000,
-        || std::thread::sleep(Duration::from_millis(2500)),
+        || std::thread::sleep(Duration::from_millis(4500)),
     )
     .expect("response");
     assert_eq!(response.status, 400, "{response:?}");
     assert_eq!(response.xml("Code").as_deref(), Some("RequestTimeout"));
-    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(started.elapsed() < Duration::from_secs(15));
     let (status, _) = request(server.addr, &Method::GET, "/slow/stalled", b"").expect("get");
     assert_eq!(status, 404, "a timed-out upload must not be visible");
     assert_eq!(tmp_files(&data_dir), 0, "temp files left behind");
@@ -159,7 +159,7 @@ fn a_client_that_stops_mid_body_gets_request_timeout_and_leaves_nothing() {
         &[],
         &body,
         100_000,
-        || std::thread::sleep(Duration::from_millis(2500)),
+        || std::thread::sleep(Duration::from_millis(4500)),
     )
     .expect("part");
     assert_eq!(response.xml("Code").as_deref(), Some("RequestTimeout"));
@@ -252,7 +252,8 @@ fn past_the_request_limit_clients_get_503_with_retry_after_at_once() {
     assert_eq!(response.status, 503, "{response:?}");
     assert_eq!(response.xml("Code").as_deref(), Some("ServiceUnavailable"));
     assert_eq!(response.header("retry-after"), Some("1"));
-    assert!(latency < Duration::from_secs(1), "503 took {latency:?}");
+    // Answered at once (generous for a loaded CI machine), not queued behind the uploads.
+    assert!(latency < Duration::from_secs(3), "503 took {latency:?}");
     // The held uploads finish; slots free up and requests are served again.
     for stream in &mut holders {
         stream.write_all(&body[1..]).expect("rest");
