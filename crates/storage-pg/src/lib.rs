@@ -38,6 +38,7 @@ mod ingest;
 mod migrations;
 mod objects;
 mod prepared;
+mod s3blob;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -46,6 +47,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use s4_storage::{StorageError, StorageResult};
 
 pub use blob::{new_blob_name, BlobStore, FsBlobStore};
+pub use s3blob::{S3BlobConfig, S3BlobStore};
 
 use crate::prepared::Prepared;
 

@@ -22,7 +22,9 @@ chmod 755 "$tmp"
 [ "$(id -u)" = 0 ] && chown postgres "$tmp"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
+upstream_pid=
 cleanup() {
+    [ -n "$upstream_pid" ] && kill "$upstream_pid" 2>/dev/null || true
     as_postgres "$bindir/pg_ctl" -D "$tmp/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$tmp"
 }
@@ -35,6 +37,17 @@ as_postgres "$bindir/pg_ctl" -D "$tmp/data" -l "$tmp/log" -w -o \
 echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 
 export S4_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+
+# An S3-compatible upstream for the S3 blob store tests: an embedded s4-server on loopback.
+cargo build -p s4-server --locked
+export S4_TEST_S3_ACCESS_KEY=AKIAS4BLOBUPSTREAM01 S4_TEST_S3_SECRET_KEY=s4blobupstreamsecrets4blobupstreamsecret
+S4_ROOT_ACCESS_KEY=$S4_TEST_S3_ACCESS_KEY S4_ROOT_SECRET_KEY=$S4_TEST_S3_SECRET_KEY S4_LOG=warn \
+    target/debug/s4-server --data-dir "$tmp/upstream" --listen 127.0.0.1:0 >"$tmp/upstream.log" 2>&1 &
+upstream_pid=$!
+for _ in $(seq 1 100); do grep -q "listening on http://" "$tmp/upstream.log" 2>/dev/null && break; sleep 0.1; done
+S4_TEST_S3_ENDPOINT="http://$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' "$tmp/upstream.log" | head -1)"
+export S4_TEST_S3_ENDPOINT
+echo "S3 upstream (embedded s4-server) on $S4_TEST_S3_ENDPOINT"
 cargo test -p s4-storage-pg --locked "$@"
 if [ -f bins/s4-server/tests/scale_out.rs ]; then
     cargo test -p s4-server --test scale_out --locked "$@"
