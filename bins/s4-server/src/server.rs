@@ -118,6 +118,7 @@ async fn accept_loop<S>(
         // Past max_connections: a canned 503 and close, never an unbounded queue.
         let Ok(slot) = Arc::clone(&connections).try_acquire_owned() else {
             tracing::warn!(%peer, "overloaded: connection refused with 503");
+            crate::metrics::connection_refused();
             tokio::spawn(crate::overload::refuse_connection(stream));
             continue;
         };

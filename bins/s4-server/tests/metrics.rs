@@ -27,11 +27,16 @@ impl Drop for Server {
 }
 
 fn start(data_dir: &Path) -> Server {
+    start_with(data_dir, &[])
+}
+
+fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
         .arg("--data-dir")
         .arg(data_dir)
         .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
         .args(["--usage-sweep-interval", "1"])
+        .args(extra)
         .env("S4_ROOT_ACCESS_KEY", common::ACCESS_KEY)
         .env("S4_ROOT_SECRET_KEY", common::SECRET_KEY)
         .env("S4_LOG", "warn")
@@ -215,6 +220,19 @@ fn counters_move_with_requests() {
 
     // Only /metrics is served there.
     assert_eq!(get(server.metrics, "/").0, 404);
+}
+
+#[test]
+fn refused_requests_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_with(&dir.path().join("data"), &["--max-uri-bytes", "64"]);
+    let series = "s4_rejected_requests_total{reason=\"request_head\"}";
+    assert_eq!(value(&scrape(&server), series), 0);
+    let long = format!("/bucket/{}", "k".repeat(100));
+    let (status, _) = common::request(server.addr, &Method::GET, &long, b"").unwrap();
+    assert!(status >= 400, "{status}");
+    assert_eq!(value(&scrape(&server), series), 1);
+    assert!(scrape(&server).contains("\ns4_rejected_connections_total 0\n"));
 }
 
 /// `s4-server check-config` with the given file text, environment and flags: the
