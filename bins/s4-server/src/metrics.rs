@@ -1,286 +1,157 @@
-//! The metrics endpoint: counters move with requests (scraped before and after), the storage
-//! sweep's per-bucket gauges follow the data, and `metrics_listen` obeys flag > environment >
-//! file > default.
+//! The metrics endpoint: Prometheus text format on its own listen address (`--metrics-listen`),
+//! so that it can stay on a private interface while S3 is public. It answers `GET /metrics`
+//! without authentication and 404 to anything else.
+//!
+//! The series come from the service's [`Metrics`] (requests, latency, bytes, in-flight and
+//! rejected requests, the storage sweep's per-bucket totals) plus the connection gauge kept
+//! here, because only the accept loops see connections.
 
-#[allow(dead_code)]
-mod common;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use s4_service::Metrics;
+use tokio::net::TcpListener;
 
-use http::Method;
+/// HTTP connections being served on the S3/IAM listeners (after the TLS handshake).
+static OPEN_CONNECTIONS: AtomicI64 = AtomicI64::new(0);
+/// Connections refused at accept because `max_connections` were open.
+static REFUSED_CONNECTIONS: AtomicU64 = AtomicU64::new(0);
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    metrics: SocketAddr,
+/// Counts a connection refused by the overload limit (`s4_rejected_connections_total`).
+pub fn connection_refused() {
+    REFUSED_CONNECTIONS.fetch_add(1, Ordering::Relaxed);
 }
 
-impl Drop for Server {
+/// Counts one open connection (`s4_open_connections`) until dropped. The accept loop holds
+/// one for each connection it serves.
+#[derive(Debug)]
+#[must_use = "the connection counts as open until the guard is dropped"]
+pub struct OpenConnection(());
+
+impl OpenConnection {
+    pub fn new() -> Self {
+        OPEN_CONNECTIONS.fetch_add(1, Ordering::Relaxed);
+        Self(())
+    }
+}
+
+impl Drop for OpenConnection {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        OPEN_CONNECTIONS.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
-fn start(data_dir: &Path) -> Server {
-    start_with(data_dir, &[])
-}
-
-fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
-        .args(["--usage-sweep-interval", "1"])
-        .args(extra)
-        .env("S4_ROOT_ACCESS_KEY", common::ACCESS_KEY)
-        .env("S4_ROOT_SECRET_KEY", common::SECRET_KEY)
-        .env("S4_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start s4-server");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let (mut addr, mut metrics) = (None, None);
-    while addr.is_none() || metrics.is_none() {
-        let line = lines.next().expect("server exited early").expect("stdout");
-        if let Some(rest) = line.strip_prefix("s4-server listening on http://") {
-            addr = Some(rest.split_whitespace().next().unwrap().parse().unwrap());
-        }
-        if let Some(rest) = line.strip_prefix("s4-server metrics on http://") {
-            metrics = Some(rest.trim_end_matches("/metrics").parse().unwrap());
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    Server {
-        child,
-        addr: addr.unwrap(),
-        metrics: metrics.unwrap(),
-    }
-}
-
-/// `GET path` on the metrics address: (status, body).
-fn get(addr: SocketAddr, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let body = response.split_once("\r\n\r\n").unwrap().1.to_owned();
-    (status, body)
-}
-
-fn scrape(server: &Server) -> String {
-    let (status, body) = get(server.metrics, "/metrics");
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-/// The value of one integer series (exact name and labels), 0 when absent.
-fn value(text: &str, series: &str) -> i64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
-        .map_or(0, |v| v.parse().unwrap())
-}
-
-fn requests(text: &str, operation: &str, status: u16) -> i64 {
-    value(
+/// Everything the endpoint shows, in the text exposition format.
+pub fn render(metrics: &Metrics) -> String {
+    let mut text = metrics.render();
+    text.push_str(
+        "# HELP s4_open_connections HTTP connections being served.\n\
+         # TYPE s4_open_connections gauge\n",
+    );
+    let _ = writeln!(
         text,
-        &format!("s4_requests_total{{operation=\"{operation}\",status=\"{status}\"}}"),
-    )
+        "s4_open_connections {}",
+        OPEN_CONNECTIONS.load(Ordering::Relaxed)
+    );
+    text.push_str(
+        "# HELP s4_rejected_connections_total Connections refused because max_connections were open.\n\
+         # TYPE s4_rejected_connections_total counter\n",
+    );
+    let _ = writeln!(
+        text,
+        "s4_rejected_connections_total {}",
+        REFUSED_CONNECTIONS.load(Ordering::Relaxed)
+    );
+    text
 }
 
-#[test]
-fn counters_move_with_requests() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(&dir.path().join("data"));
-    let before = scrape(&server);
-    assert!(before.contains("# TYPE s4_requests_total counter"));
-    assert!(before.contains("# TYPE s4_request_duration_seconds histogram"));
+/// Binds the metrics address; the caller prints where it listens.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr).await
+}
 
-    let body = b"eleven byte";
-    assert_eq!(
-        common::request(server.addr, &Method::PUT, "/metered", b"")
-            .unwrap()
-            .0,
-        200
-    );
-    assert_eq!(
-        common::request(server.addr, &Method::PUT, "/metered/a.txt", body)
-            .unwrap()
-            .0,
-        200
-    );
-    let (status, got) = common::request(server.addr, &Method::GET, "/metered/a.txt", b"").unwrap();
-    assert_eq!((status, got.as_slice()), (200, &body[..]));
-    assert_eq!(
-        common::request(server.addr, &Method::GET, "/metered/missing", b"")
-            .unwrap()
-            .0,
-        404
-    );
-    let (status, _) =
-        common::request(server.addr, &Method::POST, "/metered/big?uploads", b"").unwrap();
-    assert_eq!(status, 200);
-
-    let after = scrape(&server);
-    let delta =
-        |op: &str, status: u16| requests(&after, op, status) - requests(&before, op, status);
-    assert_eq!(delta("CreateBucket", 200), 1);
-    assert_eq!(delta("PutObject", 200), 1);
-    assert_eq!(delta("GetObject", 200), 1);
-    assert_eq!(delta("GetObject", 404), 1);
-    assert_eq!(delta("CreateMultipartUpload", 200), 1);
-    let series_delta = |series: &str| value(&after, series) - value(&before, series);
-    assert_eq!(
-        series_delta("s4_received_bytes_total{operation=\"PutObject\"}"),
-        11
-    );
-    // The 200 carries the 11 bytes, the 404 its error document.
-    assert!(series_delta("s4_sent_bytes_total{operation=\"GetObject\"}") > 11);
-    assert_eq!(
-        series_delta("s4_request_duration_seconds_count{operation=\"GetObject\"}"),
-        2
-    );
-    assert_eq!(
-        value(
-            &after,
-            "s4_request_duration_seconds_bucket{operation=\"GetObject\",le=\"+Inf\"}"
-        ),
-        value(
-            &after,
-            "s4_request_duration_seconds_count{operation=\"GetObject\"}"
-        )
-    );
-    // Each request above used its own connection, closed by now; the scrape is on another
-    // listener.
-    assert_eq!(value(&after, "s4_in_flight_requests"), 0);
-    assert!(after.contains("\ns4_open_connections "));
-
-    // The storage sweep (every second here) catches up with the bucket and the upload.
-    let account = {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let text = scrape(&server);
-            let line = text
-                .lines()
-                .find(|l| l.starts_with("s4_bucket_bytes{") && l.contains("bucket=\"metered\""))
-                .map(str::to_owned);
-            if let Some(line) = line {
-                if line.ends_with(" 11") {
-                    assert_eq!(value(&text, "s4_multipart_uploads_in_progress"), 1);
-                    assert!(value(&text, "s4_usage_sweep_timestamp_seconds") > 0);
-                    let account = line.split("account=\"").nth(1).unwrap()[..15].to_owned();
-                    assert_eq!(
-                        value(
-                            &text,
-                            &format!(
-                                "s4_bucket_objects{{account=\"{account}\",bucket=\"metered\"}}"
-                            )
-                        ),
-                        1
-                    );
-                    break account;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no sweep saw the object:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    };
-    assert_eq!(
-        common::request(server.addr, &Method::DELETE, "/metered/a.txt", b"")
-            .unwrap()
-            .0,
-        204
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let objects = format!("s4_bucket_objects{{account=\"{account}\",bucket=\"metered\"}}");
+/// Serves `GET /metrics` on `listener` until the task is aborted.
+pub async fn serve(listener: TcpListener, metrics: Metrics) {
     loop {
-        let text = scrape(&server);
-        if text.contains(&format!("{objects} 0")) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no sweep saw the delete:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            continue;
+        };
+        let metrics = metrics.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+                let response = answer(&request, &metrics);
+                async move { Ok::<_, std::convert::Infallible>(response) }
+            });
+            if let Err(error) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(%error, "metrics connection failed");
+            }
+        });
     }
-
-    // Only /metrics is served there.
-    assert_eq!(get(server.metrics, "/").0, 404);
 }
 
-#[test]
-fn refused_requests_are_counted() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start_with(&dir.path().join("data"), &["--max-uri-bytes", "64"]);
-    let series = "s4_rejected_requests_total{reason=\"request_head\"}";
-    assert_eq!(value(&scrape(&server), series), 0);
-    let long = format!("/bucket/{}", "k".repeat(100));
-    let (status, _) = common::request(server.addr, &Method::GET, &long, b"").unwrap();
-    assert!(status >= 400, "{status}");
-    assert_eq!(value(&scrape(&server), series), 1);
-    assert!(scrape(&server).contains("\ns4_rejected_connections_total 0\n"));
+fn answer(request: &Request<Incoming>, metrics: &Metrics) -> Response<Full<Bytes>> {
+    let (status, content_type, body) = match (request.method(), request.uri().path()) {
+        (&Method::GET | &Method::HEAD, "/metrics") => (
+            StatusCode::OK,
+            "text/plain; version=0.0.4; charset=utf-8",
+            render(metrics),
+        ),
+        _ => (
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            "not found: the metrics are at /metrics\n".to_owned(),
+        ),
+    };
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .header("cache-control", "no-store")
+        .body(Full::new(Bytes::from(body)))
+        .expect("static response parts are valid")
 }
 
-/// `s4-server check-config` with the given file text, environment and flags: the
-/// `metrics_listen` line it prints, if any.
-fn effective_metrics_listen(
-    file: Option<&str>,
-    env: Option<&str>,
-    flag: Option<&str>,
-) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_s4-server"));
-    command
-        .env_remove("S4_METRICS_LISTEN")
-        .env_remove("S4_CONFIG");
-    if let Some(text) = file {
-        let path = dir.path().join("s4.toml");
-        std::fs::write(&path, text).unwrap();
-        command.arg("--config").arg(path);
-    }
-    if let Some(env) = env {
-        command.env("S4_METRICS_LISTEN", env);
-    }
-    if let Some(flag) = flag {
-        command.args(["--metrics-listen", flag]);
-    }
-    let output = command.arg("check-config").output().unwrap();
-    assert!(output.status.success(), "{output:?}");
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("metrics_listen = "))
-        .map(|v| v.trim_matches('"').to_owned())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-#[test]
-fn metrics_listen_precedence() {
-    let file = Some("metrics_listen = \"127.0.0.1:9101\"\n");
-    assert_eq!(effective_metrics_listen(None, None, None), None);
-    assert_eq!(
-        effective_metrics_listen(file, None, None).as_deref(),
-        Some("127.0.0.1:9101")
-    );
-    assert_eq!(
-        effective_metrics_listen(file, Some("127.0.0.1:9102"), None).as_deref(),
-        Some("127.0.0.1:9102")
-    );
-    assert_eq!(
-        effective_metrics_listen(file, Some("127.0.0.1:9102"), Some("127.0.0.1:9103")).as_deref(),
-        Some("127.0.0.1:9103")
-    );
+    #[test]
+    fn connections_gauge_follows_the_guards() {
+        let metrics = Metrics::new();
+        let value = || {
+            render(&metrics)
+                .lines()
+                .find_map(|l| l.strip_prefix("s4_open_connections "))
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap()
+        };
+        // No other unit test creates guards, so the gauge moves by exactly ours.
+        let before = value();
+        let a = OpenConnection::new();
+        let b = OpenConnection::new();
+        assert_eq!(value(), before + 2);
+        drop(a);
+        assert_eq!(value(), before + 1);
+        drop(b);
+        assert_eq!(value(), before);
+        let refused = || {
+            render(&metrics)
+                .lines()
+                .find_map(|l| l.strip_prefix("s4_rejected_connections_total "))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap()
+        };
+        let before = refused();
+        connection_refused();
+        assert_eq!(refused(), before + 1);
+    }
 }
