@@ -177,6 +177,23 @@ pub struct RecoveryReport {
     pub blobs: u64,
 }
 
+/// Creates an empty redb file at `path` atomically: scratch file, sync, rename, sync the
+/// directory. A stale scratch file from an earlier crash is replaced.
+fn create_database_file(path: &Path) -> Result<(), StorageError> {
+    let scratch = path.with_extension("redb.new");
+    match fs::remove_file(&scratch) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e.into()),
+        _ => {}
+    }
+    drop(Database::create(&scratch).db()?);
+    fs::File::open(&scratch)?.sync_all()?;
+    fs::rename(&scratch, path)?;
+    if let Some(dir) = path.parent() {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
 impl FsStore {
     /// Opens (or creates) the store in `config.data_dir` and recovers from any crash: see the
     /// crate documentation.
@@ -198,12 +215,15 @@ impl FsStore {
             sync_dir(&blob_dir)?;
             sync_dir(&data_dir)?;
         }
+        // A crash while redb writes a brand-new file must not leave a file that no longer
+        // opens: a new database is made under a scratch name, synced, and renamed into place.
+        let db_path = data_dir.join("meta.redb");
+        if !db_path.exists() {
+            create_database_file(&db_path)?;
+        }
         // Opening the database takes its lock first: a second store on the same directory
         // fails here, before it could delete the first one's temp files or new blobs.
-        let db = Database::create(data_dir.join("meta.redb")).db()?;
-        // A new database file's directory entry must be durable before its first commit
-        // counts.
-        sync_dir(&data_dir)?;
+        let db = Database::create(&db_path).db()?;
         let mut report = RecoveryReport::default();
         for entry in fs::read_dir(&tmp_dir)? {
             let entry = entry?;
