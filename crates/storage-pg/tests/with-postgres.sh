@@ -42,7 +42,7 @@ export S4_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
 cargo build -p s4-server --locked
 export S4_TEST_S3_ACCESS_KEY=AKIAS4BLOBUPSTREAM01 S4_TEST_S3_SECRET_KEY=s4blobupstreamsecrets4blobupstreamsecret
 S4_ROOT_ACCESS_KEY=$S4_TEST_S3_ACCESS_KEY S4_ROOT_SECRET_KEY=$S4_TEST_S3_SECRET_KEY S4_LOG=warn \
-    target/debug/s4-server --data-dir "$tmp/upstream" --listen 127.0.0.1:0 >"$tmp/upstream.log" 2>&1 &
+    "${CARGO_TARGET_DIR:-target}/debug/s4-server" --data-dir "$tmp/upstream" --listen 127.0.0.1:0 >"$tmp/upstream.log" 2>&1 &
 upstream_pid=$!
 for _ in $(seq 1 100); do grep -q "listening on http://" "$tmp/upstream.log" 2>/dev/null && break; sleep 0.1; done
 S4_TEST_S3_ENDPOINT="http://$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' "$tmp/upstream.log" | head -1)"
