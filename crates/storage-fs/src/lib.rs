@@ -16,11 +16,14 @@
 //! (`Durability::Immediate`) that checks the precondition and swaps the object's record.
 //! Blobs no longer referenced are deleted after the commit. Objects up to
 //! [`FsConfig::inline_threshold`] bytes live inside their record: one commit, no file.
+//! Concurrent object writes and deletes share durable commits (group commit, `src/group.rs`); each
+//! caller is answered only after the commit that holds its change.
 //!
 //! At start-up [`FsStore::open`] empties `tmp/` and deletes every blob file that the metadata
 //! does not reference (a crash between rename and commit, or between commit and delete).
 
 mod codec;
+mod group;
 mod identity;
 mod keys;
 mod list;
@@ -121,11 +124,14 @@ pub struct FsConfig {
     /// While a body streams in, the writer calls `fdatasync` every this many bytes, so that the
     /// final sync has little left to flush. 0 disables the intermediate syncs.
     pub sync_interval: u64,
+    /// Group commit: at most this many concurrent writes share one durable metadata commit.
+    /// 1 commits every write alone.
+    pub max_commit_batch: usize,
 }
 
 impl FsConfig {
     /// Defaults: 4 KiB inline threshold, S3's 5 MiB minimum part size and 5 GiB PutObject
-    /// limit, a sync every 8 MiB.
+    /// limit, a sync every 8 MiB, up to 64 writes per commit.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
@@ -133,6 +139,7 @@ impl FsConfig {
             min_part_size: s4_storage::multipart::DEFAULT_MIN_PART_SIZE,
             max_object_size: 5 << 30,
             sync_interval: 8 << 20,
+            max_commit_batch: 64,
         }
     }
 }
@@ -158,6 +165,8 @@ pub(crate) struct Inner {
     pub tmp_dir: PathBuf,
     /// Blobs that running reads hold open, with the blobs whose deletion waits for them.
     pins: Mutex<Pins>,
+    /// The group-commit queue ([`group`]).
+    pub(crate) committer: group::Committer,
 }
 
 #[derive(Default)]
@@ -296,19 +305,18 @@ impl FsStore {
         if report.temp_files_removed > 0 {
             sync_dir(&tmp_dir)?;
         }
-        let inner = Inner {
+        let (committer, pending) = group::Committer::new();
+        let max_batch = config.max_commit_batch.max(1);
+        let inner = Arc::new(Inner {
             config,
             db,
             blob_dir,
             tmp_dir,
             pins: Mutex::new(Pins::default()),
-        };
-        Ok((
-            FsStore {
-                inner: Arc::new(inner),
-            },
-            report,
-        ))
+            committer,
+        });
+        group::start(&inner, pending, max_batch)?;
+        Ok((FsStore { inner }, report))
     }
 
     /// The data directory.

@@ -18,7 +18,7 @@ use s4_storage::{
 use time::OffsetDateTime;
 
 use crate::codec::{BucketRecord, Data, ObjectRecord};
-use crate::write::{commit, receive, Spooled};
+use crate::write::{commit, group_commit, receive, Spooled};
 use crate::{
     blocking, decref, incref, keys, list, read, BlobId, Db, FsStore, Inner, PinGuard, BLOBS,
     BUCKETS, OBJECTS, UPLOADS,
@@ -374,24 +374,35 @@ impl ObjectStore for FsStore {
                 Spooled::Inline(bytes) => (Data::Inline(bytes), None),
                 Spooled::File { id, tmp } => (Data::Blob(id), Some((id, tmp))),
             };
-            commit(&inner, new_blob.as_ref(), |txn, freed| {
-                write_bucket_exists(txn, &target.account, &target.bucket)?;
-                let record = ObjectRecord {
-                    size: received.size,
-                    etag: ETag::from_md5(&received.md5),
-                    last_modified: now(),
-                    attributes,
-                    parts: None,
-                    data,
-                };
-                if let Data::Blob(id) = &record.data {
-                    let mut refs = txn.open_table(BLOBS).db()?;
-                    incref(&mut refs, *id)?;
-                }
-                let key = keys::object(&target.account, &target.bucket, &target.key);
-                swap_object(txn, &key, &record, &precondition, freed)?;
-                Ok(Ok(record.info(&target.key)))
-            })
+            let inline_bytes = match &data {
+                Data::Inline(bytes) => bytes.len(),
+                _ => 0,
+            };
+            let (size, md5) = (received.size, received.md5);
+            // May run more than once (group commit): clones what it stores.
+            group_commit(
+                &inner,
+                new_blob.as_ref(),
+                inline_bytes,
+                move |txn, freed| {
+                    write_bucket_exists(txn, &target.account, &target.bucket)?;
+                    let record = ObjectRecord {
+                        size,
+                        etag: ETag::from_md5(&md5),
+                        last_modified: now(),
+                        attributes: attributes.clone(),
+                        parts: None,
+                        data: data.clone(),
+                    };
+                    if let Data::Blob(id) = &record.data {
+                        let mut refs = txn.open_table(BLOBS).db()?;
+                        incref(&mut refs, *id)?;
+                    }
+                    let key = keys::object(&target.account, &target.bucket, &target.key);
+                    swap_object(txn, &key, &record, &precondition, freed)?;
+                    Ok(Ok(record.info(&target.key)))
+                },
+            )
         })
         .await
     }
@@ -483,7 +494,7 @@ impl ObjectStore for FsStore {
             let inner = self.inner.clone();
             let (account, name, keys_owned) = (*account, bucket.to_owned(), keys.to_vec());
             blocking(move || {
-                commit(&inner, None, |txn, freed| {
+                group_commit(&inner, None, 0, move |txn, freed| {
                     write_bucket_exists(txn, &account, &name)?;
                     let mut table = txn.open_table(OBJECTS).db()?;
                     let mut refs = txn.open_table(BLOBS).db()?;

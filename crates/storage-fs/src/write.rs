@@ -14,6 +14,7 @@ use s4_storage::{ByteStream, StorageError, StorageResult};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::group::Failure;
 use crate::{sync_dir, BlobId, Db, Inner};
 
 /// Chunks in flight between the body and each of the two worker threads. Bounded, so that a
@@ -336,6 +337,53 @@ fn write_file(
     })
 }
 
+/// Like [`commit`], but the transaction is shared with other waiting requests
+/// ([`crate::group`]): `txn` may run more than once (only the committed run counts), and
+/// sees the effects of the requests queued before it. `inline_bytes` is the inline data the
+/// request stores, for the batch bound. Returns once the shared transaction committed.
+pub(crate) fn group_commit<T, F>(
+    inner: &Inner,
+    new_blob: Option<&(BlobId, PathBuf)>,
+    inline_bytes: usize,
+    txn: F,
+) -> StorageResult<T>
+where
+    T: Send + 'static,
+    F: FnMut(&WriteTransaction, &mut Vec<BlobId>) -> StorageResult<StorageResult<T>>
+        + Send
+        + 'static,
+{
+    place_blob(inner, new_blob)?;
+    match crate::group::submit(inner, inline_bytes, txn) {
+        Ok(result) => result,
+        Err(Failure::Rejected(e)) => {
+            if let Some((id, _)) = new_blob {
+                let _ = fs::remove_file(inner.blob_path(*id));
+            }
+            Err(e)
+        }
+        // If the commit failed the blob stays (unreferenced unless the commit did land); the
+        // next start-up removes it if it is an orphan.
+        Err(Failure::Failed(e)) => Err(e),
+    }
+}
+
+/// Renames a synced body into `blobs/` and syncs its directory.
+fn place_blob(inner: &Inner, new_blob: Option<&(BlobId, PathBuf)>) -> StorageResult<()> {
+    if let Some((id, tmp)) = new_blob {
+        let path = inner.blob_path(*id);
+        if let Err(e) = fs::rename(tmp, &path) {
+            let _ = fs::remove_file(tmp);
+            return Err(e.into());
+        }
+        if let Err(e) = sync_dir(&inner.blob_shard(*id)) {
+            let _ = fs::remove_file(&path);
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}
+
 /// Makes a received body durable and commits metadata.
 ///
 /// A file body is renamed into `blobs/` and its directory synced first; then `txn` runs in one
@@ -352,17 +400,7 @@ pub(crate) fn commit<T>(
     new_blob: Option<&(BlobId, PathBuf)>,
     txn: impl FnOnce(&WriteTransaction, &mut Vec<BlobId>) -> StorageResult<StorageResult<T>>,
 ) -> StorageResult<T> {
-    if let Some((id, tmp)) = new_blob {
-        let path = inner.blob_path(*id);
-        if let Err(e) = fs::rename(tmp, &path) {
-            let _ = fs::remove_file(tmp);
-            return Err(e.into());
-        }
-        if let Err(e) = sync_dir(&inner.blob_shard(*id)) {
-            let _ = fs::remove_file(&path);
-            return Err(e.into());
-        }
-    }
+    place_blob(inner, new_blob)?;
     let delete_new = || {
         if let Some((id, _)) = new_blob {
             let _ = fs::remove_file(inner.blob_path(*id));

@@ -606,3 +606,89 @@ async fn concurrent_overwrites_never_tear_reads() {
     let expected_blobs = usize::from(last.size > 4096);
     assert_eq!(blobs(dir.path()), expected_blobs);
 }
+
+/// Group commit: many concurrent writes share commits, and the ones refused inside a shared
+/// transaction leave no trace. Rounds of 48 racing `If-None-Match: *` creates of one key
+/// (inline and blob bodies), `If-Match` writes with a wrong ETag, and plain puts of their own
+/// keys: each round has exactly one creator, no refused write is visible, every plain put
+/// landed, and only the blobs of live objects remain; a reopen sees the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn shared_commits_drop_refused_writes_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    store.put_object(put("target", b"v0")).await.unwrap();
+    let mut winners = Vec::new();
+    for round in 0..4u64 {
+        let mut tasks = Vec::new();
+        for t in 0..48u64 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let seed = round * 1000 + t;
+                let size = if t % 3 == 0 { 10_000 } else { 100 };
+                let data = payload(seed, size);
+                match t % 4 {
+                    0 | 1 => {
+                        let mut req = put(&format!("race{round}"), &data);
+                        req.precondition.if_none_match_any = true;
+                        (t % 4, store.put_object(req).await.map(|i| (i.etag, data)))
+                    }
+                    2 => {
+                        let mut req = put("target", &data);
+                        req.precondition.if_match = Some("\"0123456789abcdef\"".to_owned());
+                        (2, store.put_object(req).await.map(|i| (i.etag, data)))
+                    }
+                    _ => {
+                        let req = put(&format!("own{round}-{t}"), &data);
+                        (3, store.put_object(req).await.map(|i| (i.etag, data)))
+                    }
+                }
+            }));
+        }
+        let mut created = Vec::new();
+        for task in tasks {
+            match task.await.unwrap() {
+                (0 | 1, Ok(won)) => created.push(won),
+                (0..=2, Err(StorageError::PreconditionFailed)) => {}
+                (3, Ok((etag, data))) => assert_eq!(etag, md5_etag(&data)),
+                (kind, other) => panic!("kind {kind}: {other:?}"),
+            }
+        }
+        assert_eq!(created.len(), 1, "round {round}: exactly one creator");
+        let (etag, data) = created.pop().unwrap();
+        assert_eq!(read_all(&store, &format!("race{round}"), None).await, data);
+        assert_eq!(
+            store
+                .head_object(&obj(&format!("race{round}")))
+                .await
+                .unwrap()
+                .etag,
+            etag
+        );
+        winners.push(data);
+    }
+    assert_eq!(read_all(&store, "target", None).await, b"v0");
+    verify_shared(&store, dir.path(), &winners).await;
+    drop(store);
+    let store = FsStore::open(config(dir.path())).unwrap();
+    verify_shared(&store, dir.path(), &winners).await;
+}
+
+async fn verify_shared(store: &FsStore, dir: &Path, winners: &[Vec<u8>]) {
+    let mut expected_blobs = 0;
+    for (round, data) in winners.iter().enumerate() {
+        assert_eq!(&read_all(store, &format!("race{round}"), None).await, data);
+        expected_blobs += usize::from(data.len() > 4096);
+        for t in (3..48u64).step_by(4) {
+            let size = if t % 3 == 0 { 10_000 } else { 100 };
+            let data = payload(round as u64 * 1000 + t, size);
+            assert_eq!(
+                read_all(store, &format!("own{round}-{t}"), None).await,
+                data
+            );
+            expected_blobs += usize::from(data.len() > 4096);
+        }
+    }
+    assert_eq!(read_all(store, "target", None).await, b"v0");
+    assert_eq!(blobs(dir), expected_blobs);
+    assert_eq!(temps(dir), 0);
+}
