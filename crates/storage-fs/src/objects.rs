@@ -230,6 +230,7 @@ impl ObjectStore for FsStore {
             bucket_policies: true,
             max_object_size: self.inner.config.max_object_size,
             min_part_size: self.inner.config.min_part_size,
+            usage_counters: false,
         }
     }
 

@@ -405,6 +405,7 @@ impl ObjectStore for PgStore {
             bucket_policies: true,
             max_object_size: self.config.max_object_size,
             min_part_size: self.config.min_part_size,
+            usage_counters: false,
         }
     }
 

@@ -4,7 +4,8 @@
 //! Two traits split what a server keeps:
 //! - [`ObjectStore`]: buckets (scoped to accounts), objects streamed in and out, listings in
 //!   UTF-8 binary key order with prefix/delimiter/marker pushed down, server-side copy,
-//!   multipart uploads with S4's part rules ([`multipart`]), and bucket policy documents;
+//!   multipart uploads with S4's part rules ([`multipart`]), bucket policy documents, and
+//!   per-bucket usage totals the backend keeps as it writes;
 //! - [`IdentityStore`]: accounts, IAM users, groups, memberships, access keys and managed
 //!   policy attachments.
 //!
@@ -71,7 +72,7 @@ pub use identity::{
 };
 pub use object_store::{Capabilities, ObjectStore};
 pub use types::{
-    BucketInfo, ByteRange, ConditionOutcome, ContentHeaders, CopyObject, ETag, GetObjectOutput,
-    ListPage, ListQuery, ObjectAttributes, ObjectInfo, ObjectRef, ObjectSummary, PartLayout,
-    PutObject, ReadConditions, WritePrecondition,
+    AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, ConditionOutcome, ContentHeaders,
+    CopyObject, ETag, GetObjectOutput, ListPage, ListQuery, ObjectAttributes, ObjectInfo,
+    ObjectRef, ObjectSummary, PartLayout, PutObject, ReadConditions, WritePrecondition,
 };

@@ -7,8 +7,8 @@ use crate::multipart::{
     UploadsPage,
 };
 use crate::types::{
-    BucketInfo, ByteRange, CopyObject, GetObjectOutput, ListPage, ListQuery, ObjectAttributes,
-    ObjectInfo, ObjectRef, PutObject,
+    AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, CopyObject, GetObjectOutput, ListPage,
+    ListQuery, ObjectAttributes, ObjectInfo, ObjectRef, PutObject,
 };
 use crate::{StorageError, StorageResult};
 
@@ -30,6 +30,9 @@ pub struct Capabilities {
     pub max_object_size: u64,
     /// The smallest non-last multipart part (S3: 5 MiB).
     pub min_part_size: u64,
+    /// [`ObjectStore::bucket_usage`] and [`ObjectStore::all_bucket_usage`]: totals kept in the
+    /// write transactions. Without them a caller counts by listing.
+    pub usage_counters: bool,
 }
 
 /// Buckets and objects of all accounts. Every method is atomic on its own: readers see an
@@ -184,5 +187,20 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn expire_multipart_uploads(&self, cutoff: OffsetDateTime) -> StorageResult<u64> {
         let _ = cutoff;
         Err(StorageError::NotImplemented("multipart uploads"))
+    }
+
+    // Usage.
+
+    /// The bucket's objects, bytes and uploads in progress, as the backend keeps them in the
+    /// transactions that change them (no listing). `NoSuchBucket` for a missing bucket.
+    async fn bucket_usage(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketUsage> {
+        let _ = (account, bucket);
+        Err(StorageError::NotImplemented("usage counters"))
+    }
+
+    /// Every bucket's usage, empty buckets included, ordered by account and bucket name. One
+    /// consistent read where the backend can; at least each bucket's totals are consistent.
+    async fn all_bucket_usage(&self) -> StorageResult<Vec<AccountBucketUsage>> {
+        Err(StorageError::NotImplemented("usage counters"))
     }
 }

@@ -353,3 +353,24 @@ pub struct ListPage {
     /// `start_after`.
     pub next_start_after: Option<String>,
 }
+
+/// A bucket's totals as its backend keeps them: updated in the same transaction as every
+/// object write, delete, copy, multipart completion and upload start or end, so they are exact
+/// at any moment and read without listing the bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BucketUsage {
+    /// Objects in the bucket (an overwrite replaces, so it does not add one).
+    pub objects: u64,
+    /// The sum of the objects' sizes.
+    pub bytes: u64,
+    /// Multipart uploads started and neither completed nor aborted.
+    pub uploads_in_progress: u64,
+}
+
+/// One bucket's [`BucketUsage`], as [`crate::ObjectStore::all_bucket_usage`] lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountBucketUsage {
+    pub account: AccountId,
+    pub bucket: String,
+    pub usage: BucketUsage,
+}

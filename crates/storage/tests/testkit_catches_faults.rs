@@ -13,10 +13,10 @@ use s4_storage::multipart::{
 };
 use s4_storage::testkit::{run_identity_store_suite, run_object_store_suite, Fixture};
 use s4_storage::{
-    AccessKey, Account, BucketInfo, ByteRange, ByteStream, Capabilities, CopyObject,
-    GetObjectOutput, Group, IdentityStore, KeyOwner, KeyStatus, ListPage, ListQuery,
-    ObjectAttributes, ObjectInfo, ObjectRef, ObjectStore, PolicyTarget, PutObject, StorageResult,
-    User, WritePrecondition,
+    AccessKey, Account, AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, ByteStream,
+    Capabilities, CopyObject, GetObjectOutput, Group, IdentityStore, KeyOwner, KeyStatus, ListPage,
+    ListQuery, ObjectAttributes, ObjectInfo, ObjectRef, ObjectStore, PolicyTarget, PutObject,
+    StorageResult, User, WritePrecondition,
 };
 use time::OffsetDateTime;
 
@@ -32,6 +32,7 @@ enum Fault {
     ExpireDoesNothing,
     UsersUnsorted,
     KeyLimitIgnored,
+    UsageIgnoresUploads,
 }
 
 #[derive(Debug)]
@@ -167,6 +168,16 @@ impl ObjectStore for Faulty {
         self.inner
             .list_multipart_uploads(account, bucket, query)
             .await
+    }
+    async fn bucket_usage(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketUsage> {
+        let mut usage = self.inner.bucket_usage(account, bucket).await?;
+        if self.fault == Fault::UsageIgnoresUploads {
+            usage.uploads_in_progress = 0;
+        }
+        Ok(usage)
+    }
+    async fn all_bucket_usage(&self) -> StorageResult<Vec<AccountBucketUsage>> {
+        self.inner.all_bucket_usage().await
     }
     async fn expire_multipart_uploads(&self, cutoff: OffsetDateTime) -> StorageResult<u64> {
         if self.fault == Fault::ExpireDoesNothing {
@@ -430,4 +441,13 @@ async fn unsorted_users() {
 #[tokio::test]
 async fn ignored_key_limit() {
     identity_suite_catches(Fault::KeyLimitIgnored, "identity::key_limits").await;
+}
+
+#[tokio::test]
+async fn usage_without_uploads() {
+    object_suite_catches(
+        Fault::UsageIgnoresUploads,
+        "usage::multipart_uploads_and_completion",
+    )
+    .await;
 }

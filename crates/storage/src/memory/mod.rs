@@ -104,6 +104,7 @@ impl MemoryStore {
             bucket_policies: true,
             max_object_size: self.max_object_size,
             min_part_size: self.min_part_size,
+            usage_counters: true,
         }
     }
 

@@ -19,8 +19,8 @@ use crate::multipart::{
 };
 use crate::object_store::{Capabilities, ObjectStore};
 use crate::types::{
-    BucketInfo, ByteRange, CopyObject, ETag, GetObjectOutput, ListPage, ListQuery,
-    ObjectAttributes, ObjectInfo, ObjectRef, ObjectSummary, PutObject,
+    AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, CopyObject, ETag, GetObjectOutput,
+    ListPage, ListQuery, ObjectAttributes, ObjectInfo, ObjectRef, ObjectSummary, PutObject,
 };
 use crate::{StorageError, StorageResult};
 
@@ -100,6 +100,14 @@ fn summary(object: &StoredObject) -> ObjectSummary {
         size: object.info.size,
         etag: object.info.etag.clone(),
         last_modified: object.info.last_modified,
+    }
+}
+
+fn usage_of(bucket: &Bucket) -> BucketUsage {
+    BucketUsage {
+        objects: bucket.objects.len() as u64,
+        bytes: bucket.objects.values().map(|o| o.info.size).sum(),
+        uploads_in_progress: bucket.uploads.len() as u64,
     }
 }
 
@@ -551,6 +559,24 @@ impl ObjectStore for MemoryStore {
             page.next_upload_id_marker = None;
         }
         Ok(page)
+    }
+
+    // The reference model counts under the read lock: O(objects), exact by construction.
+    async fn bucket_usage(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketUsage> {
+        Ok(usage_of(self.read_objects().bucket(account, bucket)?))
+    }
+
+    async fn all_bucket_usage(&self) -> StorageResult<Vec<AccountBucketUsage>> {
+        let state = self.read_objects();
+        Ok(state
+            .buckets
+            .iter()
+            .map(|((account, name), bucket)| AccountBucketUsage {
+                account: *account,
+                bucket: name.clone(),
+                usage: usage_of(bucket),
+            })
+            .collect())
     }
 
     async fn expire_multipart_uploads(&self, cutoff: OffsetDateTime) -> StorageResult<u64> {

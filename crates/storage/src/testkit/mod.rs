@@ -33,6 +33,7 @@ mod listing;
 mod multipart;
 mod objects;
 mod support;
+mod usage;
 
 use std::any::Any;
 use std::future::Future;
@@ -80,6 +81,7 @@ enum Need {
     Multipart,
     Copy,
     BucketPolicies,
+    UsageCounters,
 }
 
 impl Need {
@@ -89,6 +91,7 @@ impl Need {
             Self::Multipart => caps.multipart,
             Self::Copy => caps.copy,
             Self::BucketPolicies => caps.bucket_policies,
+            Self::UsageCounters => caps.usage_counters,
         }
     }
 
@@ -98,6 +101,7 @@ impl Need {
             Self::Multipart => "multipart",
             Self::Copy => "copy",
             Self::BucketPolicies => "bucket_policies",
+            Self::UsageCounters => "usage_counters",
         }
     }
 }
@@ -139,6 +143,7 @@ where
     cases.extend(conditions::cases::<S>());
     cases.extend(copy::cases::<S>());
     cases.extend(multipart::cases::<S>());
+    cases.extend(usage::cases::<S>());
     run_cases("object store", cases, make, |s: &S| Some(s.capabilities())).await;
 }
 
