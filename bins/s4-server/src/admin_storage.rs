@@ -29,7 +29,8 @@ pub async fn list_users<S: IdentityStore>(
 }
 
 /// `list-buckets --account ID`: one line per bucket with its objects, bytes and multipart
-/// uploads in progress, counted by listing the bucket now (exact as of the listing).
+/// uploads in progress, from the backend's usage counters (or counted by listing the bucket
+/// now when the backend keeps none).
 pub async fn list_buckets<S: ObjectStore>(
     store: &S,
     account: &AccountId,

@@ -155,13 +155,18 @@ async fn run_with<S: ObjectStore + IdentityStore>(
                 .await
                 .map_err(|e| format!("cannot listen for metrics on {addr}: {e}"))?;
             let local = listener.local_addr()?;
-            tokio::spawn(metrics::serve(listener, service.metrics().clone()));
-            // Storage totals by listing, recounted every usage_sweep_interval (see usage.rs).
-            let _sweep = usage::spawn_sweep(
-                store.clone(),
-                service.metrics().clone(),
-                config.usage_sweep_interval,
-            );
+            // Storage totals: the backend's counters, read at each scrape; without counters,
+            // a listing sweep every usage_sweep_interval (see usage.rs).
+            let counters = store.capabilities().usage_counters;
+            let source = counters.then(|| store.clone() as Arc<dyn ObjectStore>);
+            tokio::spawn(metrics::serve(listener, service.metrics().clone(), source));
+            if !counters {
+                let _sweep = usage::spawn_sweep(
+                    store.clone(),
+                    service.metrics().clone(),
+                    config.usage_sweep_interval,
+                );
+            }
             Some(local)
         }
         None => None,

@@ -3,12 +3,15 @@
 //! without authentication and 404 to anything else.
 //!
 //! The series come from the service's [`Metrics`] (requests, latency, bytes, in-flight and
-//! rejected requests, the storage sweep's per-bucket totals) plus the connection gauge kept
-//! here, because only the accept loops see connections.
+//! rejected requests, per-bucket storage totals) plus the connection gauge kept here, because
+//! only the accept loops see connections. When the backend keeps usage counters, each scrape
+//! reads them first, so the per-bucket totals are current to the scrape (see `usage.rs`).
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -16,6 +19,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use s4_service::Metrics;
+use s4_storage::ObjectStore;
 use tokio::net::TcpListener;
 
 /// HTTP connections being served on the S3/IAM listeners (after the TLS handshake).
@@ -76,18 +80,34 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
 }
 
-/// Serves `GET /metrics` on `listener` until the task is aborted.
-pub async fn serve(listener: TcpListener, metrics: Metrics) {
+/// How long a scrape waits for the backend's usage counters before rendering the previous
+/// totals (and counting a failure).
+const COUNTER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves `GET /metrics` on `listener` until the task is aborted. With `counters`, every
+/// scrape first reads the backend's per-bucket usage counters into `metrics`.
+pub async fn serve(
+    listener: TcpListener,
+    metrics: Metrics,
+    counters: Option<Arc<dyn ObjectStore>>,
+) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
         let metrics = metrics.clone();
+        let counters = counters.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                let response = answer(&request, &metrics);
-                async move { Ok::<_, std::convert::Infallible>(response) }
+                let metrics = metrics.clone();
+                let counters = counters.clone();
+                async move {
+                    if let Some(store) = counters.filter(|_| is_scrape(&request)) {
+                        refresh_usage(&*store, &metrics).await;
+                    }
+                    Ok::<_, std::convert::Infallible>(answer(&request, &metrics))
+                }
             });
             if let Err(error) = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -96,6 +116,24 @@ pub async fn serve(listener: TcpListener, metrics: Metrics) {
                 tracing::debug!(%error, "metrics connection failed");
             }
         });
+    }
+}
+
+fn is_scrape(request: &Request<Incoming>) -> bool {
+    matches!(*request.method(), Method::GET | Method::HEAD) && request.uri().path() == "/metrics"
+}
+
+async fn refresh_usage(store: &dyn ObjectStore, metrics: &Metrics) {
+    match tokio::time::timeout(COUNTER_READ_TIMEOUT, crate::usage::read_counters(store)).await {
+        Ok(Ok(snapshot)) => metrics.set_usage(snapshot),
+        Ok(Err(error)) => {
+            metrics.record_usage_sweep_failure();
+            tracing::warn!(%error, "reading the usage counters failed");
+        }
+        Err(_) => {
+            metrics.record_usage_sweep_failure();
+            tracing::warn!("reading the usage counters timed out");
+        }
     }
 }
 

@@ -1,13 +1,12 @@
-//! Storage totals by listing: objects and bytes per bucket, and multipart uploads in progress.
+//! Storage totals: objects and bytes per bucket, and multipart uploads in progress.
 //!
-//! The storage traits have no usage API, and the service cannot keep exact totals from request
-//! outcomes alone: an overwrite or a delete does not say how large the object it replaced was,
-//! and a HEAD before every write would race with concurrent writers. So the totals are
-//! counted by listing, which is exact for the moment each bucket is listed: the metrics
-//! endpoint shows the last sweep (recounted every `usage_sweep_interval`, 60 s by default; its
-//! finish time is `s4_usage_sweep_timestamp_seconds`), and `s4-server admin list-buckets` lists on demand.
-//! Incremental totals need the backend to maintain them in the transaction that writes or
-//! removes an object record (an `ObjectStore::bucket_usage` answered from a counter row).
+//! Backends that keep usage counters (`Capabilities::usage_counters`: the embedded, memory
+//! and PostgreSQL backends) update them in the transaction of every write, delete, copy,
+//! completion and abort, so the totals are exact at any moment: the metrics endpoint reads
+//! them at each scrape ([`read_counters`]), and `s4-server admin list-buckets` reads one
+//! bucket's record. For a backend without counters the totals are counted by listing, exact
+//! for the moment each bucket is listed: a task recounts every `usage_sweep_interval` (60 s
+//! by default; its finish time is `s4_usage_sweep_timestamp_seconds`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,10 +16,53 @@ use s4_service::metrics::{BucketUsage, UsageSnapshot};
 use s4_service::Metrics;
 use s4_storage::multipart::UploadListQuery;
 use s4_storage::{IdentityStore, ListQuery, ObjectStore, StorageError};
+
+/// One bucket's totals: the backend's counters when it keeps them, else counted by listing.
+pub async fn bucket_usage<O: ObjectStore + ?Sized>(
+    store: &O,
+    account: &AccountId,
+    bucket: &str,
+) -> Result<BucketUsage, StorageError> {
+    match store.bucket_usage(account, bucket).await {
+        Ok(usage) => Ok(BucketUsage {
+            account: account.to_string(),
+            bucket: bucket.to_owned(),
+            objects: usage.objects,
+            bytes: usage.bytes,
+            uploads_in_progress: usage.uploads_in_progress,
+        }),
+        Err(StorageError::NotImplemented(_)) => count_bucket(store, account, bucket).await,
+        Err(error) => Err(error),
+    }
+}
+
+/// Every bucket's totals from the backend's counters, in one read.
+pub async fn read_counters<O: ObjectStore + ?Sized>(
+    store: &O,
+) -> Result<UsageSnapshot, StorageError> {
+    let started = Instant::now();
+    let buckets = store
+        .all_bucket_usage()
+        .await?
+        .into_iter()
+        .map(|entry| BucketUsage {
+            account: entry.account.to_string(),
+            bucket: entry.bucket,
+            objects: entry.usage.objects,
+            bytes: entry.usage.bytes,
+            uploads_in_progress: entry.usage.uploads_in_progress,
+        })
+        .collect();
+    Ok(UsageSnapshot {
+        buckets,
+        completed: OffsetDateTime::now_utc(),
+        duration: started.elapsed(),
+    })
+}
 use time::OffsetDateTime;
 
 /// Counts one bucket's objects, bytes and uploads in progress by listing it page by page.
-pub async fn bucket_usage<O: ObjectStore + ?Sized>(
+pub async fn count_bucket<O: ObjectStore + ?Sized>(
     store: &O,
     account: &AccountId,
     bucket: &str,
@@ -71,7 +113,7 @@ pub async fn sweep<S: ObjectStore + IdentityStore>(
     let mut buckets = Vec::new();
     for account in store.list_accounts().await? {
         for bucket in store.list_buckets(&account.id).await? {
-            match bucket_usage(store, &account.id, &bucket.name).await {
+            match count_bucket(store, &account.id, &bucket.name).await {
                 Ok(usage) => buckets.push(usage),
                 Err(StorageError::NoSuchBucket) => {}
                 Err(error) => return Err(error),
@@ -169,5 +211,29 @@ mod tests {
         );
         assert_eq!(big.uploads_in_progress, 0);
         assert_eq!(big.account, account.to_string());
+    }
+
+    #[tokio::test]
+    async fn counters_agree_with_the_listing_sweep() {
+        let store = MemoryStore::new();
+        let account = AccountId::parse("111122223333444").unwrap();
+        store.create_account(&account).await.unwrap();
+        store.create_bucket(&account, "a").await.unwrap();
+        store.create_bucket(&account, "b").await.unwrap();
+        put(&store, account, "a", "x", 5).await;
+        put(&store, account, "a", "y", 7).await;
+        put(&store, account, "a", "x", 1).await;
+        put(&store, account, "b", "z", 3).await;
+        let counted = sweep(&store).await.unwrap();
+        let read = read_counters(&store).await.unwrap();
+        assert_eq!(read.buckets, counted.buckets);
+        assert_eq!(
+            bucket_usage(&store, &account, "a").await.unwrap(),
+            count_bucket(&store, &account, "a").await.unwrap()
+        );
+        assert!(matches!(
+            bucket_usage(&store, &account, "missing").await,
+            Err(StorageError::NoSuchBucket)
+        ));
     }
 }

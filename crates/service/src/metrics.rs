@@ -10,8 +10,8 @@
 //! shares it. The service records each request where it emits its `s4::access` event, so the
 //! counters and the access log always agree. What the service cannot see is recorded by its
 //! host through the other methods: [`Metrics::record_rejected`] for requests refused before
-//! they reach the service (overload), [`Metrics::set_usage`] for the storage totals a listing
-//! sweep computes.
+//! they reach the service (overload), [`Metrics::set_usage`] for the storage totals read from
+//! the backend's usage counters (or counted by a listing sweep).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -281,17 +281,17 @@ impl Metrics {
         let series: [(&str, &str, UsageField); 3] = [
             (
                 "s4_bucket_objects",
-                "Objects in the bucket, as of the last storage sweep.",
+                "Objects in the bucket, as last read from the storage counters (or sweep).",
                 |b| b.objects,
             ),
             (
                 "s4_bucket_bytes",
-                "Bytes of object data in the bucket, as of the last storage sweep.",
+                "Bytes of object data in the bucket, as last read from the storage counters (or sweep).",
                 |b| b.bytes,
             ),
             (
                 "s4_bucket_multipart_uploads",
-                "Multipart uploads in progress in the bucket, as of the last storage sweep.",
+                "Multipart uploads in progress in the bucket, as last read from the storage counters (or sweep).",
                 |b| b.uploads_in_progress,
             ),
         ];
@@ -311,7 +311,7 @@ impl Metrics {
             out,
             "s4_multipart_uploads_in_progress",
             "gauge",
-            "Multipart uploads in progress in all buckets, as of the last storage sweep.",
+            "Multipart uploads in progress in all buckets, as last read from the storage counters (or sweep).",
         );
         let _ = writeln!(
             out,
@@ -322,7 +322,7 @@ impl Metrics {
             out,
             "s4_usage_sweep_timestamp_seconds",
             "gauge",
-            "Unix time the last successful storage sweep finished (0: none yet).",
+            "Unix time the storage totals were last read (0: not yet).",
         );
         let _ = writeln!(
             out,
