@@ -28,6 +28,28 @@ pub(crate) fn bucket_prefix(account: &AccountId, bucket: &str) -> Vec<u8> {
     k
 }
 
+/// The `buckets` (and `bucket_usage`) key of the bucket an object or upload row belongs to:
+/// `account ++ len ++ bucket ++ rest` -> `account ++ bucket`. `None` for a malformed key.
+pub(crate) fn bucket_of_row(row: &[u8]) -> Option<Vec<u8>> {
+    let len = usize::from(*row.get(15)?);
+    let name = row.get(16..16 + len)?;
+    let mut k = Vec::with_capacity(15 + len);
+    k.extend_from_slice(&row[..15]);
+    k.extend_from_slice(name);
+    Some(k)
+}
+
+/// `account ++ bucket` (a `buckets` key) -> `account ++ len(bucket) ++ bucket`, the prefix of
+/// that bucket's object and upload rows. `None` for a malformed key.
+pub(crate) fn row_prefix(bucket_key: &[u8]) -> Option<Vec<u8>> {
+    let name = bucket_key.get(15..)?;
+    let mut k = Vec::with_capacity(16 + name.len() + 64);
+    k.extend_from_slice(&bucket_key[..15]);
+    k.push(u8::try_from(name.len()).ok()?);
+    k.extend_from_slice(name);
+    Some(k)
+}
+
 /// The `objects` table key.
 pub(crate) fn object(account: &AccountId, bucket: &str, key: &str) -> Vec<u8> {
     let mut k = bucket_prefix(account, bucket);
