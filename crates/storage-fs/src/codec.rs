@@ -435,4 +435,18 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn usage_record_round_trips() {
+        let record = UsageRecord {
+            objects: 3,
+            bytes: 5 << 40,
+            uploads: 7,
+        };
+        let bytes = record.encode();
+        assert_eq!(UsageRecord::decode(&bytes).unwrap(), record);
+        for cut in 0..bytes.len() {
+            assert!(UsageRecord::decode(&bytes[..cut]).is_err());
+        }
+    }
 }

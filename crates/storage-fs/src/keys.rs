@@ -82,3 +82,25 @@ pub(crate) fn named(account: &AccountId, name: &str) -> Vec<u8> {
 pub(crate) fn entity(account: &AccountId, name: &str) -> Vec<u8> {
     bucket(account, name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_keys_and_row_prefixes_convert_both_ways() {
+        let account = AccountId::from_number(42).unwrap();
+        for name in ["a", "bucket", &"x".repeat(63)] {
+            let bucket_key = bucket(&account, name);
+            let prefix = bucket_prefix(&account, name);
+            assert_eq!(row_prefix(&bucket_key), Some(prefix.clone()));
+            assert_eq!(
+                bucket_of_row(&object(&account, name, "some/key")),
+                Some(bucket_key.clone())
+            );
+            assert_eq!(bucket_of_row(&prefix), Some(bucket_key));
+        }
+        assert_eq!(bucket_of_row(b"too short"), None);
+        assert_eq!(row_prefix(b"short"), None);
+    }
+}

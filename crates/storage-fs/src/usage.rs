@@ -119,9 +119,20 @@ pub(crate) fn create(txn: &WriteTransaction, bucket_key: &[u8]) -> StorageResult
     Ok(())
 }
 
-/// A deleted bucket's record goes with it.
+/// A deleted (hence empty) bucket's record goes with it.
 pub(crate) fn remove(txn: &WriteTransaction, bucket_key: &[u8]) -> StorageResult<()> {
-    txn.open_table(USAGE).db()?.remove(bucket_key).db()?;
+    let mut table = txn.open_table(USAGE).db()?;
+    let removed = table.remove(bucket_key).db()?;
+    if cfg!(debug_assertions) {
+        let last = removed
+            .map(|v| UsageRecord::decode(v.value()))
+            .transpose()?;
+        assert_eq!(
+            last,
+            Some(UsageRecord::default()),
+            "an empty bucket's usage record must be zero"
+        );
+    }
     Ok(())
 }
 
