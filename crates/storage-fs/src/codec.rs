@@ -360,6 +360,34 @@ impl PartRecord {
     }
 }
 
+/// A bucket's usage totals (the `bucket_usage` table), kept in step with its object and upload
+/// rows by every transaction that changes them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct UsageRecord {
+    pub objects: u64,
+    pub bytes: u64,
+    pub uploads: u64,
+}
+
+impl UsageRecord {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut e = Enc(Vec::with_capacity(25));
+        e.u8(VERSION);
+        e.u64(self.objects);
+        e.u64(self.bytes);
+        e.u64(self.uploads);
+        e.0
+    }
+    pub fn decode(buf: &[u8]) -> Result<Self, StorageError> {
+        let mut d = Dec::new(buf)?;
+        Ok(Self {
+            objects: d.u64()?,
+            bytes: d.u64()?,
+            uploads: d.u64()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,6 +433,20 @@ mod tests {
             for cut in 0..bytes.len() {
                 assert!(ObjectRecord::decode(&bytes[..cut]).is_err());
             }
+        }
+    }
+
+    #[test]
+    fn usage_record_round_trips() {
+        let record = UsageRecord {
+            objects: 3,
+            bytes: 5 << 40,
+            uploads: 7,
+        };
+        let bytes = record.encode();
+        assert_eq!(UsageRecord::decode(&bytes).unwrap(), record);
+        for cut in 0..bytes.len() {
+            assert!(UsageRecord::decode(&bytes[..cut]).is_err());
         }
     }
 }

@@ -28,6 +28,28 @@ pub(crate) fn bucket_prefix(account: &AccountId, bucket: &str) -> Vec<u8> {
     k
 }
 
+/// The `buckets` (and `bucket_usage`) key of the bucket an object or upload row belongs to:
+/// `account ++ len ++ bucket ++ rest` -> `account ++ bucket`. `None` for a malformed key.
+pub(crate) fn bucket_of_row(row: &[u8]) -> Option<Vec<u8>> {
+    let len = usize::from(*row.get(15)?);
+    let name = row.get(16..16 + len)?;
+    let mut k = Vec::with_capacity(15 + len);
+    k.extend_from_slice(&row[..15]);
+    k.extend_from_slice(name);
+    Some(k)
+}
+
+/// `account ++ bucket` (a `buckets` key) -> `account ++ len(bucket) ++ bucket`, the prefix of
+/// that bucket's object and upload rows. `None` for a malformed key.
+pub(crate) fn row_prefix(bucket_key: &[u8]) -> Option<Vec<u8>> {
+    let name = bucket_key.get(15..)?;
+    let mut k = Vec::with_capacity(16 + name.len() + 64);
+    k.extend_from_slice(&bucket_key[..15]);
+    k.push(u8::try_from(name.len()).ok()?);
+    k.extend_from_slice(name);
+    Some(k)
+}
+
 /// The `objects` table key.
 pub(crate) fn object(account: &AccountId, bucket: &str, key: &str) -> Vec<u8> {
     let mut k = bucket_prefix(account, bucket);
@@ -59,4 +81,26 @@ pub(crate) fn named(account: &AccountId, name: &str) -> Vec<u8> {
 /// `account ++ name`: the `users` / `groups` table key.
 pub(crate) fn entity(account: &AccountId, name: &str) -> Vec<u8> {
     bucket(account, name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_keys_and_row_prefixes_convert_both_ways() {
+        let account = AccountId::from_number(42).unwrap();
+        for name in ["a", "bucket", &"x".repeat(63)] {
+            let bucket_key = bucket(&account, name);
+            let prefix = bucket_prefix(&account, name);
+            assert_eq!(row_prefix(&bucket_key), Some(prefix.clone()));
+            assert_eq!(
+                bucket_of_row(&object(&account, name, "some/key")),
+                Some(bucket_key.clone())
+            );
+            assert_eq!(bucket_of_row(&prefix), Some(bucket_key));
+        }
+        assert_eq!(bucket_of_row(b"too short"), None);
+        assert_eq!(row_prefix(b"short"), None);
+    }
 }

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! <data_dir>/meta.redb      every piece of metadata (objects, buckets, uploads, parts,
-//!                           identities, blob reference counts), one ACID store
+//!                           identities, blob reference counts, bucket usage totals), one
+//!                           ACID store
 //! <data_dir>/blobs/xx/<id>  object and part bytes; <id> is 32 random hex digits, xx its
 //!                           first two; never derived from a bucket name or key
 //! <data_dir>/tmp/<id>       bodies being received; emptied at start-up
@@ -21,6 +22,12 @@
 //!
 //! At start-up [`FsStore::open`] empties `tmp/` and deletes every blob file that the metadata
 //! does not reference (a crash between rename and commit, or between commit and delete).
+//!
+//! Usage counters (`ObjectStore::bucket_usage`, `all_bucket_usage`): each bucket's object
+//! count, byte total and uploads in progress live in the `bucket_usage` table and change in
+//! the same transaction as the rows they count (`src/usage.rs`), so reading them costs one
+//! lookup and a crash cannot skew them. A data directory from a version without them is
+//! recounted once when opened (see [`RecoveryReport::usage_recounted`]).
 
 mod codec;
 mod group;
@@ -30,6 +37,7 @@ mod list;
 mod multipart;
 mod objects;
 mod read;
+mod usage;
 mod write;
 
 use std::collections::{HashMap, HashSet};
@@ -184,6 +192,9 @@ pub struct RecoveryReport {
     pub orphan_blobs_removed: u64,
     /// Blob files kept.
     pub blobs: u64,
+    /// The per-bucket usage totals were recounted from the object and upload records: the
+    /// data directory was written by a version without usage counters.
+    pub usage_recounted: bool,
 }
 
 /// Creates an empty redb file at `path` atomically: scratch file, sync, rename, sync the
@@ -260,6 +271,8 @@ impl FsStore {
             }
             txn.open_table(BLOBS).db()?;
             txn.open_table(META).db()?;
+            txn.open_table(usage::USAGE).db()?;
+            report.usage_recounted = usage::prepare(&txn)?;
             txn.commit().db()?;
         }
         let referenced: HashSet<BlobId> = {

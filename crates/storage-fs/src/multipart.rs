@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 use crate::codec::{Data, ObjectRecord, PartRecord, UploadRecord};
 use crate::list::common_prefix;
 use crate::objects::{read_bucket, swap_object, write_bucket_exists};
+use crate::usage::{self, Delta};
 use crate::write::{commit, receive, Spooled};
 use crate::{
     blocking, decref, incref, keys, BinRead, BlobId, Db, FsStore, BLOBS, META, PARTS, UPLOADS,
@@ -60,14 +61,25 @@ fn parts_of(parts: &impl BinRead, upload_id: &str) -> StorageResult<Vec<(u32, Pa
     Ok(out)
 }
 
-/// Deletes an upload and its parts, releasing the parts' blobs.
+/// Deletes an upload and its parts, releasing the parts' blobs, and counts it out of its
+/// bucket's uploads in progress.
 fn remove_upload(
     txn: &WriteTransaction,
     upload_key: &[u8],
     upload_id: &str,
     freed: &mut Vec<BlobId>,
 ) -> StorageResult<()> {
-    txn.open_table(UPLOADS).db()?.remove(upload_key).db()?;
+    let removed = txn
+        .open_table(UPLOADS)
+        .db()?
+        .remove(upload_key)
+        .db()?
+        .is_some();
+    if removed {
+        let bucket_key = keys::bucket_of_row(upload_key)
+            .ok_or_else(|| StorageError::Internal("corrupt upload key".to_owned()))?;
+        usage::adjust(txn, &bucket_key, Delta::uploads(-1))?;
+    }
     let mut parts = txn.open_table(PARTS).db()?;
     let stored = parts_of(&parts, upload_id)?;
     let mut refs = txn.open_table(BLOBS).db()?;
@@ -121,6 +133,11 @@ impl FsStore {
                     .db()?
                     .insert(key.as_slice(), record.encode().as_slice())
                     .db()?;
+                usage::adjust(
+                    txn,
+                    &keys::bucket(&target.account, &target.bucket),
+                    Delta::uploads(1),
+                )?;
                 Ok(Ok(UploadInfo {
                     upload_id,
                     key: record.key,
@@ -264,6 +281,11 @@ impl FsStore {
                     .db()?
                     .remove(upload_key.as_slice())
                     .db()?;
+                usage::adjust(
+                    txn,
+                    &keys::bucket(&upload.target.account, &upload.target.bucket),
+                    Delta::uploads(-1),
+                )?;
                 {
                     let mut table = txn.open_table(PARTS).db()?;
                     for (number, _) in &stored {
@@ -272,12 +294,7 @@ impl FsStore {
                             .db()?;
                     }
                 }
-                let key = keys::object(
-                    &upload.target.account,
-                    &upload.target.bucket,
-                    &upload.target.key,
-                );
-                swap_object(txn, &key, &object, &precondition, freed)?;
+                swap_object(txn, &upload.target, &object, &precondition, freed)?;
                 Ok(Ok(object.info(&upload.target.key)))
             })
         })

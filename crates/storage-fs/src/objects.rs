@@ -11,13 +11,14 @@ use s4_storage::multipart::{
     UploadsPage,
 };
 use s4_storage::{
-    body, BucketInfo, ByteRange, Capabilities, CopyObject, ETag, GetObjectOutput, ListPage,
-    ListQuery, ObjectAttributes, ObjectInfo, ObjectRef, ObjectStore, PutObject, StorageError,
-    StorageResult,
+    body, AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, Capabilities, CopyObject, ETag,
+    GetObjectOutput, ListPage, ListQuery, ObjectAttributes, ObjectInfo, ObjectRef, ObjectStore,
+    PutObject, StorageError, StorageResult,
 };
 use time::OffsetDateTime;
 
 use crate::codec::{BucketRecord, Data, ObjectRecord};
+use crate::usage::{self, Delta};
 use crate::write::{commit, group_commit, receive, Spooled};
 use crate::{
     blocking, decref, incref, keys, list, read, BlobId, Db, FsStore, Inner, PinGuard, BLOBS,
@@ -72,32 +73,36 @@ pub(crate) fn write_bucket_exists(
     }
 }
 
-/// Replaces (or creates) the object under `key` with `record` inside `txn`, after checking
-/// `precondition` against the current object. `record`'s blobs must already hold a reference
-/// for this record; the replaced object's blobs lose theirs.
+/// Replaces (or creates) the object `target` with `record` inside `txn`, after checking
+/// `precondition` against the current object, and moves the bucket's usage totals by the
+/// difference (a new key adds an object). `record`'s blobs must already hold a reference for
+/// this record; the replaced object's blobs lose theirs. The caller has checked, in `txn`,
+/// that the bucket exists.
 pub(crate) fn swap_object(
     txn: &WriteTransaction,
-    object_key: &[u8],
+    target: &ObjectRef,
     record: &ObjectRecord,
     precondition: &s4_storage::WritePrecondition,
     freed: &mut Vec<BlobId>,
 ) -> StorageResult<()> {
+    let object_key = keys::object(&target.account, &target.bucket, &target.key);
     let mut objects = txn.open_table(OBJECTS).db()?;
-    let current = match objects.get(object_key).db()? {
+    let current = match objects.get(object_key.as_slice()).db()? {
         Some(v) => Some(ObjectRecord::decode(v.value())?),
         None => None,
     };
     precondition.check(current.as_ref().map(|c| &c.etag))?;
     objects
-        .insert(object_key, record.encode().as_slice())
+        .insert(object_key.as_slice(), record.encode().as_slice())
         .db()?;
+    let delta = Delta::replace(current.as_ref().map(|c| c.size), record.size);
     if let Some(current) = current {
         let mut refs = txn.open_table(BLOBS).db()?;
         for id in current.data.blobs() {
             decref(&mut refs, *id, freed)?;
         }
     }
-    Ok(())
+    usage::adjust(txn, &keys::bucket(&target.account, &target.bucket), delta)
 }
 
 fn now() -> OffsetDateTime {
@@ -181,6 +186,7 @@ impl FsStore {
             let txn = inner.begin_write()?;
             write_bucket_exists(&txn, account, bucket)?;
             let mut freed = Vec::new();
+            let mut delta = Delta::default();
             {
                 let mut table = txn.open_table(OBJECTS).db()?;
                 let mut refs = txn.open_table(BLOBS).db()?;
@@ -205,6 +211,7 @@ impl FsStore {
                         .db()?
                         .map(|v| ObjectRecord::decode(v.value()))
                         .transpose()?;
+                    delta = delta.and(Delta::replace(old.as_ref().map(|o| o.size), record.size));
                     if let Some(old) = old {
                         for id in old.data.blobs() {
                             decref(&mut refs, *id, &mut freed)?;
@@ -213,6 +220,7 @@ impl FsStore {
                     loaded += 1;
                 }
             }
+            usage::adjust(&txn, &keys::bucket(account, bucket), delta)?;
             txn.commit().db()?;
             inner.release(&freed);
         }
@@ -230,7 +238,7 @@ impl ObjectStore for FsStore {
             bucket_policies: true,
             max_object_size: self.inner.config.max_object_size,
             min_part_size: self.inner.config.min_part_size,
-            usage_counters: false,
+            usage_counters: true,
         }
     }
 
@@ -251,6 +259,7 @@ impl ObjectStore for FsStore {
                 table
                     .insert(key.as_slice(), record.encode().as_slice())
                     .db()?;
+                usage::create(txn, &key)?;
                 Ok(Ok(BucketInfo {
                     name,
                     created: record.created,
@@ -279,10 +288,9 @@ impl ObjectStore for FsStore {
                         return Err(StorageError::BucketNotEmpty);
                     }
                 }
-                let mut buckets = txn.open_table(BUCKETS).db()?;
-                buckets
-                    .remove(keys::bucket(&account, &name).as_slice())
-                    .db()?;
+                let key = keys::bucket(&account, &name);
+                txn.open_table(BUCKETS).db()?.remove(key.as_slice()).db()?;
+                usage::remove(txn, &key)?;
                 Ok(Ok(()))
             })
         })
@@ -399,8 +407,7 @@ impl ObjectStore for FsStore {
                         let mut refs = txn.open_table(BLOBS).db()?;
                         incref(&mut refs, *id)?;
                     }
-                    let key = keys::object(&target.account, &target.bucket, &target.key);
-                    swap_object(txn, &key, &record, &precondition, freed)?;
+                    swap_object(txn, &target, &record, &precondition, freed)?;
                     Ok(Ok(record.info(&target.key)))
                 },
             )
@@ -499,6 +506,7 @@ impl ObjectStore for FsStore {
                     write_bucket_exists(txn, &account, &name)?;
                     let mut table = txn.open_table(OBJECTS).db()?;
                     let mut refs = txn.open_table(BLOBS).db()?;
+                    let mut delta = Delta::default();
                     for key in &keys_owned {
                         let k = keys::object(&account, &name, key);
                         let old = table
@@ -507,11 +515,13 @@ impl ObjectStore for FsStore {
                             .map(|v| ObjectRecord::decode(v.value()))
                             .transpose()?;
                         if let Some(old) = old {
+                            delta = delta.and(Delta::removed(old.size));
                             for id in old.data.blobs() {
                                 decref(&mut refs, *id, freed)?;
                             }
                         }
                     }
+                    usage::adjust(txn, &keys::bucket(&account, &name), delta)?;
                     Ok(Ok(()))
                 })
             })
@@ -579,8 +589,7 @@ impl ObjectStore for FsStore {
                         incref(&mut refs, *id)?;
                     }
                 }
-                let key = keys::object(&target.account, &target.bucket, &target.key);
-                swap_object(txn, &key, &record, &precondition, freed)?;
+                swap_object(txn, &target, &record, &precondition, freed)?;
                 Ok(Ok(record.info(&target.key)))
             })
         })
@@ -630,5 +639,15 @@ impl ObjectStore for FsStore {
 
     async fn expire_multipart_uploads(&self, cutoff: OffsetDateTime) -> StorageResult<u64> {
         self.expire_uploads(cutoff).await
+    }
+
+    async fn bucket_usage(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketUsage> {
+        // One lookup in cached pages, like HEAD: on the executor.
+        usage::read(&self.read_txn()?, account, bucket)
+    }
+
+    async fn all_bucket_usage(&self) -> StorageResult<Vec<AccountBucketUsage>> {
+        let inner = self.inner.clone();
+        blocking(move || usage::read_all(&inner.db.begin_read().db()?)).await
     }
 }

@@ -7,7 +7,8 @@
 //!   gone;
 //! - the one operation in flight shows either its old or its new state, nothing else;
 //! - every listed object is readable whole and its size and ETag match;
-//! - no temp files remain after recovery, and a second recovery finds no orphan blobs.
+//! - no temp files remain after recovery, and a second recovery finds no orphan blobs;
+//! - the usage totals equal what the object and upload listings count.
 //!
 //! The parent then records what it observed for the in-flight operation (`A` or `X`) so that
 //! the next child starts from the true state.
@@ -22,10 +23,12 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use md5::{Digest, Md5};
 use s4_naming::AccountId;
-use s4_storage::multipart::{CompleteUpload, CompletedPart, UploadPart, UploadRef};
+use s4_storage::multipart::{
+    CompleteUpload, CompletedPart, UploadListQuery, UploadPart, UploadRef,
+};
 use s4_storage::{
-    body, CopyObject, ETag, ListQuery, ObjectAttributes, ObjectRef, ObjectStore, PutObject,
-    ReadConditions, StorageError, WritePrecondition,
+    body, AccountBucketUsage, BucketUsage, CopyObject, ETag, ListQuery, ObjectAttributes,
+    ObjectRef, ObjectStore, PutObject, ReadConditions, StorageError, WritePrecondition,
 };
 use s4_storage_fs::{FsConfig, FsStore};
 
@@ -422,6 +425,7 @@ async fn verify(data_dir: &Path, log_path: &Path) -> (usize, bool) {
             assert_eq!(etag, summary.etag.as_str(), "{}: listed ETag", summary.key);
         }
     }
+    assert_usage_counts(&store).await;
     drop(store);
     // Recovery left nothing behind: a second one removes no orphans.
     let (store, report) = FsStore::open_with_report(config(data_dir)).unwrap();
@@ -437,6 +441,55 @@ async fn verify(data_dir: &Path, log_path: &Path) -> (usize, bool) {
         });
     }
     (checked, took_new)
+}
+
+/// The usage totals share the transactions of the changes they count, so after any kill they
+/// equal what the listings count (uploads killed before completion stay in progress).
+async fn assert_usage_counts(store: &FsStore) {
+    let maintained = store.all_bucket_usage().await.unwrap();
+    let mut usage = BucketUsage::default();
+    let mut query = ListQuery {
+        max_keys: 1000,
+        ..ListQuery::default()
+    };
+    loop {
+        let page = match store.list_objects(&account(), "crash", &query).await {
+            Ok(page) => page,
+            Err(StorageError::NoSuchBucket) => {
+                assert_eq!(maintained, [], "usage of a store without buckets");
+                return;
+            }
+            Err(e) => panic!("listing failed: {e}"),
+        };
+        usage.objects += page.objects.len() as u64;
+        usage.bytes += page.objects.iter().map(|o| o.size).sum::<u64>();
+        if !page.is_truncated {
+            break;
+        }
+        query.start_after = page.next_start_after;
+    }
+    let mut query = UploadListQuery {
+        max_uploads: 1000,
+        ..UploadListQuery::default()
+    };
+    loop {
+        let page = store
+            .list_multipart_uploads(&account(), "crash", &query)
+            .await
+            .unwrap();
+        usage.uploads_in_progress += page.uploads.len() as u64;
+        if !page.is_truncated {
+            break;
+        }
+        query.key_marker = page.next_key_marker;
+        query.upload_id_marker = page.next_upload_id_marker;
+    }
+    let counted = AccountBucketUsage {
+        account: account(),
+        bucket: "crash".to_owned(),
+        usage,
+    };
+    assert_eq!(maintained, [counted], "usage totals after a kill");
 }
 
 /// When old and new state coincide, either settlement is right; pick `A`.

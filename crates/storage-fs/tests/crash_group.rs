@@ -4,7 +4,8 @@
 //! leave batches. The parent SIGKILLs the child at random moments, reopens the store and
 //! checks that every acknowledged write is there with its exact bytes, that every object is
 //! whole (its bytes are the payload its name and ETag announce), that each shared key holds
-//! the acknowledged creator's bytes, and that no temp file remains.
+//! the acknowledged creator's bytes, that the usage totals equal what the listing counts, and
+//! that no temp file remains.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -17,8 +18,8 @@ use bytes::Bytes;
 use md5::{Digest, Md5};
 use s4_naming::AccountId;
 use s4_storage::{
-    body, ETag, ListQuery, ObjectAttributes, ObjectRef, ObjectStore, PutObject, StorageError,
-    WritePrecondition,
+    body, AccountBucketUsage, BucketUsage, ETag, ListQuery, ObjectAttributes, ObjectRef,
+    ObjectStore, PutObject, StorageError, WritePrecondition,
 };
 use s4_storage_fs::{FsConfig, FsStore};
 
@@ -190,7 +191,11 @@ async fn verify(data: &Path, log: &Path) -> usize {
         let (seed, size) = body_of(*seed);
         assert!(bytes[..] == payload(seed, size)[..], "{key}: wrong bytes");
     }
-    // Every object present (acknowledged or in flight) is whole.
+    // Every object present (acknowledged or in flight) is whole, and the usage totals count
+    // exactly them: they commit in the same shared transactions.
+    let maintained = store.all_bucket_usage().await.unwrap();
+    let mut usage = BucketUsage::default();
+    let mut bucket_exists = true;
     let mut query = ListQuery {
         max_keys: 1000,
         ..ListQuery::default()
@@ -200,9 +205,14 @@ async fn verify(data: &Path, log: &Path) -> usize {
             Ok(page) => page,
             // Killed before the child created its bucket (a slow start on a loaded machine):
             // nothing can exist, and the acknowledged-write checks above already passed.
-            Err(StorageError::NoSuchBucket) => break,
+            Err(StorageError::NoSuchBucket) => {
+                bucket_exists = false;
+                break;
+            }
             Err(e) => panic!("listing failed: {e}"),
         };
+        usage.objects += page.objects.len() as u64;
+        usage.bytes += page.objects.iter().map(|o| o.size).sum::<u64>();
         for item in &page.objects {
             let out = store.get_object(&obj(&item.key), None).await.unwrap();
             let bytes = body::collect(out.body).await.unwrap();
@@ -217,6 +227,16 @@ async fn verify(data: &Path, log: &Path) -> usize {
         }
         query.start_after = page.next_start_after;
     }
+    let counted: Vec<AccountBucketUsage> = if bucket_exists {
+        vec![AccountBucketUsage {
+            account: account(),
+            bucket: "gc".to_owned(),
+            usage,
+        }]
+    } else {
+        Vec::new()
+    };
+    assert_eq!(maintained, counted, "usage totals after a kill");
     assert_eq!(std::fs::read_dir(data.join("tmp")).unwrap().count(), 0);
     acked.len()
 }

@@ -438,6 +438,11 @@ async fn aborts_and_rejections_release_part_blobs() {
         store.list_parts(&upload, 0, 100).await,
         Err(StorageError::NoSuchUpload)
     ));
+    let usage = store.bucket_usage(&account(), "bucket").await.unwrap();
+    assert_eq!(
+        usage.uploads_in_progress, 0,
+        "a rejected part that aborts its upload counts the upload out"
+    );
     assert_eq!(blobs(dir.path()), 0);
     assert_eq!(temps(dir.path()), 0);
     // Expiry releases too.
