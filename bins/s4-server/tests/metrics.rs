@@ -1,5 +1,5 @@
-//! The metrics endpoint: counters move with requests (scraped before and after), the storage
-//! sweep's per-bucket gauges follow the data, and `metrics_listen` obeys flag > environment >
+//! The metrics endpoint: counters move with requests (scraped before and after), the
+//! per-bucket storage gauges follow the data at once (read from the backend's counters), and `metrics_listen` obeys flag > environment >
 //! file > default.
 
 #[allow(dead_code)]
@@ -9,7 +9,6 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use http::Method;
 
@@ -35,7 +34,6 @@ fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
         .arg("--data-dir")
         .arg(data_dir)
         .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
-        .args(["--usage-sweep-interval", "1"])
         .args(extra)
         .env("S4_ROOT_ACCESS_KEY", common::ACCESS_KEY)
         .env("S4_ROOT_SECRET_KEY", common::SECRET_KEY)
@@ -165,58 +163,36 @@ fn counters_move_with_requests() {
     assert_eq!(value(&after, "s4_in_flight_requests"), 0);
     assert!(after.contains("\ns4_open_connections "));
 
-    // The storage sweep (every second here) catches up with the bucket and the upload.
-    let account = {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let text = scrape(&server);
-            let line = text
-                .lines()
-                .find(|l| l.starts_with("s4_bucket_bytes{") && l.contains("bucket=\"metered\""))
-                .map(str::to_owned);
-            if let Some(line) = line {
-                if line.ends_with(" 11") {
-                    assert_eq!(value(&text, "s4_multipart_uploads_in_progress"), 1);
-                    assert!(value(&text, "s4_usage_sweep_timestamp_seconds") > 0);
-                    let account = line.split("account=\"").nth(1).unwrap()[..15].to_owned();
-                    assert_eq!(
-                        value(
-                            &text,
-                            &format!(
-                                "s4_bucket_objects{{account=\"{account}\",bucket=\"metered\"}}"
-                            )
-                        ),
-                        1
-                    );
-                    break account;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no sweep saw the object:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    };
+    // The embedded backend keeps usage counters, read at each scrape: the bucket, its object
+    // and the upload show at once, without waiting for a sweep.
+    let bytes_line = after
+        .lines()
+        .find(|l| l.starts_with("s4_bucket_bytes{") && l.contains("bucket=\"metered\""))
+        .unwrap_or_else(|| panic!("no s4_bucket_bytes for the bucket:\n{after}"));
+    assert!(bytes_line.ends_with(" 11"), "{bytes_line}");
+    let account = bytes_line.split("account=\"").nth(1).unwrap()[..15].to_owned();
+    let objects = format!("s4_bucket_objects{{account=\"{account}\",bucket=\"metered\"}}");
+    let uploads =
+        format!("s4_bucket_multipart_uploads{{account=\"{account}\",bucket=\"metered\"}}");
+    assert_eq!(value(&after, &objects), 1);
+    assert_eq!(value(&after, &uploads), 1);
+    assert_eq!(value(&after, "s4_multipart_uploads_in_progress"), 1);
+    assert!(value(&after, "s4_usage_sweep_timestamp_seconds") > 0);
     assert_eq!(
         common::request(server.addr, &Method::DELETE, "/metered/a.txt", b"")
             .unwrap()
             .0,
         204
     );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let objects = format!("s4_bucket_objects{{account=\"{account}\",bucket=\"metered\"}}");
-    loop {
-        let text = scrape(&server);
-        if text.contains(&format!("{objects} 0")) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no sweep saw the delete:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let text = scrape(&server);
+    assert_eq!(value(&text, &objects), 0, "{text}");
+    assert_eq!(
+        value(
+            &text,
+            &format!("s4_bucket_bytes{{account=\"{account}\",bucket=\"metered\"}}")
+        ),
+        0
+    );
 
     // Only /metrics is served there.
     assert_eq!(get(server.metrics, "/").0, 404);
