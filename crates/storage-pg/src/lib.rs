@@ -106,14 +106,19 @@ const TRANSIENT: &str = "database (transient conflict): ";
 
 pub(crate) fn db_err(e: &tokio_postgres::Error) -> StorageError {
     use tokio_postgres::error::SqlState;
+    // The error's own Display says only "db error"; the server's message is in the source.
+    let detail = match e.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        None => e.to_string(),
+    };
     match e.code() {
         Some(code)
             if *code == SqlState::T_R_DEADLOCK_DETECTED
                 || *code == SqlState::T_R_SERIALIZATION_FAILURE =>
         {
-            StorageError::Internal(format!("{TRANSIENT}{e}"))
+            StorageError::Internal(format!("{TRANSIENT}{detail}"))
         }
-        _ => StorageError::Internal(format!("database: {e}")),
+        _ => StorageError::Internal(format!("database: {detail}")),
     }
 }
 

@@ -156,6 +156,8 @@ pub(crate) async fn apply(
     ))
     .await
     .db()?;
+    // Read under the lock: a server that waited for another's migrations sees them applied
+    // (READ COMMITTED takes a new snapshot per statement) and applies nothing twice.
     let current: i32 = tx
         .query_one("SELECT coalesce(max(version), 0) FROM s4_migrations", &[])
         .await
