@@ -12,7 +12,13 @@
 //!   [`s4_storage::multipart::admit_part`] sees every part committed before it and racing
 //!   completions have one winner (the others find the row gone: `NoSuchUpload`);
 //! - listings are range scans over `bytea` keys (byte order is UTF-8 binary order), and a
-//!   delimiter roll-up seeks past the common prefix with a new index scan.
+//!   delimiter roll-up seeks past the common prefix with a new index scan;
+//! - every transaction that changes a bucket's objects or uploads also adds its deltas to the
+//!   bucket's usage counters (sharded rows, see `usage.rs`), locking in one order: the bucket
+//!   (`FOR KEY SHARE`), then object and upload rows (several object rows by key), then the
+//!   counter rows;
+//! - a transaction that still fails with a deadlock or serialization failure is rolled back
+//!   and run again, a bounded number of times (`PgStore::retry`).
 //!
 //! Write order: the body is streamed into the blob store (MD5 computed on the way) and made
 //! durable first, then the metadata transaction commits; blobs that the commit made
