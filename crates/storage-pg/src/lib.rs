@@ -12,7 +12,13 @@
 //!   [`s4_storage::multipart::admit_part`] sees every part committed before it and racing
 //!   completions have one winner (the others find the row gone: `NoSuchUpload`);
 //! - listings are range scans over `bytea` keys (byte order is UTF-8 binary order), and a
-//!   delimiter roll-up seeks past the common prefix with a new index scan.
+//!   delimiter roll-up seeks past the common prefix with a new index scan;
+//! - every transaction that changes a bucket's objects or uploads also adds its deltas to the
+//!   bucket's usage counters (sharded rows, see `usage.rs`), locking in one order: the bucket
+//!   (`FOR KEY SHARE`), then object and upload rows (several object rows by key), then the
+//!   counter rows;
+//! - a transaction that still fails with a deadlock or serialization failure is rolled back
+//!   and run again, a bounded number of times (`PgStore::retry`).
 //!
 //! Write order: the body is streamed into the blob store (MD5 computed on the way) and made
 //! durable first, then the metadata transaction commits; blobs that the commit made
@@ -39,6 +45,7 @@ mod migrations;
 mod objects;
 mod prepared;
 mod s3blob;
+mod usage;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -98,9 +105,37 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
+/// The message prefix that marks a [`StorageError::Internal`] made from a transient
+/// transaction conflict (deadlock or serialization failure), which [`PgStore::retry`] retries.
+/// Only [`db_err`] writes it, so the string is a private, exact marker.
+const TRANSIENT: &str = "database (transient conflict): ";
+
 pub(crate) fn db_err(e: &tokio_postgres::Error) -> StorageError {
-    StorageError::Internal(format!("database: {e}"))
+    use tokio_postgres::error::SqlState;
+    // The error's own Display says only "db error"; the server's message is in the source.
+    let detail = match e.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        None => e.to_string(),
+    };
+    match e.code() {
+        Some(code)
+            if *code == SqlState::T_R_DEADLOCK_DETECTED
+                || *code == SqlState::T_R_SERIALIZATION_FAILURE =>
+        {
+            StorageError::Internal(format!("{TRANSIENT}{detail}"))
+        }
+        _ => StorageError::Internal(format!("database: {detail}")),
+    }
 }
+
+/// Whether the error is a deadlock or serialization failure that a retry of the whole
+/// transaction may resolve.
+pub(crate) fn is_transient(e: &StorageError) -> bool {
+    matches!(e, StorageError::Internal(message) if message.starts_with(TRANSIENT))
+}
+
+/// How many times [`PgStore::retry`] runs a transaction that keeps failing transiently.
+const MAX_ATTEMPTS: u32 = 8;
 
 pub(crate) fn pool_err(e: &deadpool_postgres::PoolError) -> StorageError {
     StorageError::Internal(format!("database pool: {e}"))
@@ -181,6 +216,33 @@ impl PgStore {
 
     pub(crate) async fn client(&self) -> StorageResult<deadpool_postgres::Object> {
         self.pool.get().await.db()
+    }
+
+    /// Runs `attempt` (one whole transaction: it takes its own connection, and dropping it
+    /// uncommitted rolls back) and runs it again when it failed with a deadlock or
+    /// serialization failure, up to [`MAX_ATTEMPTS`] times, sleeping a randomized, growing
+    /// backoff in between (1-2 ms, 2-4 ms, ... capped at 64-128 ms) so that the transactions
+    /// that collided do not collide again in lockstep. Every other result, and the last
+    /// transient failure, is returned as is. The attempt must not have effects outside the
+    /// database that a rollback would not undo.
+    pub(crate) async fn retry<T, F, Fut>(&self, mut attempt: F) -> StorageResult<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = StorageResult<T>>,
+    {
+        let mut tries = 1;
+        loop {
+            match attempt().await {
+                Err(e) if is_transient(&e) && tries < MAX_ATTEMPTS => {
+                    let base = 1u64 << (tries - 1).min(6);
+                    let pause = base * 1000 + rand::random::<u64>() % (base * 1000);
+                    tracing::debug!(error = %e, tries, "retrying a transaction after a conflict");
+                    tokio::time::sleep(Duration::from_micros(pause)).await;
+                    tries += 1;
+                }
+                result => return result,
+            }
+        }
     }
 
     /// Whether any object or part still refers to the blob.

@@ -8,9 +8,10 @@ use crate::Db;
 const MIGRATION_LOCK: i64 = 0x5334_6d69_6772_6174;
 
 /// Migrations by version, oldest first. Never edit a released one: append.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    r#"
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE buckets (
     account text NOT NULL,
     name text COLLATE "C" NOT NULL,
@@ -107,7 +108,36 @@ CREATE TABLE attachments (
 );
 CREATE INDEX attachments_by_arn ON attachments (account, arn);
 "#,
-)];
+    ),
+    (
+        2,
+        // Usage counters (see `usage.rs` for why they are sharded). Backfilled from the rows
+        // they count; the SHARE locks keep writers of an older version (a rolling upgrade)
+        // from committing between the count and the commit of this migration.
+        r#"
+CREATE TABLE bucket_usage (
+    account text NOT NULL,
+    bucket text COLLATE "C" NOT NULL,
+    shard smallint NOT NULL,
+    objects bigint NOT NULL DEFAULT 0,
+    bytes bigint NOT NULL DEFAULT 0,
+    uploads bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (account, bucket, shard),
+    FOREIGN KEY (account, bucket) REFERENCES buckets (account, name) ON DELETE CASCADE
+);
+LOCK TABLE buckets, objects, uploads IN SHARE MODE;
+INSERT INTO bucket_usage (account, bucket, shard, objects, bytes, uploads)
+SELECT b.account, b.name, 0,
+    coalesce(o.objects, 0), coalesce(o.bytes, 0), coalesce(u.uploads, 0)
+FROM buckets b
+LEFT JOIN (SELECT account, bucket, count(*) AS objects, sum(size)::bigint AS bytes
+           FROM objects GROUP BY account, bucket) o
+    ON o.account = b.account AND o.bucket = b.name
+LEFT JOIN (SELECT account, bucket, count(*) AS uploads FROM uploads GROUP BY account, bucket) u
+    ON u.account = b.account AND u.bucket = b.name;
+"#,
+    ),
+];
 
 /// Creates the schema if needed and applies every migration newer than the recorded version.
 pub(crate) async fn apply(
@@ -126,6 +156,8 @@ pub(crate) async fn apply(
     ))
     .await
     .db()?;
+    // Read under the lock: a server that waited for another's migrations sees them applied
+    // (READ COMMITTED takes a new snapshot per statement) and applies nothing twice.
     let current: i32 = tx
         .query_one("SELECT coalesce(max(version), 0) FROM s4_migrations", &[])
         .await

@@ -13,9 +13,10 @@ use s4_storage::multipart::{
     UploadPart, UploadRef, UploadsPage, MAX_PART_NUMBER,
 };
 use s4_storage::{
-    body, BucketInfo, ByteRange, ByteStream, Capabilities, ContentHeaders, CopyObject, ETag,
-    GetObjectOutput, ListPage, ListQuery, ObjectAttributes, ObjectInfo, ObjectRef, ObjectStore,
-    ObjectSummary, PartLayout, PutObject, StorageError, StorageResult, WritePrecondition,
+    body, AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, ByteStream, Capabilities,
+    ContentHeaders, CopyObject, ETag, GetObjectOutput, ListPage, ListQuery, ObjectAttributes,
+    ObjectInfo, ObjectRef, ObjectStore, ObjectSummary, PartLayout, PutObject, StorageError,
+    StorageResult, WritePrecondition,
 };
 use time::OffsetDateTime;
 use tokio_postgres::error::SqlState;
@@ -23,6 +24,7 @@ use tokio_postgres::Row;
 
 use crate::ingest::{receive, Data, Limits};
 use crate::prepared::Prepared;
+use crate::usage::UsageDelta;
 use crate::{is_violation, Db, PgStore};
 
 pub(crate) fn now() -> (OffsetDateTime, i64) {
@@ -86,6 +88,15 @@ fn above(prefix: &[u8]) -> Vec<u8> {
     k
 }
 
+/// The order in which a transaction locks several object rows.
+fn object_order(object: &ObjectRef) -> (&str, &str, &[u8]) {
+    (
+        object.account.as_str(),
+        &object.bucket,
+        object.key.as_bytes(),
+    )
+}
+
 fn common_prefix<'k>(key: &'k str, prefix: &str, delimiter: &str) -> Option<&'k str> {
     let rest = key.strip_prefix(prefix)?;
     let at = rest.find(delimiter)?;
@@ -136,20 +147,22 @@ enum Written {
 }
 
 /// Replaces (or inserts) the object row of `target` after checking `precondition` against
-/// the current row, which stays locked until the transaction ends.
+/// the current row, which stays locked until the transaction ends, and records the change of
+/// the bucket's totals in `usage`.
 async fn write_object(
     tx: &impl GenericClient,
     target: &ObjectRef,
     new: &StoredRow,
     modified: i64,
     precondition: &WritePrecondition,
+    usage: &mut UsageDelta,
 ) -> StorageResult<Written> {
     let account = target.account.as_str();
     let key = target.key.as_bytes();
     let current = tx
         .pquery_opt(
-            "SELECT etag, blobs FROM objects WHERE account = $1 AND bucket = $2 AND key = $3 \
-             FOR UPDATE",
+            "SELECT etag, blobs, size FROM objects WHERE account = $1 AND bucket = $2 \
+             AND key = $3 FOR UPDATE",
             &[&account, &target.bucket, &key],
         )
         .await
@@ -181,6 +194,12 @@ async fn write_object(
             )
             .await
             .db()?;
+            usage.replace(
+                account,
+                &target.bucket,
+                Some(row.get(2)),
+                new.info.size as i64,
+            );
             Ok(Written::Done(row.get(1)))
         }
         None => {
@@ -195,7 +214,10 @@ async fn write_object(
                 .await;
             match inserted {
                 Ok(0) => Ok(Written::Raced),
-                Ok(_) => Ok(Written::Done(Vec::new())),
+                Ok(_) => {
+                    usage.replace(account, &target.bucket, None, new.info.size as i64);
+                    Ok(Written::Done(Vec::new()))
+                }
                 Err(e) if is_violation(&e, &SqlState::FOREIGN_KEY_VIOLATION) => {
                     Err(StorageError::NoSuchBucket)
                 }
@@ -237,13 +259,18 @@ async fn bucket_exists(
         .ok_or(StorageError::NoSuchBucket)
 }
 
-/// The upload row (`NoSuchBucket`, `NoSuchUpload`), locked `FOR UPDATE` when `lock`.
+/// The upload row (`NoSuchBucket`, `NoSuchUpload`). When `lock`, first the bucket
+/// (`FOR KEY SHARE`, see [`lock_bucket`]) and then the upload row (`FOR UPDATE`) are locked
+/// until the transaction ends: the lock order of every transaction that changes counters.
 async fn find_upload(
     client: &impl GenericClient,
     upload: &UploadRef,
     lock: bool,
 ) -> StorageResult<Row> {
     let t = &upload.target;
+    if lock {
+        lock_bucket(client, &t.account, &t.bucket).await?;
+    }
     let sql = if lock {
         "SELECT initiated, attributes FROM uploads WHERE upload_id = $1 AND account = $2 \
          AND bucket = $3 AND key = $4 FOR UPDATE"
@@ -266,7 +293,9 @@ async fn find_upload(
     match row {
         Some(row) => Ok(row),
         None => {
-            bucket_exists(client, &t.account, &t.bucket).await?;
+            if !lock {
+                bucket_exists(client, &t.account, &t.bucket).await?;
+            }
             Err(StorageError::NoSuchUpload)
         }
     }
@@ -378,20 +407,27 @@ impl PgStore {
         modified: i64,
         precondition: &WritePrecondition,
     ) -> StorageResult<()> {
-        loop {
-            let mut client = self.client().await?;
-            let tx = client.transaction().await.db()?;
-            lock_bucket(&tx, &target.account, &target.bucket).await?;
-            match write_object(&tx, target, new, modified, precondition).await? {
-                Written::Raced => {}
-                Written::Done(old) => {
-                    tx.commit().await.db()?;
-                    drop(client);
-                    self.release(old).await;
-                    return Ok(());
+        let old = self
+            .retry(|| async move {
+                loop {
+                    let mut client = self.client().await?;
+                    let tx = client.transaction().await.db()?;
+                    lock_bucket(&tx, &target.account, &target.bucket).await?;
+                    let mut usage = UsageDelta::new();
+                    match write_object(&tx, target, new, modified, precondition, &mut usage).await?
+                    {
+                        Written::Raced => {}
+                        Written::Done(old) => {
+                            usage.apply(&tx).await?;
+                            tx.commit().await.db()?;
+                            return Ok(old);
+                        }
+                    }
                 }
-            }
-        }
+            })
+            .await?;
+        self.release(old).await;
+        Ok(())
     }
 }
 
@@ -405,7 +441,7 @@ impl ObjectStore for PgStore {
             bucket_policies: true,
             max_object_size: self.config.max_object_size,
             min_part_size: self.config.min_part_size,
-            usage_counters: false,
+            usage_counters: true,
         }
     }
 
@@ -430,21 +466,26 @@ impl ObjectStore for PgStore {
     }
 
     async fn delete_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<()> {
-        let client = self.client().await?;
-        match client
-            .pexecute(
-                "DELETE FROM buckets WHERE account = $1 AND name = $2",
-                &[&account.as_str(), &bucket],
-            )
-            .await
-        {
-            Ok(0) => Err(StorageError::NoSuchBucket),
-            Ok(_) => Ok(()),
-            Err(e) if is_violation(&e, &SqlState::FOREIGN_KEY_VIOLATION) => {
-                Err(StorageError::BucketNotEmpty)
+        // One statement: the bucket's counter rows go with it (ON DELETE CASCADE), and the
+        // objects' and uploads' foreign keys refuse while anything remains.
+        self.retry(|| async move {
+            let client = self.client().await?;
+            match client
+                .pexecute(
+                    "DELETE FROM buckets WHERE account = $1 AND name = $2",
+                    &[&account.as_str(), &bucket],
+                )
+                .await
+            {
+                Ok(0) => Err(StorageError::NoSuchBucket),
+                Ok(_) => Ok(()),
+                Err(e) if is_violation(&e, &SqlState::FOREIGN_KEY_VIOLATION) => {
+                    Err(StorageError::BucketNotEmpty)
+                }
+                Err(e) => Err(crate::db_err(&e)),
             }
-            Err(e) => Err(crate::db_err(&e)),
-        }
+        })
+        .await
     }
 
     async fn head_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketInfo> {
@@ -605,25 +646,40 @@ impl ObjectStore for PgStore {
     }
 
     async fn delete_object(&self, object: &ObjectRef) -> StorageResult<()> {
-        let client = self.client().await?;
-        bucket_exists(&client, &object.account, &object.bucket).await?;
-        let rows = client
-            .pquery(
-                "DELETE FROM objects WHERE account = $1 AND bucket = $2 AND key = $3 \
-                 RETURNING blobs",
-                &[
-                    &object.account.as_str(),
+        let old = self
+            .retry(|| async move {
+                let mut client = self.client().await?;
+                let tx = client.transaction().await.db()?;
+                lock_bucket(&tx, &object.account, &object.bucket).await?;
+                let row = tx
+                    .pquery_opt(
+                        "DELETE FROM objects WHERE account = $1 AND bucket = $2 AND key = $3 \
+                         RETURNING blobs, size",
+                        &[
+                            &object.account.as_str(),
+                            &object.bucket,
+                            &object.key.as_bytes(),
+                        ],
+                    )
+                    .await
+                    .db()?;
+                // Deleting nothing changes nothing: no counter update, and nothing to commit.
+                let Some(row) = row else {
+                    return Ok(Vec::new());
+                };
+                let mut usage = UsageDelta::new();
+                usage.add(
+                    object.account.as_str(),
                     &object.bucket,
-                    &object.key.as_bytes(),
-                ],
-            )
-            .await
-            .db()?;
-        drop(client);
-        let old: Vec<String> = rows
-            .iter()
-            .flat_map(|r| r.get::<_, Vec<String>>(0))
-            .collect();
+                    -1,
+                    -row.get::<_, i64>(1),
+                    0,
+                );
+                usage.apply(&tx).await?;
+                tx.commit().await.db()?;
+                Ok(row.get::<_, Vec<String>>(0))
+            })
+            .await?;
         self.release(old).await;
         Ok(())
     }
@@ -730,55 +786,84 @@ impl ObjectStore for PgStore {
             replace_attributes,
             precondition,
         } = request;
-        loop {
-            let mut client = self.client().await?;
-            let tx = client.transaction().await.db()?;
-            let row = tx
-                .pquery_opt(
-                    &format!(
-                        "SELECT {OBJECT_COLUMNS} FROM objects WHERE account = $1 AND bucket = $2 \
-                         AND key = $3 FOR SHARE"
-                    ),
-                    &[
-                        &source.account.as_str(),
-                        &source.bucket,
-                        &source.key.as_bytes(),
-                    ],
-                )
-                .await
-                .db()?;
-            let Some(row) = row else {
-                bucket_exists(&tx, &source.account, &source.bucket).await?;
-                return Err(StorageError::NoSuchKey);
-            };
-            let stored = StoredRow::from_row(&row)?;
-            source_conditions
-                .evaluate(&stored.info.etag, stored.info.last_modified)
-                .map_err(|_| StorageError::PreconditionFailed)?;
-            lock_bucket(&tx, &target.account, &target.bucket).await?;
-            let (last_modified, nanos) = now();
-            let new = StoredRow {
-                info: ObjectInfo {
-                    key: target.key.clone(),
-                    last_modified,
-                    attributes: replace_attributes
-                        .clone()
-                        .unwrap_or_else(|| stored.info.attributes.clone()),
-                    ..stored.info.clone()
-                },
-                inline_data: stored.inline_data.clone(),
-                blobs: stored.blobs.clone(),
-            };
-            match write_object(&tx, &target, &new, nanos, &precondition).await? {
-                Written::Raced => {}
-                Written::Done(old) => {
-                    tx.commit().await.db()?;
-                    drop(client);
-                    self.release(old).await;
-                    return Ok(new.info);
+        let (source, target) = (&source, &target);
+        let (source_conditions, replace_attributes, precondition) =
+            (&source_conditions, &replace_attributes, &precondition);
+        // Object rows are locked in (account, bucket, key) order, whichever is the source, so
+        // copies in opposite directions (A to B and B to A at once) queue instead of
+        // deadlocking. A copy onto itself locks its one row `FOR UPDATE` at once (taking
+        // `FOR SHARE` first and upgrading would deadlock two such copies).
+        let same = source == target;
+        let target_first = !same && object_order(target) < object_order(source);
+        let source_lock = if same { "FOR UPDATE" } else { "FOR SHARE" };
+        let (info, old) = self
+            .retry(|| async move {
+                loop {
+                    let mut client = self.client().await?;
+                    let tx = client.transaction().await.db()?;
+                    lock_bucket(&tx, &target.account, &target.bucket).await?;
+                    if target_first {
+                        tx.pquery_opt(
+                            "SELECT 1 FROM objects WHERE account = $1 AND bucket = $2 \
+                             AND key = $3 FOR UPDATE",
+                            &[
+                                &target.account.as_str(),
+                                &target.bucket,
+                                &target.key.as_bytes(),
+                            ],
+                        )
+                        .await
+                        .db()?;
+                    }
+                    let row = tx
+                        .pquery_opt(
+                            &format!(
+                                "SELECT {OBJECT_COLUMNS} FROM objects WHERE account = $1 \
+                                 AND bucket = $2 AND key = $3 {source_lock}"
+                            ),
+                            &[
+                                &source.account.as_str(),
+                                &source.bucket,
+                                &source.key.as_bytes(),
+                            ],
+                        )
+                        .await
+                        .db()?;
+                    let Some(row) = row else {
+                        bucket_exists(&tx, &source.account, &source.bucket).await?;
+                        return Err(StorageError::NoSuchKey);
+                    };
+                    let stored = StoredRow::from_row(&row)?;
+                    source_conditions
+                        .evaluate(&stored.info.etag, stored.info.last_modified)
+                        .map_err(|_| StorageError::PreconditionFailed)?;
+                    let (last_modified, nanos) = now();
+                    let new = StoredRow {
+                        info: ObjectInfo {
+                            key: target.key.clone(),
+                            last_modified,
+                            attributes: replace_attributes
+                                .clone()
+                                .unwrap_or_else(|| stored.info.attributes.clone()),
+                            ..stored.info.clone()
+                        },
+                        inline_data: stored.inline_data,
+                        blobs: stored.blobs,
+                    };
+                    let mut usage = UsageDelta::new();
+                    match write_object(&tx, target, &new, nanos, precondition, &mut usage).await? {
+                        Written::Raced => {}
+                        Written::Done(old) => {
+                            usage.apply(&tx).await?;
+                            tx.commit().await.db()?;
+                            return Ok((new.info, old));
+                        }
+                    }
                 }
-            }
-        }
+            })
+            .await?;
+        self.release(old).await;
+        Ok(info)
     }
 
     async fn create_multipart_upload(
@@ -788,33 +873,38 @@ impl ObjectStore for PgStore {
     ) -> StorageResult<UploadInfo> {
         let upload_id = hex::encode(rand::random::<[u8; 32]>());
         let (initiated, nanos) = now();
-        let client = self.client().await?;
-        match client
-            .pexecute(
+        let encoded = encode_attributes(&attributes);
+        let (id, encoded) = (&upload_id, &encoded);
+        self.retry(|| async move {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.db()?;
+            lock_bucket(&tx, &target.account, &target.bucket).await?;
+            tx.pexecute(
                 "INSERT INTO uploads (upload_id, account, bucket, key, initiated, attributes) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
                 &[
-                    &upload_id,
+                    id,
                     &target.account.as_str(),
                     &target.bucket,
                     &target.key.as_bytes(),
                     &nanos,
-                    &encode_attributes(&attributes),
+                    encoded,
                 ],
             )
             .await
-        {
-            Ok(_) => Ok(UploadInfo {
-                upload_id,
-                key: target.key.clone(),
-                initiated,
-                attributes,
-            }),
-            Err(e) if is_violation(&e, &SqlState::FOREIGN_KEY_VIOLATION) => {
-                Err(StorageError::NoSuchBucket)
-            }
-            Err(e) => Err(crate::db_err(&e)),
-        }
+            .db()?;
+            let mut usage = UsageDelta::new();
+            usage.add(target.account.as_str(), &target.bucket, 0, 0, 1);
+            usage.apply(&tx).await?;
+            tx.commit().await.db()
+        })
+        .await?;
+        Ok(UploadInfo {
+            upload_id,
+            key: target.key.clone(),
+            initiated,
+            attributes,
+        })
     }
 
     async fn upload_part(&self, request: UploadPart) -> StorageResult<PartInfo> {
@@ -898,82 +988,94 @@ impl ObjectStore for PgStore {
             precondition,
         } = request;
         let target = &upload.target;
-        loop {
-            let mut client = self.client().await?;
-            let tx = client.transaction().await.db()?;
-            let upload_row = find_upload(&tx, &upload, true).await?;
-            let rows = tx
-                .pquery(
-                    "SELECT number, size, md5, last_modified, blob FROM parts \
+        let (upload, parts, precondition) = (&upload, &parts, &precondition);
+        let (info, old) = self
+            .retry(|| async move {
+                loop {
+                    let mut client = self.client().await?;
+                    let tx = client.transaction().await.db()?;
+                    let upload_row = find_upload(&tx, upload, true).await?;
+                    let rows = tx
+                        .pquery(
+                            "SELECT number, size, md5, last_modified, blob FROM parts \
                      WHERE upload_id = $1 ORDER BY number",
-                    &[&upload.upload_id],
-                )
-                .await
-                .db()?;
-            let stored: BTreeMap<u32, PartInfo> = rows
-                .iter()
-                .map(|r| {
-                    let info = part_info(r);
-                    (info.number, info)
-                })
-                .collect();
-            let layout = check_completion(&stored, &parts)?;
-            let md5s: Vec<[u8; 16]> = rows
-                .iter()
-                .map(|r| {
-                    let v: Vec<u8> = r.get(2);
-                    let mut b = [0u8; 16];
-                    if v.len() == 16 {
-                        b.copy_from_slice(&v);
+                            &[&upload.upload_id],
+                        )
+                        .await
+                        .db()?;
+                    let stored: BTreeMap<u32, PartInfo> = rows
+                        .iter()
+                        .map(|r| {
+                            let info = part_info(r);
+                            (info.number, info)
+                        })
+                        .collect();
+                    let layout = check_completion(&stored, parts)?;
+                    let md5s: Vec<[u8; 16]> = rows
+                        .iter()
+                        .map(|r| {
+                            let v: Vec<u8> = r.get(2);
+                            let mut b = [0u8; 16];
+                            if v.len() == 16 {
+                                b.copy_from_slice(&v);
+                            }
+                            b
+                        })
+                        .collect();
+                    let (last_modified, nanos) = now();
+                    let new = StoredRow {
+                        info: ObjectInfo {
+                            key: target.key.clone(),
+                            size: layout.total_size(),
+                            etag: ETag::multipart(md5s.iter()),
+                            last_modified,
+                            attributes: decode_attributes(upload_row.get(1))?,
+                            parts: Some(layout),
+                        },
+                        inline_data: None,
+                        blobs: rows.iter().map(|r| r.get(4)).collect(),
+                    };
+                    // The bucket is locked already (find_upload), and so is the upload row.
+                    let mut usage = UsageDelta::new();
+                    match write_object(&tx, target, &new, nanos, precondition, &mut usage).await? {
+                        Written::Raced => {}
+                        Written::Done(old) => {
+                            tx.pexecute(
+                                "DELETE FROM parts WHERE upload_id = $1",
+                                &[&upload.upload_id],
+                            )
+                            .await
+                            .db()?;
+                            tx.pexecute(
+                                "DELETE FROM uploads WHERE upload_id = $1",
+                                &[&upload.upload_id],
+                            )
+                            .await
+                            .db()?;
+                            usage.add(target.account.as_str(), &target.bucket, 0, 0, -1);
+                            usage.apply(&tx).await?;
+                            tx.commit().await.db()?;
+                            return Ok((new.info, old));
+                        }
                     }
-                    b
-                })
-                .collect();
-            let (last_modified, nanos) = now();
-            let new = StoredRow {
-                info: ObjectInfo {
-                    key: target.key.clone(),
-                    size: layout.total_size(),
-                    etag: ETag::multipart(md5s.iter()),
-                    last_modified,
-                    attributes: decode_attributes(upload_row.get(1))?,
-                    parts: Some(layout),
-                },
-                inline_data: None,
-                blobs: rows.iter().map(|r| r.get(4)).collect(),
-            };
-            lock_bucket(&tx, &target.account, &target.bucket).await?;
-            match write_object(&tx, target, &new, nanos, &precondition).await? {
-                Written::Raced => {}
-                Written::Done(old) => {
-                    tx.pexecute(
-                        "DELETE FROM parts WHERE upload_id = $1",
-                        &[&upload.upload_id],
-                    )
-                    .await
-                    .db()?;
-                    tx.pexecute(
-                        "DELETE FROM uploads WHERE upload_id = $1",
-                        &[&upload.upload_id],
-                    )
-                    .await
-                    .db()?;
-                    tx.commit().await.db()?;
-                    drop(client);
-                    self.release(old).await;
-                    return Ok(new.info);
                 }
-            }
-        }
+            })
+            .await?;
+        self.release(old).await;
+        Ok(info)
     }
 
     async fn abort_multipart_upload(&self, upload: &UploadRef) -> StorageResult<()> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.db()?;
-        find_upload(&tx, upload, true).await?;
-        let released = delete_uploads(&tx, std::slice::from_ref(&upload.upload_id)).await?;
-        tx.commit().await.db()?;
-        drop(client);
+        let released = self
+            .retry(|| async move {
+                let mut client = self.client().await?;
+                let tx = client.transaction().await.db()?;
+                find_upload(&tx, upload, true).await?;
+                let released = delete_uploads(&tx, std::slice::from_ref(&upload.upload_id)).await?;
+                tx.commit().await.db()?;
+                Ok(released)
+            })
+            .await?;
         self.release(released).await;
         Ok(())
     }
@@ -1075,27 +1177,53 @@ impl ObjectStore for PgStore {
         let cutoff = cutoff
             .unix_timestamp_nanos()
             .clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.db()?;
-        let ids: Vec<String> = tx
-            .pquery(
-                "SELECT upload_id FROM uploads WHERE initiated < $1 FOR UPDATE",
-                &[&cutoff],
-            )
-            .await
-            .db()?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        let released = delete_uploads(&tx, &ids).await?;
-        tx.commit().await.db()?;
-        drop(client);
+        let (count, released) = self
+            .retry(|| async move {
+                let mut client = self.client().await?;
+                let tx = client.transaction().await.db()?;
+                // The lock order of every counter-changing transaction: buckets (in order),
+                // then upload rows (in order), then counter rows (in delete_uploads).
+                tx.pexecute(
+                    "SELECT 1 FROM buckets b WHERE EXISTS (SELECT 1 FROM uploads u \
+                     WHERE u.account = b.account AND u.bucket = b.name AND u.initiated < $1) \
+                     ORDER BY b.account, b.name FOR KEY SHARE",
+                    &[&cutoff],
+                )
+                .await
+                .db()?;
+                let ids: Vec<String> = tx
+                    .pquery(
+                        "SELECT upload_id FROM uploads WHERE initiated < $1 \
+                         ORDER BY upload_id FOR UPDATE",
+                        &[&cutoff],
+                    )
+                    .await
+                    .db()?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                let released = delete_uploads(&tx, &ids).await?;
+                tx.commit().await.db()?;
+                Ok((ids.len() as u64, released))
+            })
+            .await?;
         self.release(released).await;
-        Ok(ids.len() as u64)
+        Ok(count)
+    }
+
+    async fn bucket_usage(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketUsage> {
+        let client = self.client().await?;
+        crate::usage::bucket_usage(&client, account, bucket).await
+    }
+
+    async fn all_bucket_usage(&self) -> StorageResult<Vec<AccountBucketUsage>> {
+        let client = self.client().await?;
+        crate::usage::all_bucket_usage(&client).await
     }
 }
 
-/// Deletes uploads and their parts; returns the parts' blobs.
+/// Deletes uploads and their parts and takes them off their buckets' counters; returns the
+/// parts' blobs. The caller holds the buckets' and the uploads' locks and commits.
 async fn delete_uploads(tx: &impl GenericClient, ids: &[String]) -> StorageResult<Vec<String>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -1110,9 +1238,18 @@ async fn delete_uploads(tx: &impl GenericClient, ids: &[String]) -> StorageResul
         .iter()
         .map(|r| r.get(0))
         .collect();
-    tx.pexecute("DELETE FROM uploads WHERE upload_id = ANY($1)", &[&ids])
+    let deleted = tx
+        .pquery(
+            "DELETE FROM uploads WHERE upload_id = ANY($1) RETURNING account, bucket",
+            &[&ids],
+        )
         .await
         .db()?;
+    let mut usage = UsageDelta::new();
+    for row in &deleted {
+        usage.add(row.get(0), row.get(1), 0, 0, -1);
+    }
+    usage.apply(tx).await?;
     Ok(blobs)
 }
 
@@ -1127,7 +1264,7 @@ impl PgStore {
         number: u32,
         received: &crate::ingest::Received,
     ) -> PartCommit {
-        let inner = async {
+        let inner = self.retry(|| async move {
             let mut client = self.client().await?;
             let tx = client.transaction().await.db()?;
             find_upload(&tx, upload, true).await?;
@@ -1176,7 +1313,7 @@ impl PgStore {
                 size: received.size,
                 last_modified,
             }))
-        };
+        });
         match inner.await {
             Ok(Ok(info)) => Ok((info, Vec::new())),
             Ok(Err((e, released))) => Err((e, released)),
