@@ -22,15 +22,36 @@ pub struct Cli {
     #[arg(long, env = "S4_CONFIG")]
     pub config: Option<PathBuf>,
 
-    /// Where data and metadata live [default: ./data].
+    /// Where data and metadata live [default: ./data]. With --meta, either a directory every
+    /// server of the cluster shares, or `s3://bucket/prefix`: object bytes in a bucket of an
+    /// S3-compatible endpoint (see --data-s3-endpoint). Also read from S4_DATA.
     #[arg(long, visible_alias = "data", env = "S4_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
 
     /// Scale-out: the PostgreSQL URL holding the metadata (`postgres://user@host/db`); object
-    /// bytes then go to the data dir, which every server of the cluster shares. Unset: the
-    /// embedded backend.
+    /// bytes then go to the data dir, which every server of the cluster shares, or to the
+    /// S3 bucket named by `--data s3://...`. Unset: the embedded backend.
     #[arg(long, env = "S4_META")]
     pub meta: Option<String>,
+
+    /// With `--data s3://...`: the endpoint of the S3-compatible service holding the bytes,
+    /// `http://host:port` (plain HTTP: the byte-store client is built without TLS).
+    #[arg(long, env = "S4_DATA_S3_ENDPOINT")]
+    pub data_s3_endpoint: Option<String>,
+
+    /// With `--data s3://...`: the region to sign for [default: us-east-1].
+    #[arg(long, env = "S4_DATA_S3_REGION")]
+    pub data_s3_region: Option<String>,
+
+    /// With `--data s3://...`: the access key id for the endpoint; the secret comes from the
+    /// environment variable S4_DATA_S3_SECRET_KEY only.
+    #[arg(long, env = "S4_DATA_S3_ACCESS_KEY")]
+    pub data_s3_access_key: Option<String>,
+
+    /// With `--data s3://...`: a local directory where each body is spooled before its
+    /// upload (deleted after it) [default: a per-process directory under the temp dir].
+    #[arg(long, env = "S4_DATA_S3_SPOOL_DIR")]
+    pub data_s3_spool_dir: Option<PathBuf>,
 
     /// The address to listen on [default: 127.0.0.1:9000].
     #[arg(long, env = "S4_LISTEN")]
@@ -158,6 +179,10 @@ pub struct FileConfig {
     #[serde(alias = "data")]
     pub data_dir: Option<PathBuf>,
     pub meta: Option<String>,
+    pub data_s3_endpoint: Option<String>,
+    pub data_s3_region: Option<String>,
+    pub data_s3_access_key: Option<String>,
+    pub data_s3_spool_dir: Option<PathBuf>,
     pub listen: Option<SocketAddr>,
     pub domain: Option<String>,
     pub region: Option<String>,
@@ -180,7 +205,8 @@ pub const DEFAULT_MULTIPART_EXPIRY: Duration = Duration::from_hours(7 * 24);
 pub struct Config {
     /// Request and connection limits (`[limits]`).
     pub limits: crate::limits::ServerLimits,
-    pub data_dir: PathBuf,
+    /// Where the bytes (and, for the embedded backend, everything else) live.
+    pub data: Data,
     /// The PostgreSQL URL of the scale-out backend; `None`: the embedded backend.
     pub meta: Option<String>,
     pub listen: SocketAddr,
@@ -198,6 +224,117 @@ pub struct Config {
 
 /// The default interval of the storage usage sweep: 60 seconds.
 pub const DEFAULT_USAGE_SWEEP_INTERVAL: Duration = Duration::from_mins(1);
+
+/// The `data` setting: a local directory, or (scale-out only) a bucket of an S3 endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Data {
+    Dir(PathBuf),
+    S3(S3Data),
+}
+
+impl Data {
+    /// The local data directory; `None` for an S3 byte store.
+    pub fn dir(&self) -> Option<&Path> {
+        match self {
+            Self::Dir(dir) => Some(dir),
+            Self::S3(_) => None,
+        }
+    }
+
+    /// How the setting reads in logs and messages (a directory, or the `s3://` URL).
+    pub fn display(&self) -> String {
+        match self {
+            Self::Dir(dir) => dir.display().to_string(),
+            Self::S3(s3) => s3.url(),
+        }
+    }
+}
+
+/// The S3 byte store: `s3://bucket/prefix` plus where and as whom to reach it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Data {
+    pub bucket: String,
+    /// Prepended to every blob name: empty, or ends with `/`.
+    pub prefix: String,
+    /// `http://host:port`.
+    pub endpoint: String,
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: String,
+    /// `None`: a per-process directory under the temp dir, chosen at start.
+    pub spool_dir: Option<PathBuf>,
+}
+
+impl S3Data {
+    /// `s3://bucket/prefix`.
+    pub fn url(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.prefix)
+    }
+}
+
+impl std::fmt::Debug for S3Data {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Data")
+            .field("bucket", &self.bucket)
+            .field("prefix", &self.prefix)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &"<redacted>")
+            .field("spool_dir", &self.spool_dir)
+            .finish()
+    }
+}
+
+/// Splits `s3://bucket/prefix` into the bucket and the prefix (made to end with `/` when not
+/// empty). `Ok(None)`: not an `s3://` URL.
+pub fn parse_s3_url(value: &str) -> Result<Option<(String, String)>, ConfigError> {
+    let Some(rest) = value.strip_prefix("s3://") else {
+        if value.contains("://") {
+            return Err(ConfigError::Data(format!(
+                "data {value:?}: only a directory or an s3://bucket/prefix URL is supported"
+            )));
+        }
+        return Ok(None);
+    };
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    s4_naming::validate_bucket_name(bucket)
+        .map_err(|e| ConfigError::Data(format!("data {value:?}: invalid bucket name: {e}")))?;
+    if prefix.contains(['?', '#']) || prefix.starts_with('/') {
+        return Err(ConfigError::Data(format!(
+            "data {value:?}: the prefix must be a plain path (no query, fragment or leading '/')"
+        )));
+    }
+    let mut prefix = prefix.to_owned();
+    if !prefix.is_empty() && !prefix.ends_with('/') {
+        prefix.push('/');
+    }
+    Ok(Some((bucket.to_owned(), prefix)))
+}
+
+/// Settings read from the environment only (not through clap): the `S4_DATA` alias of
+/// `S4_DATA_DIR`, and the S3 byte store's secret key, which never comes from a flag (visible
+/// in the process list) or the file.
+#[derive(Debug, Default, Clone)]
+pub struct EnvOnly {
+    /// `S4_DATA`.
+    pub data: Option<PathBuf>,
+    /// `S4_DATA_S3_SECRET_KEY`.
+    pub data_s3_secret_key: Option<String>,
+}
+
+impl EnvOnly {
+    pub fn from_env() -> Self {
+        Self {
+            data: std::env::var_os("S4_DATA")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            data_s3_secret_key: std::env::var("S4_DATA_S3_SECRET_KEY")
+                .ok()
+                .filter(|v| !v.is_empty()),
+        }
+    }
+}
 
 /// HTTPS: where to listen and the PEM files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,15 +360,33 @@ pub enum ConfigError {
     IncompleteTls(&'static str),
     #[error("invalid limits: {0}")]
     Limits(String),
+    #[error("{0}")]
+    Data(String),
 }
 
 impl Config {
-    /// The effective settings as TOML, in the file's format. The only secret the server reads,
-    /// `S4_ROOT_SECRET_KEY`, is shown as redacted.
+    /// The effective settings as TOML, in the file's format. The secrets the server reads
+    /// (`S4_ROOT_SECRET_KEY`, `S4_DATA_S3_SECRET_KEY`, a password in the `meta` URL) are shown
+    /// as redacted.
     pub fn describe(&self) -> String {
         use std::fmt::Write as _;
         let mut out = String::new();
-        let _ = writeln!(out, "data_dir = {:?}", self.data_dir.display().to_string());
+        let mut data_secret = false;
+        match &self.data {
+            Data::Dir(dir) => {
+                let _ = writeln!(out, "data_dir = {:?}", dir.display().to_string());
+            }
+            Data::S3(s3) => {
+                let _ = writeln!(out, "data = {:?}", s3.url());
+                let _ = writeln!(out, "data_s3_endpoint = {:?}", s3.endpoint);
+                let _ = writeln!(out, "data_s3_region = {:?}", s3.region);
+                let _ = writeln!(out, "data_s3_access_key = {:?}", s3.access_key);
+                if let Some(spool) = &s3.spool_dir {
+                    let _ = writeln!(out, "data_s3_spool_dir = {:?}", spool.display().to_string());
+                }
+                data_secret = true;
+            }
+        }
         if let Some(meta) = &self.meta {
             let _ = writeln!(out, "meta = {:?}", redact_password(meta));
         }
@@ -267,6 +422,9 @@ impl Config {
         if std::env::var_os("S4_ROOT_SECRET_KEY").is_some() {
             let _ = writeln!(out, "# S4_ROOT_SECRET_KEY = <redacted>");
         }
+        if data_secret {
+            let _ = writeln!(out, "# S4_DATA_S3_SECRET_KEY = <redacted>");
+        }
         // A table: after every top-level key.
         out.push_str(&self.limits.describe());
         out
@@ -279,10 +437,34 @@ impl Config {
             Some(path) => load_file(path)?,
             None => FileConfig::default(),
         };
-        Self::merge(cli, file)
+        let env = EnvOnly::from_env();
+        if let (Some(alias), Some(dir)) = (&env.data, std::env::var_os("S4_DATA_DIR")) {
+            if !dir.is_empty() && alias.as_os_str() != dir {
+                return Err(ConfigError::Data(
+                    "S4_DATA and S4_DATA_DIR are both set and differ; set one".to_owned(),
+                ));
+            }
+        }
+        Self::merge(cli, file, &env)
     }
 
-    fn merge(cli: &Cli, file: FileConfig) -> Result<Self, ConfigError> {
+    fn merge(cli: &Cli, file: FileConfig, env: &EnvOnly) -> Result<Self, ConfigError> {
+        let meta = cli.meta.clone().or(file.meta);
+        let data = resolve_data(
+            cli.data_dir
+                .clone()
+                .or_else(|| env.data.clone())
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("data")),
+            S3Settings {
+                endpoint: cli.data_s3_endpoint.clone().or(file.data_s3_endpoint),
+                region: cli.data_s3_region.clone().or(file.data_s3_region),
+                access_key: cli.data_s3_access_key.clone().or(file.data_s3_access_key),
+                secret_key: env.data_s3_secret_key.clone(),
+                spool_dir: cli.data_s3_spool_dir.clone().or(file.data_s3_spool_dir),
+            },
+            meta.is_some(),
+        )?;
         let tls = match (
             cli.tls_listen.or(file.tls_listen),
             cli.tls_cert.clone().or(file.tls_cert),
@@ -297,12 +479,8 @@ impl Config {
         Ok(Self {
             limits: crate::limits::ServerLimits::merge(&cli.limits, file.limits)
                 .map_err(ConfigError::Limits)?,
-            data_dir: cli
-                .data_dir
-                .clone()
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from("data")),
-            meta: cli.meta.clone().or(file.meta),
+            data,
+            meta,
             listen: cli
                 .listen
                 .or(file.listen)
@@ -330,6 +508,80 @@ impl Config {
                 .unwrap_or(DEFAULT_USAGE_SWEEP_INTERVAL),
         })
     }
+}
+
+/// The S3 byte store's settings as given, before validation.
+struct S3Settings {
+    endpoint: Option<String>,
+    region: Option<String>,
+    access_key: Option<String>,
+    secret_key: Option<String>,
+    spool_dir: Option<PathBuf>,
+}
+
+/// The data setting: a directory, or `s3://bucket/prefix` with its endpoint and credentials
+/// (scale-out only). The `data_s3_*` settings are refused with a directory, so a typo in the
+/// URL never silently stores bytes on the local disk.
+fn resolve_data(value: PathBuf, s3: S3Settings, has_meta: bool) -> Result<Data, ConfigError> {
+    let parsed = match value.to_str() {
+        Some(text) => parse_s3_url(text)?,
+        None => None,
+    };
+    let Some((bucket, prefix)) = parsed else {
+        let given = [
+            ("data_s3_endpoint", s3.endpoint.is_some()),
+            ("data_s3_region", s3.region.is_some()),
+            ("data_s3_access_key", s3.access_key.is_some()),
+            ("data_s3_spool_dir", s3.spool_dir.is_some()),
+        ];
+        if let Some((name, _)) = given.iter().find(|(_, set)| *set) {
+            return Err(ConfigError::Data(format!(
+                "{name} is set but data is the directory {:?}, not an s3://bucket/prefix URL",
+                value.display().to_string()
+            )));
+        }
+        return Ok(Data::Dir(value));
+    };
+    let url = value.display();
+    if !has_meta {
+        return Err(ConfigError::Data(format!(
+            "data = {url:?} needs meta (--meta / S4_META = postgres://...): the embedded \
+             backend keeps its metadata in a local data dir; an S3 byte store is for the \
+             scale-out backend only"
+        )));
+    }
+    let endpoint = s3.endpoint.ok_or_else(|| {
+        ConfigError::Data(format!(
+            "data = {url:?} needs data_s3_endpoint (--data-s3-endpoint / S4_DATA_S3_ENDPOINT)"
+        ))
+    })?;
+    let endpoint = endpoint.trim_end_matches('/').to_owned();
+    if !endpoint.starts_with("http://") || endpoint.len() == "http://".len() {
+        return Err(ConfigError::Data(format!(
+            "data_s3_endpoint {endpoint:?}: expected http://host:port (the S3 byte-store \
+             client speaks plain HTTP; put the endpoint on a private network)"
+        )));
+    }
+    let access_key = s3.access_key.filter(|k| !k.is_empty()).ok_or_else(|| {
+        ConfigError::Data(format!(
+            "data = {url:?} needs data_s3_access_key (--data-s3-access-key / \
+             S4_DATA_S3_ACCESS_KEY)"
+        ))
+    })?;
+    let secret_key = s3.secret_key.ok_or_else(|| {
+        ConfigError::Data(format!(
+            "data = {url:?} needs the environment variable S4_DATA_S3_SECRET_KEY"
+        ))
+    })?;
+    Ok(Data::S3(S3Data {
+        bucket,
+        prefix,
+        endpoint,
+        region: s3.region.unwrap_or_else(|| "us-east-1".to_owned()),
+        access_key,
+        secret_key,
+        spool_dir: s3.spool_dir,
+    }))
 }
 
 /// A database URL with its password (if any) replaced by `<redacted>`.
@@ -367,8 +619,8 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let config = Config::merge(&cli(&[]), FileConfig::default()).unwrap();
-        assert_eq!(config.data_dir, PathBuf::from("data"));
+        let config = Config::merge(&cli(&[]), FileConfig::default(), &EnvOnly::default()).unwrap();
+        assert_eq!(config.data, Data::Dir(PathBuf::from("data")));
         assert_eq!(config.listen, "127.0.0.1:9000".parse().unwrap());
         assert_eq!(config.domain, "s4.localhost");
         assert_eq!(config.region, "us-east-1");
@@ -380,11 +632,18 @@ mod tests {
     fn multipart_expiry_precedence_and_units() {
         let file: FileConfig = toml::from_str("multipart_expiry = \"12h\"\n").unwrap();
         assert_eq!(
-            Config::merge(&cli(&[]), file).unwrap().multipart_expiry,
+            Config::merge(&cli(&[]), file, &EnvOnly::default())
+                .unwrap()
+                .multipart_expiry,
             Duration::from_hours(12)
         );
         let file: FileConfig = toml::from_str("multipart_expiry = 600\n").unwrap();
-        let config = Config::merge(&cli(&["--multipart-expiry", "2d"]), file).unwrap();
+        let config = Config::merge(
+            &cli(&["--multipart-expiry", "2d"]),
+            file,
+            &EnvOnly::default(),
+        )
+        .unwrap();
         assert_eq!(config.multipart_expiry, Duration::from_hours(48));
         assert_eq!(parse_age("90"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_age("30m"), Ok(Duration::from_mins(30)));
@@ -402,9 +661,12 @@ mod tests {
              tls_listen = \"127.0.0.1:7443\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n",
         )
         .unwrap();
-        let config = Config::merge(&cli(&[]), file).unwrap();
+        let config = Config::merge(&cli(&[]), file, &EnvOnly::default()).unwrap();
         let again: FileConfig = toml::from_str(&config.describe()).unwrap();
-        assert_eq!(Config::merge(&cli(&[]), again).unwrap(), config);
+        assert_eq!(
+            Config::merge(&cli(&[]), again, &EnvOnly::default()).unwrap(),
+            config
+        );
     }
 
     #[test]
@@ -412,12 +674,17 @@ mod tests {
         let file: FileConfig =
             toml::from_str("tls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n").unwrap();
         assert!(matches!(
-            Config::merge(&cli(&[]), file),
+            Config::merge(&cli(&[]), file, &EnvOnly::default()),
             Err(ConfigError::IncompleteTls("tls_listen"))
         ));
         let file: FileConfig =
             toml::from_str("tls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n").unwrap();
-        let config = Config::merge(&cli(&["--tls-listen", "127.0.0.1:9443"]), file).unwrap();
+        let config = Config::merge(
+            &cli(&["--tls-listen", "127.0.0.1:9443"]),
+            file,
+            &EnvOnly::default(),
+        )
+        .unwrap();
         let tls = config.tls.unwrap();
         assert_eq!(tls.listen, "127.0.0.1:9443".parse().unwrap());
         assert_eq!(tls.cert, PathBuf::from("c.pem"));
@@ -429,7 +696,12 @@ mod tests {
             "listen = \"127.0.0.1:7000\"\ndomain = \"file.example\"\nlog_format = \"json\"\n",
         )
         .unwrap();
-        let config = Config::merge(&cli(&["--domain", "flag.example"]), file).unwrap();
+        let config = Config::merge(
+            &cli(&["--domain", "flag.example"]),
+            file,
+            &EnvOnly::default(),
+        )
+        .unwrap();
         assert_eq!(config.domain, "flag.example");
         assert_eq!(config.listen, "127.0.0.1:7000".parse().unwrap());
         assert_eq!(config.log_format, LogFormat::Json);
@@ -439,32 +711,229 @@ mod tests {
     #[test]
     fn metrics_listen_is_off_by_default_and_flag_beats_file() {
         assert_eq!(
-            Config::merge(&cli(&[]), FileConfig::default())
+            Config::merge(&cli(&[]), FileConfig::default(), &EnvOnly::default())
                 .unwrap()
                 .metrics_listen,
             None
         );
         let file: FileConfig = toml::from_str("metrics_listen = \"127.0.0.1:9100\"\n").unwrap();
-        let config = Config::merge(&cli(&[]), file).unwrap();
+        let config = Config::merge(&cli(&[]), file, &EnvOnly::default()).unwrap();
         assert_eq!(
             config.metrics_listen,
             Some("127.0.0.1:9100".parse().unwrap())
         );
         let again: FileConfig = toml::from_str(&config.describe()).unwrap();
-        assert_eq!(Config::merge(&cli(&[]), again).unwrap(), config);
+        assert_eq!(
+            Config::merge(&cli(&[]), again, &EnvOnly::default()).unwrap(),
+            config
+        );
         let file: FileConfig = toml::from_str("metrics_listen = \"127.0.0.1:9100\"\n").unwrap();
-        let config = Config::merge(&cli(&["--metrics-listen", "0.0.0.0:9200"]), file).unwrap();
+        let config = Config::merge(
+            &cli(&["--metrics-listen", "0.0.0.0:9200"]),
+            file,
+            &EnvOnly::default(),
+        )
+        .unwrap();
         assert_eq!(config.metrics_listen, Some("0.0.0.0:9200".parse().unwrap()));
         assert!(toml::from_str::<FileConfig>("metrics_listen = \"nowhere\"").is_err());
         assert_eq!(config.usage_sweep_interval, Duration::from_mins(1));
         let file: FileConfig = toml::from_str("usage_sweep_interval = \"5m\"\n").unwrap();
         assert_eq!(
-            Config::merge(&cli(&[]), file).unwrap().usage_sweep_interval,
+            Config::merge(&cli(&[]), file, &EnvOnly::default())
+                .unwrap()
+                .usage_sweep_interval,
             Duration::from_mins(5)
         );
         let file: FileConfig = toml::from_str("usage_sweep_interval = \"5m\"\n").unwrap();
-        let config = Config::merge(&cli(&["--usage-sweep-interval", "2"]), file).unwrap();
+        let config = Config::merge(
+            &cli(&["--usage-sweep-interval", "2"]),
+            file,
+            &EnvOnly::default(),
+        )
+        .unwrap();
         assert_eq!(config.usage_sweep_interval, Duration::from_secs(2));
+    }
+
+    fn env(data: Option<&str>, secret: Option<&str>) -> EnvOnly {
+        EnvOnly {
+            data: data.map(PathBuf::from),
+            data_s3_secret_key: secret.map(str::to_owned),
+        }
+    }
+
+    const META: &str = "postgres://s4@db/s4";
+
+    #[test]
+    fn s3_urls_parse_into_bucket_and_prefix() {
+        assert_eq!(parse_s3_url("/srv/s4").unwrap(), None);
+        assert_eq!(parse_s3_url("data").unwrap(), None);
+        let parsed = |u: &str| parse_s3_url(u).unwrap().unwrap();
+        assert_eq!(parsed("s3://blobs"), ("blobs".into(), String::new()));
+        assert_eq!(parsed("s3://blobs/"), ("blobs".into(), String::new()));
+        assert_eq!(parsed("s3://blobs/s4"), ("blobs".into(), "s4/".into()));
+        assert_eq!(parsed("s3://blobs/a/b/"), ("blobs".into(), "a/b/".into()));
+        for bad in [
+            "s3://",
+            "s3:///prefix",
+            "s3://Upper/x",
+            "s3://blobs//x",
+            "s3://blobs/x?y",
+            "https://host/bucket",
+            "file:///srv/s4",
+        ] {
+            assert!(parse_s3_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn data_s3_needs_meta_endpoint_and_credentials() {
+        let secret = env(None, Some("shh"));
+        let flags = [
+            "--data",
+            "s3://blobs/s4",
+            "--data-s3-endpoint",
+            "http://127.0.0.1:9000/",
+            "--data-s3-access-key",
+            "AKIAEXAMPLE",
+        ];
+        // Without --meta: refused, the embedded backend needs a local dir.
+        let err = Config::merge(&cli(&flags), FileConfig::default(), &secret).unwrap_err();
+        assert!(err.to_string().contains("needs meta"), "{err}");
+        let mut with_meta = flags.to_vec();
+        with_meta.extend(["--meta", META]);
+        let config = Config::merge(&cli(&with_meta), FileConfig::default(), &secret).unwrap();
+        let Data::S3(s3) = &config.data else {
+            panic!("{:?}", config.data)
+        };
+        assert_eq!((s3.bucket.as_str(), s3.prefix.as_str()), ("blobs", "s4/"));
+        assert_eq!(s3.endpoint, "http://127.0.0.1:9000");
+        assert_eq!(s3.region, "us-east-1");
+        assert_eq!(s3.access_key, "AKIAEXAMPLE");
+        assert_eq!(s3.secret_key, "shh");
+        assert_eq!(s3.spool_dir, None);
+        assert_eq!(config.data.dir(), None);
+        // Each missing piece is named.
+        let err = Config::merge(&cli(&with_meta), FileConfig::default(), &EnvOnly::default())
+            .unwrap_err();
+        assert!(err.to_string().contains("S4_DATA_S3_SECRET_KEY"), "{err}");
+        for (drop, named) in [
+            ("--data-s3-endpoint", "data_s3_endpoint"),
+            ("--data-s3-access-key", "data_s3_access_key"),
+        ] {
+            let i = with_meta.iter().position(|a| *a == drop).unwrap();
+            let mut args = with_meta.clone();
+            args.drain(i..i + 2);
+            let err = Config::merge(&cli(&args), FileConfig::default(), &secret).unwrap_err();
+            assert!(err.to_string().contains(named), "{err}");
+        }
+        // Plain HTTP only.
+        let mut https = with_meta.clone();
+        https[3] = "https://s3.example.com";
+        let err = Config::merge(&cli(&https), FileConfig::default(), &secret).unwrap_err();
+        assert!(err.to_string().contains("http://host:port"), "{err}");
+    }
+
+    #[test]
+    fn data_s3_settings_with_a_directory_are_refused() {
+        let err = Config::merge(
+            &cli(&["--data-s3-endpoint", "http://127.0.0.1:9000"]),
+            FileConfig::default(),
+            &EnvOnly::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("data_s3_endpoint is set"), "{err}");
+        let file: FileConfig = toml::from_str("data_s3_spool_dir = \"/tmp/x\"\n").unwrap();
+        assert!(Config::merge(&cli(&[]), file, &EnvOnly::default()).is_err());
+    }
+
+    #[test]
+    fn data_precedence_flag_then_env_alias_then_file() {
+        let file = || -> FileConfig { toml::from_str("data = \"/from/file\"\n").unwrap() };
+        let data = |args: &[&str], file: FileConfig, env: &EnvOnly| {
+            Config::merge(&cli(args), file, env).unwrap().data
+        };
+        assert_eq!(
+            data(&[], file(), &EnvOnly::default()),
+            Data::Dir("/from/file".into())
+        );
+        // S4_DATA (the alias of S4_DATA_DIR) beats the file ...
+        assert_eq!(
+            data(&[], file(), &env(Some("/from/env"), None)),
+            Data::Dir("/from/env".into())
+        );
+        // ... and a flag (or S4_DATA_DIR, which clap reads for the same flag) beats it.
+        assert_eq!(
+            data(
+                &["--data", "/from/flag"],
+                file(),
+                &env(Some("/from/env"), None)
+            ),
+            Data::Dir("/from/flag".into())
+        );
+        assert_eq!(
+            data(&["--data-dir", "/from/flag"], file(), &EnvOnly::default()),
+            Data::Dir("/from/flag".into())
+        );
+        // The S3 settings follow the same precedence: flag over file.
+        let file: FileConfig = toml::from_str(
+            "data = \"s3://from-file/p\"\nmeta = \"postgres://db/s4\"\n\
+             data_s3_endpoint = \"http://file:9000\"\ndata_s3_region = \"eu-west-1\"\n\
+             data_s3_access_key = \"AKIAFILE\"\ndata_s3_spool_dir = \"/spool\"\n",
+        )
+        .unwrap();
+        let config = Config::merge(
+            &cli(&["--data-s3-endpoint", "http://flag:9000"]),
+            file,
+            &env(None, Some("secret")),
+        )
+        .unwrap();
+        let Data::S3(s3) = &config.data else {
+            panic!("{:?}", config.data)
+        };
+        assert_eq!(s3.bucket, "from-file");
+        assert_eq!(s3.endpoint, "http://flag:9000");
+        assert_eq!(s3.region, "eu-west-1");
+        assert_eq!(s3.access_key, "AKIAFILE");
+        assert_eq!(s3.spool_dir, Some(PathBuf::from("/spool")));
+        // The secret never comes from the file or a flag.
+        assert!(toml::from_str::<FileConfig>("data_s3_secret_key = \"x\"").is_err());
+        assert!(Cli::try_parse_from(["s4-server", "--data-s3-secret-key", "x"]).is_err());
+    }
+
+    #[test]
+    fn describe_redacts_the_s3_secret_and_round_trips() {
+        let secret = env(None, Some("very-secret-value"));
+        let config = Config::merge(
+            &cli(&[
+                "--meta",
+                "postgres://s4:pw@db/s4",
+                "--data",
+                "s3://blobs/s4",
+                "--data-s3-endpoint",
+                "http://10.0.0.5:9000",
+                "--data-s3-access-key",
+                "AKIAEXAMPLE",
+                "--data-s3-spool-dir",
+                "/var/spool/s4",
+            ]),
+            FileConfig::default(),
+            &secret,
+        )
+        .unwrap();
+        let text = config.describe();
+        assert!(!text.contains("very-secret-value"), "{text}");
+        assert!(!text.contains(":pw@"), "{text}");
+        assert!(
+            text.contains("# S4_DATA_S3_SECRET_KEY = <redacted>"),
+            "{text}"
+        );
+        assert!(text.contains("data = \"s3://blobs/s4/\""), "{text}");
+        let again: FileConfig = toml::from_str(&text).unwrap();
+        let mut again = Config::merge(&cli(&[]), again, &secret).unwrap();
+        // The password was redacted in the text.
+        again.meta.clone_from(&config.meta);
+        assert_eq!(again, config);
+        assert!(!format!("{config:?}").contains("very-secret-value"));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `s4-server`: the S4 object store on the embedded disk backend.
+//! `s4-server`: the S4 object store on the embedded disk backend, or (`--meta`) on
+//! PostgreSQL with the bytes in a shared directory or an S3 bucket.
 //!
 //! `cargo run --release -p s4-server` serves S3 and IAM on 127.0.0.1:9000 with data in
 //! `./data`. On first start it creates an account and a root access key and prints them once;
@@ -16,6 +17,7 @@ mod server;
 mod tls;
 mod usage;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -23,12 +25,12 @@ use clap::Parser;
 use s4_service::{spawn_upload_expiry, S4Service, ServiceConfig};
 use s4_storage::{IdentityStore, ObjectStore};
 use s4_storage_fs::{FsConfig, FsStore};
-use s4_storage_pg::{FsBlobStore, PgConfig, PgStore};
+use s4_storage_pg::{BlobStore, FsBlobStore, PgConfig, PgStore, S3BlobConfig, S3BlobStore};
 use tokio::net::TcpListener;
 
 use crate::admin::{AdminAnswer, AdminCommand};
 use crate::bootstrap::{ensure_root, Bootstrap, GivenRootKey};
-use crate::config::{Cli, Command, Config, LogFormat};
+use crate::config::{Cli, Command, Config, Data, LogFormat};
 use crate::server::Endpoint;
 use crate::tls::ReloadableTls;
 
@@ -68,35 +70,124 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    // Scale-out (`--meta`): metadata in PostgreSQL, bytes in the shared data dir.
+    // Scale-out (`--meta`): metadata in PostgreSQL, bytes in the shared data dir or an S3
+    // bucket.
     if config.meta.is_some() {
-        let store = Arc::new(open_pg(&config).await?);
+        let (store, spool) = open_pg(&config, true).await?;
+        let store = Arc::new(store);
         spawn_orphan_sweep(store.clone());
-        return run_with(config, store).await;
+        // Readiness probes a synced write in a local directory: with an S3 byte store, the
+        // spool dir (every PUT writes there first), not a data dir this server does not have.
+        let local = spool.as_ref().map_or_else(
+            || config.data.dir().map(Path::to_path_buf).unwrap_or_default(),
+            |s| s.path.clone(),
+        );
+        let result = run_with(config, store, local).await;
+        drop(spool);
+        return result;
     }
-    let store = Arc::new(FsStore::open(FsConfig::new(&config.data_dir)).map_err(|e| {
-        format!(
-            "cannot open the data dir {}: {e}",
-            config.data_dir.display()
-        )
-    })?);
-    run_with(config, store).await
+    let Data::Dir(data_dir) = &config.data else {
+        return Err("an S3 byte store needs --meta".into());
+    };
+    let data_dir = data_dir.clone();
+    let store = Arc::new(
+        FsStore::open(FsConfig::new(&data_dir))
+            .map_err(|e| format!("cannot open the data dir {}: {e}", data_dir.display()))?,
+    );
+    run_with(config, store, data_dir).await
 }
 
-/// The scale-out backend: PostgreSQL at `config.meta`, blobs in `config.data_dir` (shared by
-/// every server of the cluster).
-async fn open_pg(config: &Config) -> Result<PgStore, Box<dyn std::error::Error>> {
+/// The S3 byte store's spool directory; a default one (per process, under the temp dir) is
+/// removed when this is dropped.
+struct Spool {
+    path: PathBuf,
+    owned: bool,
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        if self.owned {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// The scale-out backend: PostgreSQL at `config.meta`, blobs in the data dir (shared by every
+/// server of the cluster) or in the bucket of `--data s3://bucket/prefix`. With an S3 byte
+/// store, returns its spool dir too, and with `check_bucket` checks at once that the bucket
+/// answers (a server should not start on a wrong endpoint, bucket or key).
+async fn open_pg(
+    config: &Config,
+    check_bucket: bool,
+) -> Result<(PgStore, Option<Spool>), Box<dyn std::error::Error>> {
     let url = config.meta.clone().unwrap_or_default();
-    let blobs = FsBlobStore::open(&config.data_dir).map_err(|e| {
-        format!(
-            "cannot open the blob dir {}: {e}",
-            config.data_dir.display()
-        )
-    })?;
-    let store = PgStore::open(PgConfig::new(url), Arc::new(blobs))
+    let (blobs, spool): (Arc<dyn BlobStore>, _) = match &config.data {
+        Data::Dir(dir) => {
+            let blobs = FsBlobStore::open(dir)
+                .map_err(|e| format!("cannot open the blob dir {}: {e}", dir.display()))?;
+            (Arc::new(blobs), None)
+        }
+        Data::S3(s3) => {
+            let spool = match &s3.spool_dir {
+                Some(path) => Spool {
+                    path: path.clone(),
+                    owned: false,
+                },
+                None => Spool {
+                    path: std::env::temp_dir().join(format!("s4-spool-{}", std::process::id())),
+                    owned: true,
+                },
+            };
+            let blobs = S3BlobStore::new(S3BlobConfig {
+                endpoint: s3.endpoint.clone(),
+                region: s3.region.clone(),
+                access_key: s3.access_key.clone(),
+                secret_key: s3.secret_key.clone(),
+                bucket: s3.bucket.clone(),
+                prefix: s3.prefix.clone(),
+                spool_dir: spool.path.clone(),
+            })
+            .map_err(|e| {
+                format!(
+                    "cannot open the S3 byte store (spool dir {}): {e}",
+                    spool.path.display()
+                )
+            })?;
+            if check_bucket {
+                blobs
+                    .client()
+                    .head_bucket()
+                    .bucket(&s3.bucket)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        format!(
+                            "the S3 byte store's bucket {} at {} does not answer: {}",
+                            s3.bucket,
+                            s3.endpoint,
+                            error_chain(&e)
+                        )
+                    })?;
+            }
+            (Arc::new(blobs), Some(spool))
+        }
+    };
+    let store = PgStore::open(PgConfig::new(url), blobs)
         .await
         .map_err(|e| format!("cannot open the metadata database: {e}"))?;
-    Ok(store)
+    Ok((store, spool))
+}
+
+/// An error and its sources, `: `-separated (SDK errors say little at the top level).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
 }
 
 /// Deletes blobs left by a crash between a blob write and its commit, hourly, once they are a
@@ -120,9 +211,13 @@ fn spawn_orphan_sweep(store: Arc<PgStore>) {
 }
 
 /// Serves S3 and IAM over `store` until a shutdown signal.
+///
+/// `local_dir` is the directory whose synced write readiness checks: the data dir, or with an
+/// S3 byte store the spool dir.
 async fn run_with<S: ObjectStore + IdentityStore>(
     config: Config,
     store: Arc<S>,
+    local_dir: PathBuf,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let given_key = GivenRootKey::from_env()?;
     let from_env = given_key.is_some();
@@ -173,13 +268,10 @@ async fn run_with<S: ObjectStore + IdentityStore>(
     };
     // With `--meta` the data dir is shared by several servers: no admin socket there;
     // `s4-server admin` then works on the database directly.
-    let admin_task = if config.meta.is_none() {
-        let admin_socket = admin::listen(&config.data_dir).map_err(|e| {
-            format!(
-                "cannot open the admin socket in {}: {e}",
-                config.data_dir.display()
-            )
-        })?;
+    let admin_dir = config.data.dir().filter(|_| config.meta.is_none());
+    let admin_task = if let Some(dir) = admin_dir {
+        let admin_socket = admin::listen(dir)
+            .map_err(|e| format!("cannot open the admin socket in {}: {e}", dir.display()))?;
         Some(tokio::spawn(admin::serve(admin_socket, store.clone())))
     } else {
         None
@@ -209,14 +301,14 @@ async fn run_with<S: ObjectStore + IdentityStore>(
         listen = %local,
         tls_listen = ?https,
         metrics_listen = ?metrics_addr,
-        data_dir = %config.data_dir.display(),
+        data = %config.data.display(),
         domain = %config.domain,
         multipart_expiry_secs = config.multipart_expiry.as_secs(),
         "s4-server ready"
     );
     println!(
         "s4-server listening on http://{local} (data in {})",
-        config.data_dir.display()
+        config.data.display()
     );
     if let Some(https) = https {
         println!("s4-server listening on https://{https}");
@@ -225,7 +317,7 @@ async fn run_with<S: ObjectStore + IdentityStore>(
         println!("s4-server metrics on http://{metrics}/metrics");
     }
     let service = overload::Guard::new(service, &config.limits);
-    let service = health::WithHealth::new(service, store, config.data_dir.clone());
+    let service = health::WithHealth::new(service, store, local_dir);
     server::serve(
         endpoints,
         service,
@@ -233,9 +325,9 @@ async fn run_with<S: ObjectStore + IdentityStore>(
         server::shutdown_signal(),
     )
     .await?;
-    if let Some(task) = admin_task {
+    if let (Some(task), Some(dir)) = (admin_task, admin_dir) {
         task.abort();
-        let _ = std::fs::remove_file(admin::socket_path(&config.data_dir));
+        let _ = std::fs::remove_file(admin::socket_path(dir));
     }
     Ok(())
 }
@@ -256,8 +348,8 @@ fn check_config(config: &Config) -> ExitCode {
 /// `s4-server admin ...`: through the running server if there is one, else on the data dir.
 async fn run_admin(config: &Config, command: &AdminCommand) -> ExitCode {
     let answer = if config.meta.is_some() {
-        match open_pg(config).await {
-            Ok(store) => admin::execute(&store, command).await,
+        match open_pg(config, false).await {
+            Ok((store, _spool)) => admin::execute(&store, command).await,
             Err(error) => AdminAnswer::Error(error.to_string()),
         }
     } else {
@@ -268,13 +360,16 @@ async fn run_admin(config: &Config, command: &AdminCommand) -> ExitCode {
 
 /// The admin command through the local server's socket, else on the data dir.
 async fn admin_local(config: &Config, command: &AdminCommand) -> AdminAnswer {
-    match admin::send(&config.data_dir, command).await {
+    let Some(data_dir) = config.data.dir() else {
+        return AdminAnswer::Error("an S3 byte store needs --meta".to_owned());
+    };
+    match admin::send(data_dir, command).await {
         Ok(Some(answer)) => answer,
-        Ok(None) => match FsStore::open(FsConfig::new(&config.data_dir)) {
+        Ok(None) => match FsStore::open(FsConfig::new(data_dir)) {
             Ok(store) => admin::execute(&store, command).await,
             Err(error) => AdminAnswer::Error(format!(
                 "cannot open the data dir {} (is a server running without its admin socket?): {error}",
-                config.data_dir.display()
+                data_dir.display()
             )),
         },
         Err(error) => AdminAnswer::Error(format!("admin socket: {error}")),

@@ -1,25 +1,36 @@
 //! Scale-out: three `s4-server` processes on different loopback ports over one PostgreSQL
-//! database (`--meta`) and one shared blob directory (`--data-dir`). An object written
-//! through one is read through the others at once; conditional creates and racing
-//! CompleteMultipartUploads across processes have exactly one winner; SIGKILL of one process
-//! loses no acknowledged write.
+//! database (`--meta`) and one byte store: a shared blob directory (`--data-dir`), or a bucket
+//! of an S3 endpoint (`--data s3://bucket/prefix`). An object written through one is read
+//! through the others at once; conditional creates and racing CompleteMultipartUploads across
+//! processes have exactly one winner; SIGKILL of one process loses no acknowledged write.
 //!
 //! Runs only when `S4_TEST_POSTGRES_URL` is set (`crates/storage-pg/tests/with-postgres.sh`
-//! starts a private PostgreSQL and sets it); otherwise it prints that it was skipped.
+//! starts a private PostgreSQL and sets it); otherwise it prints that it was skipped. The S3
+//! variant also needs `S4_TEST_S3_ENDPOINT`, `S4_TEST_S3_ACCESS_KEY` and
+//! `S4_TEST_S3_SECRET_KEY` (with-postgres.sh starts an embedded s4-server as the upstream); it
+//! creates its own bucket there.
 
 #[allow(dead_code)]
 mod common;
 
 use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
 use common::{request_with, start_with, Response, Server};
-use http::Method;
+use http::{HeaderMap, HeaderValue, Method, Uri};
+use s4_sigv4::{sign_headers, SignableBody, SigningParams};
 
 const MIB: usize = 1024 * 1024;
+
+/// The two variants share the database; one at a time keeps the SIGKILL phase's timing sane
+/// on a small machine.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// An acknowledged PUT: path and body.
 type Written = (String, Vec<u8>);
@@ -28,6 +39,71 @@ fn postgres_url() -> Option<String> {
     std::env::var("S4_TEST_POSTGRES_URL")
         .ok()
         .filter(|u| !u.is_empty())
+}
+
+/// The S3 upstream for the byte store.
+struct Upstream {
+    endpoint: String,
+    addr: SocketAddr,
+    access_key: String,
+    secret_key: String,
+}
+
+fn upstream() -> Option<Upstream> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let endpoint = var("S4_TEST_S3_ENDPOINT")?;
+    let addr = endpoint
+        .strip_prefix("http://")
+        .and_then(|a| a.trim_end_matches('/').parse().ok())
+        .expect("S4_TEST_S3_ENDPOINT: http://<ip>:<port>");
+    Some(Upstream {
+        endpoint,
+        addr,
+        access_key: var("S4_TEST_S3_ACCESS_KEY")?,
+        secret_key: var("S4_TEST_S3_SECRET_KEY")?,
+    })
+}
+
+impl Upstream {
+    /// One request signed with the upstream's key: (status, body).
+    fn request(&self, method: &Method, path: &str) -> (u16, Vec<u8>) {
+        let uri: Uri = format!("http://{}{path}", self.addr).parse().expect("uri");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "host",
+            HeaderValue::from_str(&self.addr.to_string()).expect("host"),
+        );
+        let params = SigningParams::new(
+            &self.access_key,
+            &self.secret_key,
+            "us-east-1",
+            "s3",
+            time::OffsetDateTime::now_utc(),
+        );
+        sign_headers(method, &uri, &headers, &params, &SignableBody::Bytes(b""))
+            .expect("sign")
+            .apply_to(&mut headers);
+        let mut stream = TcpStream::connect(self.addr).expect("connect to the upstream");
+        let mut head =
+            format!("{method} {path} HTTP/1.1\r\ncontent-length: 0\r\nconnection: close\r\n");
+        for (name, value) in &headers {
+            let _ = write!(head, "{}: {}\r\n", name, value.to_str().expect("ascii"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).expect("send");
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).expect("receive");
+        let split = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("response head");
+        let status = String::from_utf8_lossy(&response[..split])
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status");
+        (status, response[split + 4..].to_vec())
+    }
 }
 
 fn send(server: &Server, method: &Method, path: &str, body: &[u8]) -> Response {
@@ -40,8 +116,44 @@ fn payload(seed: usize, len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// A node over the shared blob directory.
 fn start_node(data_dir: &Path, url: &str) -> Server {
     start_with(data_dir, &["--meta", url])
+}
+
+/// A node with its bytes in `s3://<bucket>/<prefix>` of the upstream: no data dir at all,
+/// only a spool dir of its own.
+fn start_s3_node(url: &str, up: &Upstream, data: &str, spool: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
+        .args(["--meta", url, "--data", data, "--listen", "127.0.0.1:0"])
+        .args(["--data-s3-endpoint", &up.endpoint])
+        .args(["--data-s3-access-key", &up.access_key])
+        .arg("--data-s3-spool-dir")
+        .arg(spool)
+        .env("S4_DATA_S3_SECRET_KEY", &up.secret_key)
+        .env("S4_ROOT_ACCESS_KEY", common::ACCESS_KEY)
+        .env("S4_ROOT_SECRET_KEY", common::SECRET_KEY)
+        .env("S4_LOG", "warn")
+        .env_remove("S4_DATA_DIR")
+        .env_remove("S4_DATA")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start s4-server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("server exited early")
+            .expect("read stdout");
+        if let Some(rest) = line.strip_prefix("s4-server listening on http://") {
+            let addr = rest.split_whitespace().next().expect("address");
+            break addr.parse().expect("socket address");
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, addr }
 }
 
 fn complete_body(etags: &[String]) -> Vec<u8> {
@@ -63,12 +175,56 @@ fn three_processes_share_one_database_and_blob_dir() {
         println!("SKIPPED: S4_TEST_POSTGRES_URL is not set (crates/storage-pg/tests/with-postgres.sh sets it)");
         return;
     };
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = tempfile::tempdir().expect("tempdir");
     let data_dir = dir.path().join("shared");
     // The first server bootstraps the root key; the others find it.
     let a = start_node(&data_dir, &url);
     let b = start_node(&data_dir, &url);
-    let mut c = start_node(&data_dir, &url);
+    let c = start_node(&data_dir, &url);
+    exercise("shared blob dir", [a, b, c]);
+}
+
+#[test]
+fn three_processes_share_one_database_and_s3_bucket() {
+    let (Some(url), Some(up)) = (postgres_url(), upstream()) else {
+        println!(
+            "SKIPPED: S4_TEST_POSTGRES_URL and S4_TEST_S3_ENDPOINT/_ACCESS_KEY/_SECRET_KEY are \
+             not all set (crates/storage-pg/tests/with-postgres.sh sets them)"
+        );
+        return;
+    };
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // A bucket of our own on the upstream, the blobs under a prefix.
+    let bucket = format!("scale-bytes{}", rand_suffix());
+    let (status, body) = up.request(&Method::PUT, &format!("/{bucket}"));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let data = format!("s3://{bucket}/blobs");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let nodes = ["a", "b", "c"].map(|n| start_s3_node(&url, &up, &data, &dir.path().join(n)));
+    exercise("S3 bucket", nodes);
+    // The bytes went to the upstream bucket, under the prefix.
+    let (status, body) = up.request(
+        &Method::GET,
+        &format!("/{bucket}?list-type=2&prefix=blobs/"),
+    );
+    assert_eq!(status, 200);
+    let listing = String::from_utf8_lossy(&body);
+    let blobs = listing.matches("<Key>blobs/").count();
+    assert!(blobs > 5, "only {blobs} blobs upstream: {listing}");
+    // Nothing stays in the spool dirs once the PUTs are answered (c was killed mid-PUT).
+    for n in ["a", "b"] {
+        let left = std::fs::read_dir(dir.path().join(n)).map_or(0, Iterator::count);
+        assert_eq!(left, 0, "spool dir {n} keeps {left} files");
+    }
+}
+
+/// The scenario, on three started nodes; kills them all.
+fn exercise(variant: &str, [a, b, mut c]: [Server; 3]) {
     let nodes = [&a, &b, &c];
     // A fresh bucket per run: the database may outlive one test run.
     let bucket = format!("scale{}", rand_suffix());
@@ -219,7 +375,7 @@ fn three_processes_share_one_database_and_blob_dir() {
         }
     }
     println!(
-        "scale-out: 3 processes; {} acknowledged writes survived SIGKILL of one",
+        "scale-out ({variant}): 3 processes; {} acknowledged writes survived SIGKILL of one",
         acknowledged.len()
     );
     for mut server in [a, b] {

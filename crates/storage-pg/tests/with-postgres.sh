@@ -4,8 +4,18 @@
 # temp directory (as the `postgres` user), exports S4_TEST_POSTGRES_URL and runs
 # `cargo test -p s4-storage-pg` plus the multi-process scale-out test of s4-server.
 # The cluster is stopped and removed on exit. Extra arguments go to both cargo test runs.
+#
+# `with-postgres.sh --run CMD ARGS...` runs CMD instead of the cargo tests, with the same
+# environment (S4_TEST_POSTGRES_URL on a fresh, empty cluster; S4_TEST_S3_* for the embedded
+# S3 upstream); .ci/run uses it for the client scenarios against a 3-process cluster.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
+run=()
+if [ "${1:-}" = "--run" ]; then
+    shift
+    run=("$@")
+    [ "${#run[@]}" -gt 0 ] || { echo "usage: with-postgres.sh --run CMD [ARGS...]" >&2; exit 2; }
+fi
 
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     apt-get update -qq
@@ -48,6 +58,10 @@ for _ in $(seq 1 100); do grep -q "listening on http://" "$tmp/upstream.log" 2>/
 S4_TEST_S3_ENDPOINT="http://$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' "$tmp/upstream.log" | head -1)"
 export S4_TEST_S3_ENDPOINT
 echo "S3 upstream (embedded s4-server) on $S4_TEST_S3_ENDPOINT"
+if [ "${#run[@]}" -gt 0 ]; then
+    "${run[@]}"
+    exit
+fi
 cargo test -p s4-storage-pg --locked "$@"
 if [ -f bins/s4-server/tests/scale_out.rs ]; then
     cargo test -p s4-server --test scale_out --locked "$@"

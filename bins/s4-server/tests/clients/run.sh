@@ -2,6 +2,15 @@
 # Real-client scenarios: awscli and boto3 against a freshly started s4-server, checking bytes
 # and listings, not just exit codes. Usage: run.sh <path to s4-server binary>
 # Installs awscli and boto3 into a virtualenv under target/ (reused between runs).
+#
+# Against a server (or cluster) that is already running instead: set S4_CLIENTS_ENDPOINT
+# (http://host:port) and S4_CLIENTS_ACCESS_KEY / S4_CLIENTS_SECRET_KEY (a root key of the
+# account the scenarios use, on an otherwise empty store), and S4_CLIENTS_SERVER_LOG to the
+# file the server(s) write their access log to (S4_LOG at info; the multipart scenario counts
+# requests there). S4_CLIENTS_CLUSTER=1 says the endpoint is several processes: the bucket
+# policy scenarios then wait out the cross-process policy cache TTL after each policy change
+# (cluster_policy_scenarios.py). The binary is still needed: the documentation snippets start
+# a server of their own for the HTTPS section.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../../.." && pwd)"
@@ -16,24 +25,37 @@ if ! "$venv/bin/python" -c "import boto3, awscli" 2>/dev/null; then
 fi
 
 work="$(mktemp -d)"
-port=$(( 20000 + RANDOM % 20000 ))
-export S4_ROOT_ACCESS_KEY="AKIACLIENTSCENARIO01"
-export S4_ROOT_SECRET_KEY="clientscenariosecretclientscenariosecret"
-"$server_bin" --data-dir "$work/data" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
-server_pid=$!
+server_pid=
 cleanup() {
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
-for _ in $(seq 1 100); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-    sleep 0.1
-done
+if [ -n "${S4_CLIENTS_ENDPOINT:-}" ]; then
+    export S4_ROOT_ACCESS_KEY="${S4_CLIENTS_ACCESS_KEY:?S4_CLIENTS_ENDPOINT needs S4_CLIENTS_ACCESS_KEY}"
+    export S4_ROOT_SECRET_KEY="${S4_CLIENTS_SECRET_KEY:?S4_CLIENTS_ENDPOINT needs S4_CLIENTS_SECRET_KEY}"
+    export S4_ENDPOINT="$S4_CLIENTS_ENDPOINT"
+    if [ -n "${S4_CLIENTS_SERVER_LOG:-}" ]; then
+        ln -s "$(realpath "$S4_CLIENTS_SERVER_LOG")" "$work/server.log"
+    fi
+    echo "client scenarios against the running endpoint $S4_ENDPOINT"
+else
+    port=$(( 20000 + RANDOM % 20000 ))
+    export S4_ROOT_ACCESS_KEY="AKIACLIENTSCENARIO01"
+    export S4_ROOT_SECRET_KEY="clientscenariosecretclientscenariosecret"
+    "$server_bin" --data-dir "$work/data" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 100); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    export S4_ENDPOINT="http://127.0.0.1:$port"
+fi
 
 export PATH="$venv/bin:$PATH"
-export S4_ENDPOINT="http://127.0.0.1:$port"
 export AWS_ACCESS_KEY_ID="$S4_ROOT_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S4_ROOT_SECRET_KEY"
 export AWS_DEFAULT_REGION=us-east-1
 export AWS_CONFIG_FILE="$work/aws-config"
@@ -44,8 +66,12 @@ status=0
 "$venv/bin/python" "$here/iam_scenarios.py" "$work" || status=$?
 # The tested snippets of docs/getting-started.md (awscli, boto3, rclone, aws-sdk-rust, TLS).
 "$venv/bin/python" "$here/docs_snippets.py" "$root/docs/getting-started.md" "$work" "$server_bin" "$root" || status=$?
-"$venv/bin/python" "$here/policy_scenarios.py" "$work" || status=$?
-if [ "$status" -ne 0 ]; then
+if [ "${S4_CLIENTS_CLUSTER:-}" = 1 ]; then
+    "$venv/bin/python" "$here/cluster_policy_scenarios.py" "$work" || status=$?
+else
+    "$venv/bin/python" "$here/policy_scenarios.py" "$work" || status=$?
+fi
+if [ "$status" -ne 0 ] && [ -n "$server_pid" ]; then
     echo "---- server log (tail)"
     tail -n 50 "$work/server.log"
 fi
