@@ -63,9 +63,16 @@ pub async fn ensure_root<I: IdentityStore>(
     given: Option<GivenRootKey>,
 ) -> Result<Bootstrap, StorageError> {
     let accounts = store.list_accounts().await?;
-    let (account, created_account) = match accounts.first() {
-        Some(first) => (first.id, false),
-        None => (create_account(store).await?, true),
+    let (account, created_account) = match (accounts.first(), &given) {
+        (Some(first), _) => (first.id, false),
+        // Servers of a cluster start with the same given key, possibly at the same moment on
+        // an empty database: deriving the account from the key makes them all create (or find)
+        // the same one instead of one account each.
+        (None, Some(given)) => (
+            create_account_for_key(store, &given.access_key_id).await?,
+            true,
+        ),
+        (None, None) => (create_account(store).await?, true),
     };
     let key = match given {
         Some(given) => {
@@ -89,10 +96,49 @@ pub async fn ensure_root<I: IdentityStore>(
         ),
         None => return Ok(Bootstrap::Existing { account }),
     };
-    store
+    match store
         .create_access_key(key.clone(), MAX_KEYS_PER_OWNER)
-        .await?;
-    Ok(Bootstrap::Created { account, key })
+        .await
+    {
+        Ok(_) => Ok(Bootstrap::Created { account, key }),
+        // A server starting at the same moment stored the same given key first.
+        Err(StorageError::EntityAlreadyExists(_)) => {
+            match store.get_access_key(&key.access_key_id).await? {
+                Some(existing) if existing.secret_access_key == key.secret_access_key => {
+                    Ok(Bootstrap::Existing {
+                        account: existing.account,
+                    })
+                }
+                _ => Err(StorageError::Internal(format!(
+                    "access key {} exists with a different secret; refusing to start",
+                    key.access_key_id
+                ))),
+            }
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// The account a given root key belongs to on an empty store: a 15-digit ID derived from
+/// the key ID (FNV-1a, stable across builds), created unless a racing server already did.
+async fn create_account_for_key<I: IdentityStore>(
+    store: &I,
+    access_key_id: &str,
+) -> Result<AccountId, StorageError> {
+    let id = AccountId::from_number(derived_account_number(access_key_id)).expect("in range");
+    match store.create_account(&id).await {
+        Ok(_) | Err(StorageError::EntityAlreadyExists(_)) => Ok(id),
+        Err(other) => Err(other),
+    }
+}
+
+fn derived_account_number(access_key_id: &str) -> u64 {
+    let hash = access_key_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    100_000_000_000_000 + hash % 900_000_000_000_000
 }
 
 pub async fn create_account<I: IdentityStore>(store: &I) -> Result<AccountId, StorageError> {
@@ -179,5 +225,48 @@ mod store_tests {
             };
             assert!(ensure_root(&store, Some(conflicting)).await.is_err());
         });
+    }
+
+    #[test]
+    fn simultaneous_first_starts_with_one_given_key_make_one_account() {
+        let given = GivenRootKey {
+            access_key_id: "AKIACLUSTER000000001".into(),
+            secret_access_key: "c".repeat(40),
+        };
+        // Two servers released at the same moment on an empty store, many times over.
+        for _ in 0..200 {
+            let store = std::sync::Arc::new(MemoryStore::new());
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+            let starts: Vec<_> = (0..2)
+                .map(|_| {
+                    let (store, barrier, given) = (store.clone(), barrier.clone(), given.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        block_on(ensure_root(&*store, Some(given)))
+                    })
+                })
+                .collect();
+            for start in starts {
+                start.join().unwrap().expect("every start succeeds");
+            }
+            block_on(async {
+                let accounts = store.list_accounts().await.unwrap();
+                assert_eq!(accounts.len(), 1, "one account for the cluster");
+                let key = store
+                    .get_access_key(&given.access_key_id)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                assert_eq!(key.account, accounts[0].id);
+            });
+        }
+    }
+
+    #[test]
+    fn the_derived_account_is_stable_and_well_formed() {
+        let n = derived_account_number("AKIACLUSTER000000001");
+        assert_eq!(n, derived_account_number("AKIACLUSTER000000001"));
+        assert_ne!(n, derived_account_number("AKIACLUSTER000000002"));
+        assert!(AccountId::from_number(n).is_ok());
     }
 }
