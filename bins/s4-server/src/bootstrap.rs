@@ -100,7 +100,7 @@ pub async fn ensure_root<I: IdentityStore>(
         .create_access_key(key.clone(), MAX_KEYS_PER_OWNER)
         .await
     {
-        Ok(_) => Ok(Bootstrap::Created { account, key }),
+        Ok(()) => Ok(Bootstrap::Created { account, key }),
         // A server starting at the same moment stored the same given key first.
         Err(StorageError::EntityAlreadyExists(_)) => {
             match store.get_access_key(&key.access_key_id).await? {
