@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use s4_naming::AccountId;
 use s4_service::metrics::{BucketUsage, UsageSnapshot};
 use s4_service::Metrics;
-use s4_storage::multipart::UploadListQuery;
-use s4_storage::{IdentityStore, ListQuery, ObjectStore, StorageError};
+use s4_storage::{IdentityStore, ObjectStore, StorageError};
+use time::OffsetDateTime;
 
 /// One bucket's totals: the backend's counters when it keeps them, else counted by listing.
 pub async fn bucket_usage<O: ObjectStore + ?Sized>(
@@ -24,13 +24,7 @@ pub async fn bucket_usage<O: ObjectStore + ?Sized>(
     bucket: &str,
 ) -> Result<BucketUsage, StorageError> {
     match store.bucket_usage(account, bucket).await {
-        Ok(usage) => Ok(BucketUsage {
-            account: account.to_string(),
-            bucket: bucket.to_owned(),
-            objects: usage.objects,
-            bytes: usage.bytes,
-            uploads_in_progress: usage.uploads_in_progress,
-        }),
+        Ok(usage) => Ok(labelled(account, bucket.to_owned(), usage)),
         Err(StorageError::NotImplemented(_)) => count_bucket(store, account, bucket).await,
         Err(error) => Err(error),
     }
@@ -45,13 +39,7 @@ pub async fn read_counters<O: ObjectStore + ?Sized>(
         .all_bucket_usage()
         .await?
         .into_iter()
-        .map(|entry| BucketUsage {
-            account: entry.account.to_string(),
-            bucket: entry.bucket,
-            objects: entry.usage.objects,
-            bytes: entry.usage.bytes,
-            uploads_in_progress: entry.usage.uploads_in_progress,
-        })
+        .map(|entry| labelled(&entry.account, entry.bucket, entry.usage))
         .collect();
     Ok(UsageSnapshot {
         buckets,
@@ -59,7 +47,6 @@ pub async fn read_counters<O: ObjectStore + ?Sized>(
         duration: started.elapsed(),
     })
 }
-use time::OffsetDateTime;
 
 /// Counts one bucket's objects, bytes and uploads in progress by listing it page by page.
 pub async fn count_bucket<O: ObjectStore + ?Sized>(
@@ -67,42 +54,19 @@ pub async fn count_bucket<O: ObjectStore + ?Sized>(
     account: &AccountId,
     bucket: &str,
 ) -> Result<BucketUsage, StorageError> {
-    let mut usage = BucketUsage {
+    let usage = s4_storage::count_bucket_usage(store, account, bucket, 1000).await?;
+    Ok(labelled(account, bucket.to_owned(), usage))
+}
+
+/// The storage totals as the metrics show them: with their account and bucket labels.
+fn labelled(account: &AccountId, bucket: String, usage: s4_storage::BucketUsage) -> BucketUsage {
+    BucketUsage {
         account: account.to_string(),
-        bucket: bucket.to_owned(),
-        ..BucketUsage::default()
-    };
-    let mut query = ListQuery {
-        max_keys: 1000,
-        ..ListQuery::default()
-    };
-    loop {
-        let page = store.list_objects(account, bucket, &query).await?;
-        usage.objects += page.objects.len() as u64;
-        usage.bytes += page.objects.iter().map(|o| o.size).sum::<u64>();
-        match page.next_start_after {
-            Some(next) if page.is_truncated => query.start_after = Some(next),
-            _ => break,
-        }
+        bucket,
+        objects: usage.objects,
+        bytes: usage.bytes,
+        uploads_in_progress: usage.uploads_in_progress,
     }
-    let mut query = UploadListQuery {
-        max_uploads: 1000,
-        ..UploadListQuery::default()
-    };
-    loop {
-        let page = match store.list_multipart_uploads(account, bucket, &query).await {
-            Ok(page) => page,
-            Err(StorageError::NotImplemented(_)) => break,
-            Err(error) => return Err(error),
-        };
-        usage.uploads_in_progress += page.uploads.len() as u64;
-        if !page.is_truncated || page.next_key_marker.is_none() {
-            break;
-        }
-        query.key_marker = page.next_key_marker;
-        query.upload_id_marker = page.next_upload_id_marker;
-    }
-    Ok(usage)
 }
 
 /// Every bucket of every account, listed. A bucket deleted while the sweep runs is skipped.

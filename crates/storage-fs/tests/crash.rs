@@ -23,11 +23,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use md5::{Digest, Md5};
 use s4_naming::AccountId;
-use s4_storage::multipart::{
-    CompleteUpload, CompletedPart, UploadListQuery, UploadPart, UploadRef,
-};
+use s4_storage::multipart::{CompleteUpload, CompletedPart, UploadPart, UploadRef};
 use s4_storage::{
-    body, AccountBucketUsage, BucketUsage, CopyObject, ETag, ListQuery, ObjectAttributes,
+    body, count_bucket_usage, AccountBucketUsage, CopyObject, ETag, ListQuery, ObjectAttributes,
     ObjectRef, ObjectStore, PutObject, ReadConditions, StorageError, WritePrecondition,
 };
 use s4_storage_fs::{FsConfig, FsStore};
@@ -447,43 +445,14 @@ async fn verify(data_dir: &Path, log_path: &Path) -> (usize, bool) {
 /// equal what the listings count (uploads killed before completion stay in progress).
 async fn assert_usage_counts(store: &FsStore) {
     let maintained = store.all_bucket_usage().await.unwrap();
-    let mut usage = BucketUsage::default();
-    let mut query = ListQuery {
-        max_keys: 1000,
-        ..ListQuery::default()
-    };
-    loop {
-        let page = match store.list_objects(&account(), "crash", &query).await {
-            Ok(page) => page,
-            Err(StorageError::NoSuchBucket) => {
-                assert_eq!(maintained, [], "usage of a store without buckets");
-                return;
-            }
-            Err(e) => panic!("listing failed: {e}"),
-        };
-        usage.objects += page.objects.len() as u64;
-        usage.bytes += page.objects.iter().map(|o| o.size).sum::<u64>();
-        if !page.is_truncated {
-            break;
+    let usage = match count_bucket_usage(store, &account(), "crash", 1000).await {
+        Ok(usage) => usage,
+        Err(StorageError::NoSuchBucket) => {
+            assert_eq!(maintained, [], "usage of a store without buckets");
+            return;
         }
-        query.start_after = page.next_start_after;
-    }
-    let mut query = UploadListQuery {
-        max_uploads: 1000,
-        ..UploadListQuery::default()
+        Err(e) => panic!("listing failed: {e}"),
     };
-    loop {
-        let page = store
-            .list_multipart_uploads(&account(), "crash", &query)
-            .await
-            .unwrap();
-        usage.uploads_in_progress += page.uploads.len() as u64;
-        if !page.is_truncated {
-            break;
-        }
-        query.key_marker = page.next_key_marker;
-        query.upload_id_marker = page.next_upload_id_marker;
-    }
     let counted = AccountBucketUsage {
         account: account(),
         bucket: "crash".to_owned(),

@@ -7,10 +7,10 @@ use std::path::Path;
 use bytes::Bytes;
 use redb::{Database, ReadableTable, TableDefinition};
 use s4_naming::AccountId;
-use s4_storage::multipart::{UploadListQuery, UploadPart, UploadRef};
+use s4_storage::multipart::{UploadPart, UploadRef};
 use s4_storage::{
-    body, AccountBucketUsage, BucketUsage, ListQuery, ObjectAttributes, ObjectRef, ObjectStore,
-    PutObject, WritePrecondition,
+    body, count_bucket_usage, AccountBucketUsage, BucketUsage, ObjectAttributes, ObjectRef,
+    ObjectStore, PutObject, WritePrecondition,
 };
 use s4_storage_fs::{FsConfig, FsStore};
 
@@ -58,39 +58,12 @@ async fn put(store: &FsStore, target: ObjectRef, len: usize) {
         .unwrap();
 }
 
-/// A bucket's totals counted the slow way: every listing page of objects and uploads.
+/// A bucket's totals counted the slow way: every listing page of objects and uploads (small
+/// pages, so that paging is exercised too).
 async fn counted(store: &FsStore, account: AccountId, bucket: &str) -> BucketUsage {
-    let mut usage = BucketUsage::default();
-    let mut query = ListQuery {
-        max_keys: 7,
-        ..ListQuery::default()
-    };
-    loop {
-        let page = store.list_objects(&account, bucket, &query).await.unwrap();
-        usage.objects += page.objects.len() as u64;
-        usage.bytes += page.objects.iter().map(|o| o.size).sum::<u64>();
-        if !page.is_truncated {
-            break;
-        }
-        query.start_after = page.next_start_after;
-    }
-    let mut query = UploadListQuery {
-        max_uploads: 7,
-        ..UploadListQuery::default()
-    };
-    loop {
-        let page = store
-            .list_multipart_uploads(&account, bucket, &query)
-            .await
-            .unwrap();
-        usage.uploads_in_progress += page.uploads.len() as u64;
-        if !page.is_truncated {
-            break;
-        }
-        query.key_marker = page.next_key_marker;
-        query.upload_id_marker = page.next_upload_id_marker;
-    }
-    usage
+    count_bucket_usage(store, &account, bucket, 7)
+        .await
+        .unwrap()
 }
 
 /// Every bucket of both accounts, counted by listing, in `all_bucket_usage` order.

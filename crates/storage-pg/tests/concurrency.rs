@@ -10,8 +10,8 @@ use bytes::Bytes;
 use futures_util::future::join_all;
 use s4_naming::AccountId;
 use s4_storage::{
-    body, BucketUsage, CopyObject, ListQuery, ObjectAttributes, ObjectRef, ObjectStore, PutObject,
-    ReadConditions, WritePrecondition,
+    body, count_bucket_usage, BucketUsage, CopyObject, ObjectAttributes, ObjectRef, ObjectStore,
+    PutObject, ReadConditions, WritePrecondition,
 };
 use s4_storage_pg::{new_blob_name, FsBlobStore, PgConfig, PgStore};
 
@@ -82,26 +82,6 @@ async fn open(url: &str, schema: &str, pool_size: usize, dir: &std::path::Path) 
         .expect("open store")
 }
 
-/// What a listing of the bucket adds up to, to compare with the counters.
-async fn listed_usage(store: &PgStore, bucket: &str) -> (u64, u64) {
-    let page = store
-        .list_objects(
-            &account(),
-            bucket,
-            &ListQuery {
-                max_keys: 100_000,
-                ..ListQuery::default()
-            },
-        )
-        .await
-        .expect("list");
-    assert!(!page.is_truncated);
-    (
-        page.objects.len() as u64,
-        page.objects.iter().map(|o| o.size).sum(),
-    )
-}
-
 /// Many copies A to B and B to A at once (plus copies onto themselves), across two pools that
 /// stand for two server processes: without a consistent lock order and a retry on deadlock,
 /// PostgreSQL kills one of two crossing copies with `deadlock_detected`.
@@ -151,12 +131,11 @@ async fn opposite_copies_all_succeed() {
     println!("{total} crossing copies in {:?}", started.elapsed());
     for bucket in ["left", "right"] {
         let usage = one.bucket_usage(&account(), bucket).await.expect("usage");
-        let (objects, bytes) = listed_usage(&one, bucket).await;
-        assert_eq!(
-            (usage.objects, usage.bytes, usage.uploads_in_progress),
-            (objects, bytes, 0),
-            "counters of {bucket} after the copies"
-        );
+        let counted = count_bucket_usage(&one, &account(), bucket, 1000)
+            .await
+            .expect("count by listing");
+        assert_eq!(usage, counted, "counters of {bucket} after the copies");
+        assert_eq!(usage.uploads_in_progress, 0);
     }
 }
 
@@ -301,29 +280,10 @@ async fn counters_match_a_listing_after_concurrent_writes() {
     println!("640 mixed writes in {:?}", started.elapsed());
     for bucket in ["hot", "cold"] {
         let usage = one.bucket_usage(&account(), bucket).await.expect("usage");
-        let (objects, bytes) = listed_usage(&one, bucket).await;
-        let uploads = one
-            .list_multipart_uploads(
-                &account(),
-                bucket,
-                &s4_storage::multipart::UploadListQuery {
-                    max_uploads: 100_000,
-                    ..Default::default()
-                },
-            )
+        let counted = count_bucket_usage(&one, &account(), bucket, 1000)
             .await
-            .expect("list uploads")
-            .uploads
-            .len() as u64;
-        assert_eq!(
-            usage,
-            BucketUsage {
-                objects,
-                bytes,
-                uploads_in_progress: uploads,
-            },
-            "counters of {bucket}"
-        );
+            .expect("count by listing");
+        assert_eq!(usage, counted, "counters of {bucket}");
     }
     // Expiry takes every upload off its bucket's counter.
     let expired = two

@@ -70,7 +70,7 @@ pub use error::{StorageError, StorageResult};
 pub use identity::{
     AccessKey, Account, Group, IdentityStore, KeyOwner, KeyStatus, PolicyTarget, User,
 };
-pub use object_store::{Capabilities, ObjectStore};
+pub use object_store::{count_bucket_usage, Capabilities, ObjectStore};
 pub use types::{
     AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, ConditionOutcome, ContentHeaders,
     CopyObject, ETag, GetObjectOutput, ListPage, ListQuery, ObjectAttributes, ObjectInfo,

@@ -204,3 +204,47 @@ pub trait ObjectStore: Send + Sync + 'static {
         Err(StorageError::NotImplemented("usage counters"))
     }
 }
+
+/// A bucket's totals counted the slow way, by listing every page of its objects and uploads
+/// (`page_size` entries a page): exact as of the listing. The fallback for a backend without
+/// usage counters, and the oracle its counters are tested against. A backend without
+/// multipart counts no uploads.
+pub async fn count_bucket_usage<S: ObjectStore + ?Sized>(
+    store: &S,
+    account: &AccountId,
+    bucket: &str,
+    page_size: usize,
+) -> StorageResult<BucketUsage> {
+    let mut usage = BucketUsage::default();
+    let mut query = ListQuery {
+        max_keys: page_size.max(1),
+        ..ListQuery::default()
+    };
+    loop {
+        let page = store.list_objects(account, bucket, &query).await?;
+        usage.objects += page.objects.len() as u64;
+        usage.bytes += page.objects.iter().map(|o| o.size).sum::<u64>();
+        match page.next_start_after {
+            Some(next) if page.is_truncated => query.start_after = Some(next),
+            _ => break,
+        }
+    }
+    let mut query = UploadListQuery {
+        max_uploads: page_size.max(1),
+        ..UploadListQuery::default()
+    };
+    loop {
+        let page = match store.list_multipart_uploads(account, bucket, &query).await {
+            Ok(page) => page,
+            Err(StorageError::NotImplemented(_)) => break,
+            Err(error) => return Err(error),
+        };
+        usage.uploads_in_progress += page.uploads.len() as u64;
+        if !page.is_truncated || page.next_key_marker.is_none() {
+            break;
+        }
+        query.key_marker = page.next_key_marker;
+        query.upload_id_marker = page.next_upload_id_marker;
+    }
+    Ok(usage)
+}
