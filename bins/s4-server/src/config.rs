@@ -98,6 +98,11 @@ pub struct Cli {
     #[arg(long, env = "S4_USAGE_SWEEP_INTERVAL", value_parser = parse_age)]
     pub usage_sweep_interval: Option<Duration>,
 
+    /// Memory for the embedded backend's metadata page cache, in MiB (small objects live in
+    /// their metadata records, so this bounds what they keep resident) [default: 64].
+    #[arg(long, env = "S4_METADATA_CACHE_MIB", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub metadata_cache_mib: Option<u64>,
+
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
 
@@ -195,6 +200,7 @@ pub struct FileConfig {
     pub metrics_listen: Option<SocketAddr>,
     #[serde(default, deserialize_with = "deserialize_age")]
     pub usage_sweep_interval: Option<Duration>,
+    pub metadata_cache_mib: Option<u64>,
 }
 
 /// The default age of an abandoned multipart upload: 7 days.
@@ -220,7 +226,12 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// How often the metrics' per-bucket storage totals are recounted.
     pub usage_sweep_interval: Duration,
+    /// The embedded backend's metadata page cache, in MiB.
+    pub metadata_cache_mib: u64,
 }
+
+/// The default metadata page cache of the embedded backend: 64 MiB.
+pub const DEFAULT_METADATA_CACHE_MIB: u64 = 64;
 
 /// The default interval of the storage usage sweep: 60 seconds.
 pub const DEFAULT_USAGE_SWEEP_INTERVAL: Duration = Duration::from_mins(1);
@@ -362,6 +373,8 @@ pub enum ConfigError {
     Limits(String),
     #[error("{0}")]
     Data(String),
+    #[error("metadata_cache_mib must be at least 1")]
+    MetadataCache,
 }
 
 impl Config {
@@ -416,6 +429,7 @@ impl Config {
             "usage_sweep_interval = {}",
             self.usage_sweep_interval.as_secs()
         );
+        let _ = writeln!(out, "metadata_cache_mib = {}", self.metadata_cache_mib);
         if let Ok(id) = std::env::var("S4_ROOT_ACCESS_KEY") {
             let _ = writeln!(out, "# S4_ROOT_ACCESS_KEY = {id:?}");
         }
@@ -506,6 +520,11 @@ impl Config {
                 .usage_sweep_interval
                 .or(file.usage_sweep_interval)
                 .unwrap_or(DEFAULT_USAGE_SWEEP_INTERVAL),
+            metadata_cache_mib: match cli.metadata_cache_mib.or(file.metadata_cache_mib) {
+                Some(0) => return Err(ConfigError::MetadataCache),
+                Some(mib) => mib,
+                None => DEFAULT_METADATA_CACHE_MIB,
+            },
         })
     }
 }
@@ -752,6 +771,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.usage_sweep_interval, Duration::from_secs(2));
+        assert_eq!(config.metadata_cache_mib, DEFAULT_METADATA_CACHE_MIB);
+        let file: FileConfig = toml::from_str("metadata_cache_mib = 256\n").unwrap();
+        let from_file = Config::merge(&cli(&[]), file, &EnvOnly::default()).unwrap();
+        assert_eq!(from_file.metadata_cache_mib, 256);
+        let file: FileConfig = toml::from_str("metadata_cache_mib = 256\n").unwrap();
+        let config = Config::merge(
+            &cli(&["--metadata-cache-mib", "32"]),
+            file,
+            &EnvOnly::default(),
+        )
+        .unwrap();
+        assert_eq!(config.metadata_cache_mib, 32);
+        let file: FileConfig = toml::from_str("metadata_cache_mib = 0\n").unwrap();
+        assert!(Config::merge(&cli(&[]), file, &EnvOnly::default()).is_err());
     }
 
     fn env(data: Option<&str>, secret: Option<&str>) -> EnvOnly {

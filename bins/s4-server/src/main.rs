@@ -90,8 +90,10 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         return Err("an S3 byte store needs --meta".into());
     };
     let data_dir = data_dir.clone();
+    let mut fs_config = FsConfig::new(&data_dir);
+    fs_config.cache_bytes = usize::try_from(config.metadata_cache_mib << 20).unwrap_or(usize::MAX);
     let store = Arc::new(
-        FsStore::open(FsConfig::new(&data_dir))
+        FsStore::open(fs_config)
             .map_err(|e| format!("cannot open the data dir {}: {e}", data_dir.display()))?,
     );
     run_with(config, store, data_dir).await

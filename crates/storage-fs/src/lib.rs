@@ -135,11 +135,15 @@ pub struct FsConfig {
     /// Group commit: at most this many concurrent writes share one durable metadata commit.
     /// 1 commits every write alone.
     pub max_commit_batch: usize,
+    /// Memory for redb's page cache, in bytes (redb's own default is 1 GiB). Small objects
+    /// live inline in their records, so without a bound every one written or read stays
+    /// resident; pages beyond the cache are read from the OS page cache.
+    pub cache_bytes: usize,
 }
 
 impl FsConfig {
     /// Defaults: 4 KiB inline threshold, S3's 5 MiB minimum part size and 5 GiB PutObject
-    /// limit, a sync every 8 MiB, up to 64 writes per commit.
+    /// limit, a sync every 8 MiB, up to 64 writes per commit, a 64 MiB metadata cache.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
@@ -148,6 +152,7 @@ impl FsConfig {
             max_object_size: 5 << 30,
             sync_interval: 8 << 20,
             max_commit_batch: 64,
+            cache_bytes: 64 << 20,
         }
     }
 }
@@ -243,7 +248,10 @@ impl FsStore {
         }
         // Opening the database takes its lock first: a second store on the same directory
         // fails here, before it could delete the first one's temp files or new blobs.
-        let db = Database::create(&db_path).db()?;
+        let db = redb::Builder::new()
+            .set_cache_size(config.cache_bytes)
+            .create(&db_path)
+            .db()?;
         let mut report = RecoveryReport::default();
         for entry in fs::read_dir(&tmp_dir)? {
             let entry = entry?;
