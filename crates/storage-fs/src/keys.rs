@@ -8,6 +8,9 @@
 //!   `prefix`;
 //! - numbers are big-endian.
 
+/// The exclusive upper bound of every row under a prefix whose remainder is UTF-8.
+pub(crate) use s4_storage::listing::above;
+
 use s4_naming::AccountId;
 
 /// `account ++ bucket`: the `buckets` table key (listing a prefix scan by account sorts by
@@ -54,14 +57,6 @@ pub(crate) fn row_prefix(bucket_key: &[u8]) -> Option<Vec<u8>> {
 pub(crate) fn object(account: &AccountId, bucket: &str, key: &str) -> Vec<u8> {
     let mut k = bucket_prefix(account, bucket);
     k.extend_from_slice(key.as_bytes());
-    k
-}
-
-/// The exclusive upper bound of every row under `prefix` whose remainder is UTF-8.
-pub(crate) fn above(prefix: &[u8]) -> Vec<u8> {
-    let mut k = Vec::with_capacity(prefix.len() + 1);
-    k.extend_from_slice(prefix);
-    k.push(0xFF);
     k
 }
 

@@ -8,19 +8,11 @@
 use std::ops::Bound;
 
 use redb::ReadableTable;
+use s4_storage::listing::{above, common_prefix, start_bound, StartBound};
 use s4_storage::{ListPage, ListQuery, ObjectSummary, StorageError, StorageResult};
 
 use crate::codec::ObjectRecord;
-use crate::keys::above;
 use crate::Db;
-
-/// The common prefix that `key` rolls up into: the prefix, then everything up to and
-/// including the first delimiter after it.
-pub(crate) fn common_prefix<'k>(key: &'k str, prefix: &str, delimiter: &str) -> Option<&'k str> {
-    let rest = key.strip_prefix(prefix)?;
-    let at = rest.find(delimiter)?;
-    Some(&key[..prefix.len() + at + delimiter.len()])
-}
 
 /// One page of the bucket whose rows start with `bucket_prefix`.
 pub(crate) fn list_page(
@@ -35,21 +27,10 @@ pub(crate) fn list_page(
     let delimiter = query.delimiter.as_deref().filter(|d| !d.is_empty());
     let prefix = query.prefix.as_str();
 
-    // The lower bound, relative to the bucket: at the prefix, or after `start_after`, or past
-    // the whole common prefix `start_after` lies in.
-    let mut lower: Vec<u8> = prefix.as_bytes().to_vec();
-    let mut inclusive = true;
-    if let Some(start_after) = &query.start_after {
-        let (candidate, candidate_inclusive) =
-            match delimiter.and_then(|d| common_prefix(start_after, prefix, d)) {
-                Some(cp) => (above(cp.as_bytes()), true),
-                None => (start_after.as_bytes().to_vec(), false),
-            };
-        if candidate > lower || (candidate == lower && !candidate_inclusive) {
-            lower = candidate;
-            inclusive = candidate_inclusive;
-        }
-    }
+    let StartBound {
+        key: mut lower,
+        mut inclusive,
+    } = start_bound(query);
 
     let mut end = bucket_prefix.to_vec();
     end.extend_from_slice(prefix.as_bytes());
@@ -110,19 +91,4 @@ pub(crate) fn list_page(
         page.next_start_after = last;
     }
     Ok(page)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::common_prefix;
-
-    #[test]
-    fn common_prefixes() {
-        assert_eq!(common_prefix("a/b/c", "", "/"), Some("a/"));
-        assert_eq!(common_prefix("a/b/c", "a/", "/"), Some("a/b/"));
-        assert_eq!(common_prefix("a/b", "a/b", "/"), None);
-        assert_eq!(common_prefix("a--b--c", "", "--"), Some("a--"));
-        assert_eq!(common_prefix("é/x", "", "/"), Some("é/"));
-        assert_eq!(common_prefix("b/x", "a", "/"), None);
-    }
 }

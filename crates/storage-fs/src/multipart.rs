@@ -15,13 +15,13 @@ use s4_storage::{ETag, ObjectAttributes, ObjectInfo, ObjectRef, StorageError, St
 use time::OffsetDateTime;
 
 use crate::codec::{Data, ObjectRecord, PartRecord, UploadRecord};
-use crate::list::common_prefix;
 use crate::objects::{read_bucket, swap_object, write_bucket_exists};
 use crate::usage::{self, Delta};
 use crate::write::{commit, receive, Spooled};
 use crate::{
     blocking, decref, incref, keys, BinRead, BlobId, Db, FsStore, BLOBS, META, PARTS, UPLOADS,
 };
+use s4_storage::listing::common_prefix;
 
 /// The upload's row key and record, if it exists for that key (`NoSuchUpload` otherwise).
 fn find_upload(

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use deadpool_postgres::GenericClient;
 use futures_util::StreamExt;
 use s4_naming::AccountId;
+use s4_storage::listing::{above, common_prefix, start_bound, StartBound};
 use s4_storage::multipart::{
     admit_part, check_completion, CompleteUpload, PartInfo, PartsPage, UploadInfo, UploadListQuery,
     UploadPart, UploadRef, UploadsPage, MAX_PART_NUMBER,
@@ -81,13 +82,6 @@ fn key_string(bytes: Vec<u8>) -> StorageResult<String> {
     String::from_utf8(bytes).map_err(|_| StorageError::Internal("corrupt object key".to_owned()))
 }
 
-/// The exclusive upper bound of every key starting with `prefix` (UTF-8 never holds 0xFF).
-fn above(prefix: &[u8]) -> Vec<u8> {
-    let mut k = prefix.to_vec();
-    k.push(0xFF);
-    k
-}
-
 /// The order in which a transaction locks several object rows.
 fn object_order(object: &ObjectRef) -> (&str, &str, &[u8]) {
     (
@@ -95,12 +89,6 @@ fn object_order(object: &ObjectRef) -> (&str, &str, &[u8]) {
         &object.bucket,
         object.key.as_bytes(),
     )
-}
-
-fn common_prefix<'k>(key: &'k str, prefix: &str, delimiter: &str) -> Option<&'k str> {
-    let rest = key.strip_prefix(prefix)?;
-    let at = rest.find(delimiter)?;
-    Some(&key[..prefix.len() + at + delimiter.len()])
 }
 
 /// Columns of a full object row, in the order [`StoredRow::from_row`] reads them.
@@ -698,19 +686,10 @@ impl ObjectStore for PgStore {
         }
         let delimiter = query.delimiter.as_deref().filter(|d| !d.is_empty());
         let prefix = query.prefix.as_str();
-        let mut lower: Vec<u8> = prefix.as_bytes().to_vec();
-        let mut inclusive = true;
-        if let Some(start_after) = &query.start_after {
-            let (candidate, candidate_inclusive) =
-                match delimiter.and_then(|d| common_prefix(start_after, prefix, d)) {
-                    Some(cp) => (above(cp.as_bytes()), true),
-                    None => (start_after.as_bytes().to_vec(), false),
-                };
-            if candidate > lower || (candidate == lower && !candidate_inclusive) {
-                lower = candidate;
-                inclusive = candidate_inclusive;
-            }
-        }
+        let StartBound {
+            key: mut lower,
+            mut inclusive,
+        } = start_bound(query);
         let end = above(prefix.as_bytes());
         let mut last: Option<String> = None;
         'scan: loop {

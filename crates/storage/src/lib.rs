@@ -58,6 +58,7 @@
 pub mod body;
 mod error;
 mod identity;
+pub mod listing;
 pub mod memory;
 pub mod multipart;
 mod object_store;

@@ -1,5 +1,7 @@
 //! Prefix, delimiter and marker logic shared by ListObjects and ListMultipartUploads.
 
+use crate::listing::common_prefix;
+
 /// One entry of a listing page: an item or a common prefix.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Entry<T> {
@@ -7,13 +9,10 @@ pub(super) enum Entry<T> {
     Prefix(String),
 }
 
-/// The common prefix `key` rolls up into: the key up to and including the first `delimiter`
-/// after `prefix`.
+/// The common prefix `key` rolls up into ([`common_prefix`]); no delimiter or an empty one
+/// rolls nothing up.
 pub(super) fn rollup<'k>(key: &'k str, prefix: &str, delimiter: Option<&str>) -> Option<&'k str> {
-    let delimiter = delimiter.filter(|d| !d.is_empty())?;
-    let rest = key.strip_prefix(prefix)?;
-    let at = rest.find(delimiter)?;
-    Some(&key[..prefix.len() + at + delimiter.len()])
+    common_prefix(key, prefix, delimiter.filter(|d| !d.is_empty())?)
 }
 
 /// Pages through `items` (already in listing order, already after the marker and starting
