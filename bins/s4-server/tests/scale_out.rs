@@ -14,7 +14,7 @@
 mod common;
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -124,7 +124,7 @@ fn start_node(data_dir: &Path, url: &str) -> Server {
 /// A node with its bytes in `s3://<bucket>/<prefix>` of the upstream: no data dir at all,
 /// only a spool dir of its own.
 fn start_s3_node(url: &str, up: &Upstream, data: &str, spool: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
+    let child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
         .args(["--meta", url, "--data", data, "--listen", "127.0.0.1:0"])
         .args(["--data-s3-endpoint", &up.endpoint])
         .args(["--data-s3-access-key", &up.access_key])
@@ -140,20 +140,7 @@ fn start_s3_node(url: &str, up: &Upstream, data: &str, spool: &Path) -> Server {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start s4-server");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server exited early")
-            .expect("read stdout");
-        if let Some(rest) = line.strip_prefix("s4-server listening on http://") {
-            let addr = rest.split_whitespace().next().expect("address");
-            break addr.parse().expect("socket address");
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, addr }
+    common::attach(child)
 }
 
 fn complete_body(etags: &[String]) -> Vec<u8> {

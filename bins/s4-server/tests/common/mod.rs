@@ -34,7 +34,7 @@ pub fn start(data_dir: &Path) -> Server {
 
 /// Starts the server with extra command-line arguments.
 pub fn start_with(data_dir: &Path, args: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
+    let child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
         .arg("--data-dir")
         .arg(data_dir)
         .args(["--listen", "127.0.0.1:0"])
@@ -46,6 +46,12 @@ pub fn start_with(data_dir: &Path, args: &[&str]) -> Server {
         .stderr(Stdio::null())
         .spawn()
         .expect("start s4-server");
+    attach(child)
+}
+
+/// A started server (stdout piped): waits for its "listening on" line and keeps draining
+/// stdout so that it never blocks on a full pipe.
+pub fn attach(mut child: std::process::Child) -> Server {
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let addr = loop {
