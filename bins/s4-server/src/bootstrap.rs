@@ -77,15 +77,7 @@ pub async fn ensure_root<I: IdentityStore>(
     let key = match given {
         Some(given) => {
             if let Some(existing) = store.get_access_key(&given.access_key_id).await? {
-                if existing.secret_access_key != given.secret_access_key {
-                    return Err(StorageError::Internal(format!(
-                        "access key {} exists with a different secret; refusing to start",
-                        given.access_key_id
-                    )));
-                }
-                return Ok(Bootstrap::Existing {
-                    account: existing.account,
-                });
+                return existing_root(&existing, &given.secret_access_key);
             }
             new_root_key(account, given.access_key_id, given.secret_access_key)
         }
@@ -104,19 +96,28 @@ pub async fn ensure_root<I: IdentityStore>(
         // A server starting at the same moment stored the same given key first.
         Err(StorageError::EntityAlreadyExists(_)) => {
             match store.get_access_key(&key.access_key_id).await? {
-                Some(existing) if existing.secret_access_key == key.secret_access_key => {
-                    Ok(Bootstrap::Existing {
-                        account: existing.account,
-                    })
-                }
-                _ => Err(StorageError::Internal(format!(
-                    "access key {} exists with a different secret; refusing to start",
+                Some(existing) => existing_root(&existing, &key.secret_access_key),
+                None => Err(StorageError::Internal(format!(
+                    "access key {} was reported to exist but is missing",
                     key.access_key_id
                 ))),
             }
         }
         Err(other) => Err(other),
     }
+}
+
+/// A given root key that is already stored: accepted if its secret matches.
+fn existing_root(existing: &AccessKey, given_secret: &str) -> Result<Bootstrap, StorageError> {
+    if existing.secret_access_key != given_secret {
+        return Err(StorageError::Internal(format!(
+            "access key {} exists with a different secret; refusing to start",
+            existing.access_key_id
+        )));
+    }
+    Ok(Bootstrap::Existing {
+        account: existing.account,
+    })
 }
 
 /// The account a given root key belongs to on an empty store: a 15-digit ID derived from
