@@ -207,13 +207,19 @@ fn sorted(mut entities: Vec<Entity>) -> Vec<Entity> {
     entities
 }
 
-/// Runs a durable identity transaction on a blocking thread.
+/// Runs a durable identity transaction on a blocking thread, then empties the access-key
+/// cache (there, not after the await: the commit finishes even if the caller goes away).
 async fn write<T: Send + 'static>(
     store: &FsStore,
     f: impl FnOnce(&WriteTransaction) -> StorageResult<T> + Send + 'static,
 ) -> StorageResult<T> {
     let inner = store.inner.clone();
-    blocking(move || commit(&inner, None, |txn, _| f(txn).map(Ok))).await
+    blocking(move || {
+        let result = commit(&inner, None, |txn, _| f(txn).map(Ok));
+        inner.key_cache.invalidate();
+        result
+    })
+    .await
 }
 
 fn open(
@@ -620,12 +626,21 @@ impl IdentityStore for FsStore {
     }
 
     async fn get_access_key(&self, access_key_id: &str) -> StorageResult<Option<AccessKey>> {
+        let generation = match self.inner.key_cache.get(access_key_id) {
+            Ok(key) => return Ok(Some(key)),
+            Err(generation) => generation,
+        };
         let txn = self.read()?;
         let t = Self::ro(&txn, ACCESS_KEYS)?;
         let row = t.get(access_key_id.as_bytes()).db()?;
         match row {
+            // Unknown IDs are not remembered: anyone can send those, in any number.
             None => Ok(None),
-            Some(v) => Ok(Some(decode_key(access_key_id, v.value())?.0)),
+            Some(v) => {
+                let key = decode_key(access_key_id, v.value())?.0;
+                self.inner.key_cache.insert(generation, &key);
+                Ok(Some(key))
+            }
         }
     }
 

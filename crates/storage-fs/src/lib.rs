@@ -32,6 +32,7 @@
 mod codec;
 mod group;
 mod identity;
+mod key_cache;
 mod keys;
 mod list;
 mod multipart;
@@ -180,6 +181,8 @@ pub(crate) struct Inner {
     pins: Mutex<Pins>,
     /// The group-commit queue ([`group`]).
     pub(crate) committer: group::Committer,
+    /// Access keys already looked up ([`key_cache`]).
+    pub(crate) key_cache: key_cache::KeyCache,
 }
 
 #[derive(Default)]
@@ -335,6 +338,7 @@ impl FsStore {
             tmp_dir,
             pins: Mutex::new(Pins::default()),
             committer,
+            key_cache: key_cache::KeyCache::default(),
         });
         group::start(&inner, pending, max_batch)?;
         Ok((FsStore { inner }, report))
