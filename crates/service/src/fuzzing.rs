@@ -15,10 +15,10 @@ pub fn parse_range_header(value: &str) -> Option<ByteRange> {
 }
 
 /// The four read conditions (`If-Match`, `If-None-Match`, `If-Modified-Since`,
-/// `If-Unmodified-Since`) of a request, or with `prefix` (`x-amz-copy-source-`) of a copy
-/// source.
-pub fn parse_read_conditions(headers: &HeaderMap, prefix: &str) -> ReadConditions {
-    crate::handlers::read_conditions(headers, prefix)
+/// `If-Unmodified-Since`) of a request, or with `copy_source` their `x-amz-copy-source-`
+/// forms.
+pub fn parse_read_conditions(headers: &HeaderMap, copy_source: bool) -> ReadConditions {
+    crate::handlers::read_conditions(headers, copy_source)
 }
 
 /// The `range_header` oracle: never panics; a parsed range is printed back to the same range;
@@ -75,7 +75,7 @@ pub fn check_conditions(data: &[u8]) {
             headers.insert(name, value);
         }
     }
-    let conditions = parse_read_conditions(&headers, prefix);
+    let conditions = parse_read_conditions(&headers, copy);
     for date in [conditions.if_modified_since, conditions.if_unmodified_since]
         .into_iter()
         .flatten()
@@ -151,9 +151,9 @@ mod tests {
             HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
         );
         headers.insert("if-match", HeaderValue::from_static("\"x\""));
-        let copy = parse_read_conditions(&headers, "x-amz-copy-source-");
+        let copy = parse_read_conditions(&headers, true);
         assert!(copy.if_modified_since.is_some() && copy.if_match.is_none());
-        let plain = parse_read_conditions(&headers, "");
+        let plain = parse_read_conditions(&headers, false);
         assert_eq!(plain.if_match.as_deref(), Some("\"x\""));
         assert!(plain.if_modified_since.is_none());
     }

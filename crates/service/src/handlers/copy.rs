@@ -55,7 +55,7 @@ pub(crate) async fn copy_object<O: ObjectStore>(
                 bucket: source.bucket,
                 key: source.key,
             },
-            source_conditions: read_conditions(ctx.headers, "x-amz-copy-source-"),
+            source_conditions: read_conditions(ctx.headers, true),
             target: ctx.object(),
             replace_attributes,
             precondition,

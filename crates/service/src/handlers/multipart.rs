@@ -135,7 +135,7 @@ pub(crate) async fn upload_part_copy<O: ObjectStore>(
         .header("x-amz-copy-source-range")
         .map(copy_source_range)
         .transpose()?;
-    let conditions = read_conditions(ctx.headers, "x-amz-copy-source-");
+    let conditions = read_conditions(ctx.headers, true);
     let source = ObjectRef {
         account: ctx.account,
         bucket: source.bucket,

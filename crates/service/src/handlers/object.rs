@@ -170,18 +170,29 @@ fn set(headers: &mut HeaderMap, name: HeaderName, value: &str) {
 }
 
 /// The four read conditions of a GET or HEAD (or, with `prefix`, of a copy source).
-pub(crate) fn read_conditions(headers: &HeaderMap, prefix: &str) -> ReadConditions {
-    let get = |name: &str| {
-        headers
-            .get(format!("{prefix}{name}"))
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+pub(crate) fn read_conditions(headers: &HeaderMap, copy_source: bool) -> ReadConditions {
+    // Static names: every GET looks these up, and most have none of them.
+    let [if_match, if_none_match, if_modified_since, if_unmodified_since] = if copy_source {
+        [
+            "x-amz-copy-source-if-match",
+            "x-amz-copy-source-if-none-match",
+            "x-amz-copy-source-if-modified-since",
+            "x-amz-copy-source-if-unmodified-since",
+        ]
+    } else {
+        [
+            "if-match",
+            "if-none-match",
+            "if-modified-since",
+            "if-unmodified-since",
+        ]
     };
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     ReadConditions {
-        if_match: get("if-match"),
-        if_none_match: get("if-none-match"),
-        if_modified_since: get("if-modified-since").and_then(|v| parse_http_date(&v)),
-        if_unmodified_since: get("if-unmodified-since").and_then(|v| parse_http_date(&v)),
+        if_match: get(if_match).map(str::to_owned),
+        if_none_match: get(if_none_match).map(str::to_owned),
+        if_modified_since: get(if_modified_since).and_then(parse_http_date),
+        if_unmodified_since: get(if_unmodified_since).and_then(parse_http_date),
     }
 }
 
@@ -273,7 +284,7 @@ fn condition_failure(outcome: ConditionOutcome, info: &ObjectInfo) -> HandlerRes
 
 /// GetObject and HeadObject: conditions first, then the range, then the bytes (streamed).
 pub(crate) async fn get_object<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
-    let conditions = read_conditions(ctx.headers, "");
+    let conditions = read_conditions(ctx.headers, false);
     let range = ctx.header("range").and_then(parse_range);
     let object = ctx.object();
     let (info, served, stream) = if ctx.head {
