@@ -135,13 +135,16 @@ impl<O: ObjectStore, I: IdentityStore> Service<Request<Incoming>> for Guard<O, I
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let head = request.method() == hyper::Method::HEAD;
-        let resource = request.uri().path().to_owned();
+        // Only refusals name the resource; a served request does not pay for the copy.
+        let resource = || request.uri().path().to_owned();
         if let Some(error) = check_head(&request, &self.limits) {
+            let resource = resource();
             tracing::info!(code = error.code.as_str(), %resource, "request head refused");
             self.inner.metrics().record_rejected("request_head");
             return Box::pin(async move { Ok(refusal(&error, &resource, head)) });
         }
         let Ok(permit) = Arc::clone(&self.requests).try_acquire_owned() else {
+            let resource = resource();
             tracing::warn!(%resource, "overloaded: request refused with 503");
             self.inner.metrics().record_rejected("max_requests");
             let error = ApiError::new(S3ErrorCode::ServiceUnavailable);

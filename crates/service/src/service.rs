@@ -139,9 +139,6 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         let span = tracing::info_span!("request", request_id = %request_id);
         let head = request.method() == Method::HEAD;
         let (parts, body) = request.into_parts();
-        let resource = percent_decode_str(parts.uri.path())
-            .decode_utf8_lossy()
-            .into_owned();
         let bytes_in = Arc::new(AtomicU64::new(0));
         let body = CountingBody {
             inner: Box::pin(body),
@@ -155,6 +152,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         {
             Ok(response) | Err(Failure::Iam(response)) => response,
             Err(Failure::S3(error)) => {
+                let resource = percent_decode_str(parts.uri.path()).decode_utf8_lossy();
                 let _entered = span.enter();
                 tracing::debug!(code = error.code.as_str(), message = %error.message, %resource, "request failed");
                 error_response(&error, &resource, &request_id, head)
