@@ -12,7 +12,10 @@
 //! Requests run in queue order, so a later one sees the effects of the earlier ones, and every
 //! check (precondition, bucket existence) is decided in the transaction that commits it.
 //! Used by PutObject and DeleteObject(s); other writes commit alone through `write::commit`
-//! and wait for redb's writer lock. redb cannot roll back one request alone once tables are
+//! and wait for redb's writer lock. A request that stores no new blob (an inline PUT, a
+//! delete) awaits its answer without holding a thread ([`submit_async`]): at 128 concurrent
+//! small PUTs the blocking variant kept ~130 threads parked, and every thread costs its stack
+//! and its allocator cache. redb cannot roll back one request alone once tables are
 //! open, so a request whose closure returns `Err` aborts the whole transaction; the batch is
 //! then run again without it, and the request is answered with its error, having left no
 //! effect. Closures are therefore `FnMut`: they may run more than once, and only the run that
@@ -25,6 +28,7 @@ use std::sync::{Arc, Weak};
 
 use redb::WriteTransaction;
 use s4_storage::{StorageError, StorageResult};
+use tokio::sync::oneshot;
 
 use crate::{BlobId, Db, Inner};
 
@@ -52,7 +56,7 @@ struct Request<T, F> {
     f: F,
     /// The last run's result; the one that counts once the batch commits.
     result: Option<StorageResult<T>>,
-    reply: Sender<Result<StorageResult<T>, Failure>>,
+    reply: oneshot::Sender<Result<StorageResult<T>, Failure>>,
 }
 
 impl<T, F> Job for Request<T, F>
@@ -124,46 +128,81 @@ pub(crate) fn start(inner: &Arc<Inner>, pending: Pending, max_batch: usize) -> s
     Ok(())
 }
 
+type Answer<T> = Result<StorageResult<T>, Failure>;
+
 /// Runs `txn` in a durable write transaction shared with other waiting requests, blocking until
 /// that transaction committed (or failed). `inline_bytes` is the request's inline data, for the
 /// batch bound. `txn` returns like [`crate::write::commit`]'s closure and may run more than once.
-pub(crate) fn submit<T, F>(
-    inner: &Inner,
-    inline_bytes: usize,
-    txn: F,
-) -> Result<StorageResult<T>, Failure>
+pub(crate) fn submit<T, F>(inner: &Inner, inline_bytes: usize, txn: F) -> Answer<T>
 where
     T: Send + 'static,
     F: FnMut(&WriteTransaction, &mut Vec<BlobId>) -> StorageResult<StorageResult<T>>
         + Send
         + 'static,
 {
-    let (reply, answer) = mpsc::channel();
+    let (job, answer) = request(txn);
+    // Decrements `in_flight` however this returns.
+    let counted = InFlight::enter(&inner.committer.in_flight);
+    if counted.alone {
+        // Nothing else in flight: commit on this thread at once, without a hand-off. Requests
+        // arriving meanwhile queue for the committer thread, whose transaction waits for ours.
+        run_alone(inner, job);
+    } else {
+        enqueue(inner, job, inline_bytes)?;
+    }
+    answer.blocking_recv().map_err(|_| gone())?
+}
+
+/// [`submit`] for async callers: the wait holds no thread. A request alone in flight commits on
+/// a blocking thread at once. Once queued, a request commits even if this future is dropped.
+pub(crate) async fn submit_async<T, F>(inner: &Arc<Inner>, inline_bytes: usize, txn: F) -> Answer<T>
+where
+    T: Send + 'static,
+    F: FnMut(&WriteTransaction, &mut Vec<BlobId>) -> StorageResult<StorageResult<T>>
+        + Send
+        + 'static,
+{
+    let (job, answer) = request(txn);
+    let counted = InFlight::enter(&inner.committer.in_flight);
+    if counted.alone {
+        let inner = Arc::clone(inner);
+        tokio::task::spawn_blocking(move || run_alone(&inner, job));
+    } else {
+        enqueue(inner, job, inline_bytes)?;
+    }
+    let answer = answer.await.map_err(|_| gone())?;
+    drop(counted);
+    answer
+}
+
+fn request<T, F>(txn: F) -> (Box<dyn Job>, oneshot::Receiver<Answer<T>>)
+where
+    T: Send + 'static,
+    F: FnMut(&WriteTransaction, &mut Vec<BlobId>) -> StorageResult<StorageResult<T>>
+        + Send
+        + 'static,
+{
+    let (reply, answer) = oneshot::channel();
     let job = Box::new(Request {
         f: txn,
         result: None,
         reply,
     });
-    let committer = &inner.committer;
-    // Decrements `in_flight` however this returns.
-    let counted = InFlight::enter(&committer.in_flight);
-    if counted.alone {
-        // Nothing else in flight: commit on this thread at once, without a hand-off. Requests
-        // arriving meanwhile queue for the committer thread, whose transaction waits for ours.
-        let answers = run_batch(inner, vec![job as Box<dyn Job>]);
-        for (job, failure) in answers {
-            job.answer(failure);
-        }
-    } else {
-        committer
-            .queue
-            .send(Queued {
-                job,
-                bytes: inline_bytes,
-            })
-            .map_err(|_| gone())?;
+    (job, answer)
+}
+
+fn run_alone(inner: &Inner, job: Box<dyn Job>) {
+    for (job, failure) in run_batch(inner, vec![job]) {
+        job.answer(failure);
     }
-    answer.recv().map_err(|_| gone())?
+}
+
+fn enqueue(inner: &Inner, job: Box<dyn Job>, bytes: usize) -> Result<(), Failure> {
+    inner
+        .committer
+        .queue
+        .send(Queued { job, bytes })
+        .map_err(|_| gone())
 }
 
 fn gone() -> Failure {

@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 
 use crate::codec::{BucketRecord, Data, ObjectRecord};
 use crate::usage::{self, Delta};
-use crate::write::{commit, group_commit, receive, Spooled};
+use crate::write::{commit, group_commit, group_commit_async, receive, Spooled};
 use crate::{
     blocking, decref, incref, keys, list, read, BlobId, Db, FsStore, Inner, PinGuard, BLOBS,
     BUCKETS, OBJECTS, UPLOADS,
@@ -377,42 +377,42 @@ impl ObjectStore for FsStore {
             Some(self.inner.config.inline_threshold),
         )
         .await?;
-        let inner = self.inner.clone();
-        blocking(move || {
-            let (data, new_blob) = match received.data {
-                Spooled::Inline(bytes) => (Data::Inline(bytes), None),
-                Spooled::File { id, tmp } => (Data::Blob(id), Some((id, tmp))),
+        let (data, new_blob) = match received.data {
+            Spooled::Inline(bytes) => (Data::Inline(bytes), None),
+            Spooled::File { id, tmp } => (Data::Blob(id), Some((id, tmp))),
+        };
+        let inline_bytes = match &data {
+            Data::Inline(bytes) => bytes.len(),
+            _ => 0,
+        };
+        let (size, md5) = (received.size, received.md5);
+        // May run more than once (group commit): clones what it stores.
+        let txn = move |txn: &WriteTransaction, freed: &mut Vec<BlobId>| {
+            write_bucket_exists(txn, &target.account, &target.bucket)?;
+            let record = ObjectRecord {
+                size,
+                etag: ETag::from_md5(&md5),
+                last_modified: now(),
+                attributes: attributes.clone(),
+                parts: None,
+                data: data.clone(),
             };
-            let inline_bytes = match &data {
-                Data::Inline(bytes) => bytes.len(),
-                _ => 0,
-            };
-            let (size, md5) = (received.size, received.md5);
-            // May run more than once (group commit): clones what it stores.
-            group_commit(
-                &inner,
-                new_blob.as_ref(),
-                inline_bytes,
-                move |txn, freed| {
-                    write_bucket_exists(txn, &target.account, &target.bucket)?;
-                    let record = ObjectRecord {
-                        size,
-                        etag: ETag::from_md5(&md5),
-                        last_modified: now(),
-                        attributes: attributes.clone(),
-                        parts: None,
-                        data: data.clone(),
-                    };
-                    if let Data::Blob(id) = &record.data {
-                        let mut refs = txn.open_table(BLOBS).db()?;
-                        incref(&mut refs, *id)?;
-                    }
-                    swap_object(txn, &target, &record, &precondition, freed)?;
-                    Ok(Ok(record.info(&target.key)))
-                },
-            )
-        })
-        .await
+            if let Data::Blob(id) = &record.data {
+                let mut refs = txn.open_table(BLOBS).db()?;
+                incref(&mut refs, *id)?;
+            }
+            swap_object(txn, &target, &record, &precondition, freed)?;
+            Ok(Ok(record.info(&target.key)))
+        };
+        match new_blob {
+            None => group_commit_async(&self.inner, inline_bytes, txn).await,
+            // Placing the blob (rename, directory sync) blocks, and a rejected write must
+            // remove it even if this future is dropped: all of it on one blocking thread.
+            Some(blob) => {
+                let inner = self.inner.clone();
+                blocking(move || group_commit(&inner, Some(&blob), 0, txn)).await
+            }
+        }
     }
 
     async fn get_object(
@@ -499,31 +499,28 @@ impl ObjectStore for FsStore {
             present
         };
         if present {
-            let inner = self.inner.clone();
             let (account, name, keys_owned) = (*account, bucket.to_owned(), keys.to_vec());
-            blocking(move || {
-                group_commit(&inner, None, 0, move |txn, freed| {
-                    write_bucket_exists(txn, &account, &name)?;
-                    let mut table = txn.open_table(OBJECTS).db()?;
-                    let mut refs = txn.open_table(BLOBS).db()?;
-                    let mut delta = Delta::default();
-                    for key in &keys_owned {
-                        let k = keys::object(&account, &name, key);
-                        let old = table
-                            .remove(k.as_slice())
-                            .db()?
-                            .map(|v| ObjectRecord::decode(v.value()))
-                            .transpose()?;
-                        if let Some(old) = old {
-                            delta = delta.and(Delta::removed(old.size));
-                            for id in old.data.blobs() {
-                                decref(&mut refs, *id, freed)?;
-                            }
+            group_commit_async(&self.inner, 0, move |txn, freed| {
+                write_bucket_exists(txn, &account, &name)?;
+                let mut table = txn.open_table(OBJECTS).db()?;
+                let mut refs = txn.open_table(BLOBS).db()?;
+                let mut delta = Delta::default();
+                for key in &keys_owned {
+                    let k = keys::object(&account, &name, key);
+                    let old = table
+                        .remove(k.as_slice())
+                        .db()?
+                        .map(|v| ObjectRecord::decode(v.value()))
+                        .transpose()?;
+                    if let Some(old) = old {
+                        delta = delta.and(Delta::removed(old.size));
+                        for id in old.data.blobs() {
+                            decref(&mut refs, *id, freed)?;
                         }
                     }
-                    usage::adjust(txn, &keys::bucket(&account, &name), delta)?;
-                    Ok(Ok(()))
-                })
+                }
+                usage::adjust(txn, &keys::bucket(&account, &name), delta)?;
+                Ok(Ok(()))
             })
             .await?;
         }

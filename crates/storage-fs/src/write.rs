@@ -368,6 +368,25 @@ where
     }
 }
 
+/// [`group_commit`] for a write that places no new blob (inline data, deletes), awaited
+/// without holding a thread ([`crate::group::submit_async`]).
+pub(crate) async fn group_commit_async<T, F>(
+    inner: &Arc<Inner>,
+    inline_bytes: usize,
+    txn: F,
+) -> StorageResult<T>
+where
+    T: Send + 'static,
+    F: FnMut(&WriteTransaction, &mut Vec<BlobId>) -> StorageResult<StorageResult<T>>
+        + Send
+        + 'static,
+{
+    match crate::group::submit_async(inner, inline_bytes, txn).await {
+        Ok(result) => result,
+        Err(Failure::Rejected(e) | Failure::Failed(e)) => Err(e),
+    }
+}
+
 /// Renames a synced body into `blobs/` and syncs its directory.
 fn place_blob(inner: &Inner, new_blob: Option<&(BlobId, PathBuf)>) -> StorageResult<()> {
     if let Some((id, tmp)) = new_blob {
