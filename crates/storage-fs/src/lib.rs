@@ -144,14 +144,14 @@ pub struct FsConfig {
 
 impl FsConfig {
     /// Defaults: 4 KiB inline threshold, S3's 5 MiB minimum part size and 5 GiB PutObject
-    /// limit, a sync every 8 MiB, up to 64 writes per commit, a 64 MiB metadata cache.
+    /// limit, a sync every 2 MiB, up to 64 writes per commit, a 64 MiB metadata cache.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
             inline_threshold: 4096,
             min_part_size: s4_storage::multipart::DEFAULT_MIN_PART_SIZE,
             max_object_size: 5 << 30,
-            sync_interval: 8 << 20,
+            sync_interval: 2 << 20,
             max_commit_batch: 64,
             cache_bytes: 64 << 20,
         }
