@@ -40,6 +40,7 @@ use crate::tls::ReloadableTls;
 // 140 MiB now that waiting PUTs no longer park a thread each (v3 keeps a cache per thread).
 // Built without transparent huge pages (`no_thp`): with them, 200 slow uploads (400 blocking
 // threads) touched 2 MiB pages per thread and the overload test's RSS went from 146 to 684 MiB.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
