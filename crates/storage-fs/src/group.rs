@@ -130,15 +130,27 @@ pub(crate) fn start(inner: &Arc<Inner>, pending: Pending, max_batch: usize) -> s
 
 type Answer<T> = Result<StorageResult<T>, Failure>;
 
+/// A request's part of a shared transaction: returns like [`crate::write::commit`]'s closure
+/// and may run more than once (only the run that commits counts).
+pub(crate) trait CommitFn<T>:
+    FnMut(&WriteTransaction, &mut Vec<BlobId>) -> StorageResult<StorageResult<T>> + Send + 'static
+{
+}
+
+impl<T, F> CommitFn<T> for F where
+    F: FnMut(&WriteTransaction, &mut Vec<BlobId>) -> StorageResult<StorageResult<T>>
+        + Send
+        + 'static
+{
+}
+
 /// Runs `txn` in a durable write transaction shared with other waiting requests, blocking until
 /// that transaction committed (or failed). `inline_bytes` is the request's inline data, for the
 /// batch bound. `txn` returns like [`crate::write::commit`]'s closure and may run more than once.
 pub(crate) fn submit<T, F>(inner: &Inner, inline_bytes: usize, txn: F) -> Answer<T>
 where
     T: Send + 'static,
-    F: FnMut(&WriteTransaction, &mut Vec<BlobId>) -> StorageResult<StorageResult<T>>
-        + Send
-        + 'static,
+    F: CommitFn<T>,
 {
     let (job, answer) = request(txn);
     // Decrements `in_flight` however this returns.
@@ -158,9 +170,7 @@ where
 pub(crate) async fn submit_async<T, F>(inner: &Arc<Inner>, inline_bytes: usize, txn: F) -> Answer<T>
 where
     T: Send + 'static,
-    F: FnMut(&WriteTransaction, &mut Vec<BlobId>) -> StorageResult<StorageResult<T>>
-        + Send
-        + 'static,
+    F: CommitFn<T>,
 {
     let (job, answer) = request(txn);
     let counted = InFlight::enter(&inner.committer.in_flight);
@@ -170,17 +180,14 @@ where
     } else {
         enqueue(inner, job, inline_bytes)?;
     }
-    let answer = answer.await.map_err(|_| gone())?;
-    drop(counted);
-    answer
+    // `counted` lives until the answer came (or this future is dropped).
+    answer.await.map_err(|_| gone())?
 }
 
 fn request<T, F>(txn: F) -> (Box<dyn Job>, oneshot::Receiver<Answer<T>>)
 where
     T: Send + 'static,
-    F: FnMut(&WriteTransaction, &mut Vec<BlobId>) -> StorageResult<StorageResult<T>>
-        + Send
-        + 'static,
+    F: CommitFn<T>,
 {
     let (reply, answer) = oneshot::channel();
     let job = Box::new(Request {

@@ -410,7 +410,7 @@ impl ObjectStore for FsStore {
             // remove it even if this future is dropped: all of it on one blocking thread.
             Some(blob) => {
                 let inner = self.inner.clone();
-                blocking(move || group_commit(&inner, Some(&blob), 0, txn)).await
+                blocking(move || group_commit(&inner, &blob, txn)).await
             }
         }
     }

@@ -14,7 +14,7 @@ use s4_storage::{ByteStream, StorageError, StorageResult};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::group::Failure;
+use crate::group::{CommitFn, Failure};
 use crate::{sync_dir, BlobId, Db, Inner};
 
 /// Chunks in flight between the body and each of the two worker threads. Bounded, so that a
@@ -337,29 +337,26 @@ fn write_file(
     })
 }
 
-/// Like [`commit`], but the transaction is shared with other waiting requests
-/// ([`crate::group`]): `txn` may run more than once (only the committed run counts), and
-/// sees the effects of the requests queued before it. `inline_bytes` is the inline data the
-/// request stores, for the batch bound. Returns once the shared transaction committed.
+/// Like [`commit`] for a write that places `new_blob`, but the transaction is shared with
+/// other waiting requests ([`crate::group`]): `txn` may run more than once (only the committed
+/// run counts), and sees the effects of the requests queued before it. Returns once the shared
+/// transaction committed. Runs blocking, so that a rejected write removes its blob even if its
+/// caller went away; writes without a blob use [`group_commit_async`].
 pub(crate) fn group_commit<T, F>(
     inner: &Inner,
-    new_blob: Option<&(BlobId, PathBuf)>,
-    inline_bytes: usize,
+    new_blob: &(BlobId, PathBuf),
     txn: F,
 ) -> StorageResult<T>
 where
     T: Send + 'static,
-    F: FnMut(&WriteTransaction, &mut Vec<BlobId>) -> StorageResult<StorageResult<T>>
-        + Send
-        + 'static,
+    F: CommitFn<T>,
 {
-    place_blob(inner, new_blob)?;
-    match crate::group::submit(inner, inline_bytes, txn) {
+    place_blob(inner, Some(new_blob))?;
+    // A blob's bytes are not inline: they do not count against the batch's byte bound.
+    match crate::group::submit(inner, 0, txn) {
         Ok(result) => result,
         Err(Failure::Rejected(e)) => {
-            if let Some((id, _)) = new_blob {
-                let _ = fs::remove_file(inner.blob_path(*id));
-            }
+            let _ = fs::remove_file(inner.blob_path(new_blob.0));
             Err(e)
         }
         // If the commit failed the blob stays (unreferenced unless the commit did land); the
@@ -377,9 +374,7 @@ pub(crate) async fn group_commit_async<T, F>(
 ) -> StorageResult<T>
 where
     T: Send + 'static,
-    F: FnMut(&WriteTransaction, &mut Vec<BlobId>) -> StorageResult<StorageResult<T>>
-        + Send
-        + 'static,
+    F: CommitFn<T>,
 {
     match crate::group::submit_async(inner, inline_bytes, txn).await {
         Ok(result) => result,

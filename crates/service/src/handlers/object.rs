@@ -169,7 +169,7 @@ fn set(headers: &mut HeaderMap, name: HeaderName, value: &str) {
     }
 }
 
-/// The four read conditions of a GET or HEAD (or, with `prefix`, of a copy source).
+/// The four read conditions of a GET or HEAD (or, with `copy_source`, of a copy source).
 pub(crate) fn read_conditions(headers: &HeaderMap, copy_source: bool) -> ReadConditions {
     // Static names: every GET looks these up, and most have none of them.
     let [if_match, if_none_match, if_modified_since, if_unmodified_since] = if copy_source {
