@@ -330,7 +330,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
     }
 
     /// Decides every check of `operation` with the policy engine (see [`crate::authz`]);
-    /// `AccessDenied` on the first that is not allowed. For DeleteObjects returns what the
+    /// the first that is not allowed is refused ([`authz::refusal`]). For DeleteObjects returns what the
     /// handler needs to decide per key.
     #[allow(clippy::too_many_arguments)]
     async fn authorize_s3(
@@ -378,7 +378,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             let decision =
                 authz::decide_logged(ctx, Some(owner), &identity, bucket_policy.as_deref());
             if !decision.is_allowed() {
-                return Err(ApiError::new(S3ErrorCode::AccessDenied));
+                return Err(authz::refusal(decision));
             }
         }
         if *operation != crate::operation::S3Operation::DeleteObjects {
