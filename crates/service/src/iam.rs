@@ -12,7 +12,9 @@
 //!    `RequestEntityTooLarge` beyond).
 //! 3. When the request declares no payload hash, the body's SHA-256 is supplied to the
 //!    verifier ([`ParsedRequest::with_body_sha256`]), so the signature covers the body
-//!    either way; a declared hash must match the body.
+//!    either way; a declared hash must match the body. `UNSIGNED-PAYLOAD` and the
+//!    `STREAMING-*` modes are S3-only and refused before anything else
+//!    (`check_payload_declaration`).
 //! 4. `IamRequest::from_query_and_form` (POST) or `from_query` (GET), then
 //!    [`s4_iam::execute_in_context`], which authorizes with the policy engine, given the
 //!    request's condition keys ([`crate::authz::request_keys`]).
@@ -95,6 +97,7 @@ where
     B::Error: Into<BoxError>,
 {
     let options = ParseOptions::default();
+    check_payload_declaration(&parts.headers)?;
     let Some(parsed) = parsed.map_err(|e| sigv4_error(&e))? else {
         return Err(IamError::new(
             IamErrorCode::AccessDenied,
@@ -183,11 +186,13 @@ where
                 "The provided 'x-amz-content-sha256' header does not match what was computed.",
             ))
         }
-        PayloadMode::Sha256(_) | PayloadMode::Unsigned => {}
+        PayloadMode::Sha256(_) => {}
+        // Refused before the body was read (check_payload_declaration); kept exhaustive so
+        // that no unsigned mode can slip through a later change.
         _ => {
             return Err(IamError::new(
                 IamErrorCode::InvalidRequest,
-                "IAM requests cannot use aws-chunked payloads.",
+                "IAM requests must sign their body.",
             ))
         }
     }
@@ -203,6 +208,28 @@ where
         },
     };
     Ok((principal, form))
+}
+
+/// IAM signs its body: `x-amz-content-sha256`, when sent, must be the hex SHA-256 of the
+/// body. `UNSIGNED-PAYLOAD` (which would leave the form, the action and its parameters, out
+/// of the signature, so that a captured request could be replayed with any other body) and
+/// every `STREAMING-*` mode are S3-only; they are refused before the signature is parsed
+/// and before any body byte is read.
+fn check_payload_declaration(headers: &http::HeaderMap) -> Result<(), IamError> {
+    let Some(value) = headers.get("x-amz-content-sha256") else {
+        return Ok(());
+    };
+    let value = value.as_bytes().trim_ascii();
+    if value == s4_sigv4::UNSIGNED_PAYLOAD.as_bytes() || value.starts_with(b"STREAMING-") {
+        return Err(IamError::new(
+            IamErrorCode::InvalidRequest,
+            format!(
+                "IAM requests must sign their body: x-amz-content-sha256 must be the hex SHA-256 of the body, not {}.",
+                String::from_utf8_lossy(value)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Reads the whole body, refusing (`RequestEntityTooLarge`, 413) as soon as it exceeds

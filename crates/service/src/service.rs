@@ -224,18 +224,26 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             .unwrap_or_default();
         let style = classify_host(&host, &inner.config.endpoint)
             .map_err(|e| ApiError::with_message(S3ErrorCode::InvalidURI, e.to_string()))?;
-        check_decoded_length(&parts.headers)?;
         let api = match &style {
             HostStyle::Iam => Api::Iam(parse_parts(parts, &["iam"]).map(|p| p.map(Box::new))),
             HostStyle::S3Path | HostStyle::S3Virtual { .. } => {
+                check_decoded_length(&parts.headers)?;
                 Api::S3(parse_parts(parts, &["s3"])?.map(Box::new))
             }
-            HostStyle::Bare => match parse_parts(parts, &["s3", "iam"])? {
-                Some(parsed) if parsed.scope().service() == "iam" => {
-                    Api::Iam(Ok(Some(Box::new(parsed))))
+            // An IAM-scoped request is answered IAM-shaped even when its signature data does
+            // not parse.
+            HostStyle::Bare if crate::route::signed_for_iam(parts) => {
+                Api::Iam(parse_parts(parts, &["s3", "iam"]).map(|p| p.map(Box::new)))
+            }
+            HostStyle::Bare => {
+                check_decoded_length(&parts.headers)?;
+                match parse_parts(parts, &["s3", "iam"])? {
+                    Some(parsed) if parsed.scope().service() == "iam" => {
+                        Api::Iam(Ok(Some(Box::new(parsed))))
+                    }
+                    parsed => Api::S3(parsed.map(Box::new)),
                 }
-                parsed => Api::S3(parsed.map(Box::new)),
-            },
+            }
         };
         let parsed = match api {
             Api::Iam(parsed) => {
