@@ -32,6 +32,7 @@ use crate::error_code::S3ErrorCode;
 use crate::handlers::{self, Ctx};
 use crate::metrics::Metrics;
 use crate::operation::{parse_operation, Query};
+use crate::pre_auth::PreAuthGate;
 use crate::response::{error_response, ApiError};
 use crate::route::{classify_host, split_path, starts_with_account_id, HostStyle};
 
@@ -50,6 +51,7 @@ struct Inner<O, I> {
     keys: SigningKeyCache,
     metrics: Metrics,
     policies: PolicyCache,
+    pre_auth: PreAuthGate,
 }
 
 impl<O: ObjectStore, I: IdentityStore> Clone for S4Service<O, I> {
@@ -106,6 +108,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             inner: Arc::new(Inner {
                 store,
                 identity,
+                pre_auth: PreAuthGate::new(config.pre_auth.clone()),
                 config,
                 keys: SigningKeyCache::default(),
                 metrics: Metrics::default(),
@@ -250,6 +253,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
                 let served = crate::iam::serve(
                     &*inner.identity,
                     &inner.keys,
+                    &inner.pre_auth,
                     parts,
                     body,
                     parsed.map(|p| p.map(|p| *p)),
