@@ -176,26 +176,26 @@ mod tests {
         })
     }
 
-    fn peer(port: u16) -> Option<SocketAddr> {
-        Some(SocketAddr::from(([127, 0, 0, 1], port)))
+    fn peer(port: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], port))
     }
 
     #[test]
     fn each_bound_refuses_and_dropping_releases() {
         let g = gate(3, 2);
-        let a1 = g.admit("AKIAA", peer(1)).unwrap();
+        let a1 = g.admit("AKIAA", Some(peer(1))).unwrap();
         assert_eq!(
-            g.admit("AKIAB", peer(1)).unwrap_err(),
+            g.admit("AKIAB", Some(peer(1))).unwrap_err(),
             PreAuthRefusal::Connection
         );
-        let a2 = g.admit("AKIAA", peer(2)).unwrap();
+        let a2 = g.admit("AKIAA", Some(peer(2))).unwrap();
         assert_eq!(
-            g.admit("AKIAA", peer(3)).unwrap_err(),
+            g.admit("AKIAA", Some(peer(3))).unwrap_err(),
             PreAuthRefusal::AccessKey
         );
         let b = g.admit("AKIAB", None).unwrap();
         assert_eq!(
-            g.admit("AKIAC", peer(4)).unwrap_err(),
+            g.admit("AKIAC", Some(peer(4))).unwrap_err(),
             PreAuthRefusal::Total
         );
         assert_eq!(g.in_flight(), 3);
