@@ -17,7 +17,10 @@ impl Query {
     /// Decodes a raw query string with the decoding the signature check uses
     /// ([`s4_sigv4::query_pairs`]): `+` is a space, `%2B` a plus, as on AWS.
     pub fn parse(raw: &str) -> Self {
-        let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+        let text = |b: Vec<u8>| {
+            String::from_utf8(b)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        };
         Self(
             s4_sigv4::query_pairs(raw)
                 .map(|(n, v)| (text(n), text(v)))

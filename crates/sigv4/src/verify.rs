@@ -228,7 +228,10 @@ struct QueryParams(Vec<(String, String)>);
 
 impl QueryParams {
     fn parse(raw: &str) -> Self {
-        let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+        let text = |b: Vec<u8>| {
+            String::from_utf8(b)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        };
         Self(
             crate::encode::query_pairs(raw)
                 .map(|(n, v)| (text(n), text(v)))
