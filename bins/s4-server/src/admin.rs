@@ -192,18 +192,13 @@ async fn explain<I: IdentityStore + ObjectStore>(
         format!("principal: {}", explained.principal),
         format!("operation: {}", explained.operation),
     ];
-    let mut allowed = true;
     for check in &explained.checks {
-        allowed &= check.explanation.decision.is_allowed();
         lines.push(format!(
             "{} on {}: {}",
             check.action, check.resource, check.explanation
         ));
     }
-    lines.push(format!(
-        "decision: {}",
-        if allowed { "Allow" } else { "AccessDenied" }
-    ));
+    lines.push(format!("decision: {}", explained.answer()));
     Ok(lines)
 }
 

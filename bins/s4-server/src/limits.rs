@@ -23,6 +23,8 @@ pub const DEFAULT_MAX_HEADER_COUNT: usize = 100;
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default: how long a request body may go without a byte before `RequestTimeout`.
 pub const DEFAULT_BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default: how long a body read before authentication (an IAM form) may take in full.
+pub const DEFAULT_AUTH_BODY_DEADLINE: Duration = s4_service::pre_auth::DEFAULT_AUTH_BODY_DEADLINE;
 
 /// The limit flags, flattened into the command line.
 #[derive(Debug, Default, clap::Args)]
@@ -53,6 +55,11 @@ pub struct LimitArgs {
     /// RequestTimeout and its upload discarded [default: 30s].
     #[arg(long, env = "S4_BODY_IDLE_TIMEOUT", value_parser = parse_age)]
     pub body_idle_timeout: Option<Duration>,
+    /// How long a body read before its request is authenticated (an IAM form) may take in
+    /// full before RequestTimeout; such reads may also hold at most a quarter of
+    /// --max-requests [default: 10s].
+    #[arg(long, env = "S4_AUTH_BODY_DEADLINE", value_parser = parse_age)]
+    pub auth_body_deadline: Option<Duration>,
 }
 
 fn positive(value: &str) -> Result<usize, String> {
@@ -93,6 +100,8 @@ pub struct LimitsFile {
     pub header_read_timeout: Option<Duration>,
     #[serde(default, deserialize_with = "deserialize_age")]
     pub body_idle_timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "deserialize_age")]
+    pub auth_body_deadline: Option<Duration>,
 }
 
 /// The effective limits.
@@ -105,6 +114,7 @@ pub struct ServerLimits {
     pub max_header_count: usize,
     pub header_read_timeout: Duration,
     pub body_idle_timeout: Duration,
+    pub auth_body_deadline: Duration,
 }
 
 impl Default for ServerLimits {
@@ -117,6 +127,7 @@ impl Default for ServerLimits {
             max_header_count: DEFAULT_MAX_HEADER_COUNT,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             body_idle_timeout: DEFAULT_BODY_IDLE_TIMEOUT,
+            auth_body_deadline: DEFAULT_AUTH_BODY_DEADLINE,
         }
     }
 }
@@ -155,6 +166,10 @@ impl ServerLimits {
                 .body_idle_timeout
                 .or(file.body_idle_timeout)
                 .unwrap_or(d.body_idle_timeout),
+            auth_body_deadline: args
+                .auth_body_deadline
+                .or(file.auth_body_deadline)
+                .unwrap_or(d.auth_body_deadline),
         };
         for (name, value) in [
             ("max_connections", limits.max_connections),
@@ -175,7 +190,7 @@ impl ServerLimits {
         format!(
             "[limits]\nmax_connections = {}\nmax_requests = {}\nmax_uri_bytes = {}\n\
              max_header_bytes = {}\nmax_header_count = {}\nheader_read_timeout = {}\n\
-             body_idle_timeout = {}\n",
+             body_idle_timeout = {}\nauth_body_deadline = {}\n",
             self.max_connections,
             self.max_requests,
             self.max_uri_bytes,
@@ -183,6 +198,16 @@ impl ServerLimits {
             self.max_header_count,
             self.header_read_timeout.as_secs(),
             self.body_idle_timeout.as_secs(),
+            self.auth_body_deadline.as_secs(),
+        )
+    }
+
+    /// The service's bounds on bodies read before authentication: the deadline, and shares
+    /// of `max_requests` ([`s4_service::pre_auth::PreAuthLimits::for_max_requests`]).
+    pub fn pre_auth(&self) -> s4_service::pre_auth::PreAuthLimits {
+        s4_service::pre_auth::PreAuthLimits::for_max_requests(
+            self.max_requests,
+            self.auth_body_deadline,
         )
     }
 
@@ -226,13 +251,17 @@ mod tests {
         assert_eq!(limits, ServerLimits::default());
         assert_eq!(limits.max_requests, 1024);
         assert_eq!(limits.body_idle_timeout, Duration::from_secs(30));
-        let file: LimitsFile =
-            toml::from_str("max_requests = 8\nbody_idle_timeout = \"2m\"\nmax_uri_bytes = 99\n")
-                .unwrap();
+        assert_eq!(limits.auth_body_deadline, Duration::from_secs(10));
+        let file: LimitsFile = toml::from_str(
+            "max_requests = 8\nbody_idle_timeout = \"2m\"\nmax_uri_bytes = 99\nauth_body_deadline = 3\n",
+        )
+        .unwrap();
         let limits = ServerLimits::merge(&args(&["--max-uri-bytes", "77"]), Some(file)).unwrap();
         assert_eq!(limits.max_requests, 8);
         assert_eq!(limits.max_uri_bytes, 77);
         assert_eq!(limits.body_idle_timeout, Duration::from_mins(2));
+        assert_eq!(limits.auth_body_deadline, Duration::from_secs(3));
+        assert_eq!(limits.pre_auth().max_in_flight, 2);
         let again: Wrapper = toml::from_str(&limits.describe()).unwrap();
         assert_eq!(
             ServerLimits::merge(&args(&[]), Some(again.limits)).unwrap(),
@@ -244,6 +273,7 @@ mod tests {
     fn nonsense_is_refused() {
         assert!(Cli::try_parse_from(["s4-server", "--max-requests", "0"]).is_err());
         assert!(Cli::try_parse_from(["s4-server", "--body-idle-timeout", "0"]).is_err());
+        assert!(Cli::try_parse_from(["s4-server", "--auth-body-deadline", "0"]).is_err());
         assert!(toml::from_str::<LimitsFile>("max_conections = 5").is_err());
         let file: LimitsFile = toml::from_str("max_connections = 0").unwrap();
         assert!(ServerLimits::merge(&args(&[]), Some(file)).is_err());

@@ -252,6 +252,7 @@ async fn run_with<S: ObjectStore + IdentityStore>(
     }
     let mut service_config = ServiceConfig::new(&config.domain);
     service_config.region.clone_from(&config.region);
+    service_config.pre_auth = config.limits.pre_auth();
     // Abandoned uploads are checked for every tenth of their maximum age, at most hourly.
     let expiry_interval = (config.multipart_expiry / 10).min(std::time::Duration::from_hours(1));
     let _expiry = spawn_upload_expiry(store.clone(), config.multipart_expiry, expiry_interval);

@@ -231,6 +231,30 @@ impl S3Operation {
     }
 }
 
+/// The actions only identities of the bucket's owning account may use, as in AWS: for a
+/// principal of any other account, or an anonymous one, [`crate::decide`] answers
+/// [`Decision::NotOwnerAccount`](crate::Decision::NotOwnerAccount) whatever any policy says,
+/// and the owning account's root is allowed them even when a bucket policy denies (so that a
+/// policy can never lock its owner out of repairing it).
+pub const OWNER_ONLY_ACTIONS: [&str; 3] = [
+    "s3:GetBucketPolicy",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+];
+
+/// Whether `action` is one of [`OWNER_ONLY_ACTIONS`] (compared case-insensitively, as IAM
+/// compares actions).
+///
+/// ```
+/// assert!(s4_policy::actions::is_owner_only("s3:PutBucketPolicy"));
+/// assert!(!s4_policy::actions::is_owner_only("s3:GetObject"));
+/// ```
+pub fn is_owner_only(action: &str) -> bool {
+    OWNER_ONLY_ACTIONS
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(action))
+}
+
 /// S3 action names (without `s3:`) that policies may name, with the resource kind each is
 /// authorized against. Covers what S4 serves plus the common AWS S3 actions, so that policies
 /// written for AWS validate; actions S4 does not serve simply never match a request.

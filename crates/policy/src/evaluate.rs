@@ -8,6 +8,14 @@
 //! | IAM user of another account | an identity policy allows **and** the bucket policy allows (the user, its account, or `*`) |
 //! | anonymous | the bucket policy allows `*` (or a `NotPrincipal` statement covers it) |
 //!
+//! Bucket-policy management (Get/Put/DeleteBucketPolicy,
+//! [`OWNER_ONLY_ACTIONS`](crate::actions::OWNER_ONLY_ACTIONS)) is decided before any policy:
+//! a principal outside the owning account (another account's root or user, anonymous) gets
+//! [`Decision::NotOwnerAccount`] whatever the policies say, and the owning account's root is
+//! allowed even over a bucket-policy Deny ([`Reason::OwnerRootManagesPolicy`]), so that no
+//! policy can lock its owner out of repairing it. The owning account's IAM users are decided
+//! by the table above.
+//!
 //! `resource_owner: None` means an account-level request (ListBuckets, CreateBucket, IAM):
 //! the principal's own account is the owner.
 //!
@@ -20,6 +28,7 @@ use std::fmt;
 
 use s4_naming::AccountId;
 
+use crate::actions::is_owner_only;
 use crate::compiled::{CompiledPolicy, CompiledStatement, PrincipalMatch};
 use crate::context::{Principal, RequestContext};
 use crate::document::Effect;
@@ -44,6 +53,10 @@ pub enum Decision {
     ExplicitDeny,
     /// Nothing allows (the default).
     ImplicitDeny,
+    /// The action is one of [`OWNER_ONLY_ACTIONS`](crate::actions::OWNER_ONLY_ACTIONS) and
+    /// the principal is outside the bucket's owning account: refused whatever any policy says
+    /// (S3 answers 405 MethodNotAllowed).
+    NotOwnerAccount,
 }
 
 impl Decision {
@@ -111,6 +124,13 @@ pub enum Reason {
     ExplicitDeny,
     /// The root of the owning account, and no bucket-policy statement denies.
     OwnerRoot,
+    /// The root of the owning account managing the bucket's policy
+    /// ([`OWNER_ONLY_ACTIONS`](crate::actions::OWNER_ONLY_ACTIONS)): allowed whatever the
+    /// bucket policy says.
+    OwnerRootManagesPolicy,
+    /// A principal outside the owning account asked for one of
+    /// [`OWNER_ONLY_ACTIONS`](crate::actions::OWNER_ONLY_ACTIONS).
+    NotOwnerAccount,
     /// A policy allows a principal of the owning account (or the bucket policy allows an
     /// anonymous request or another account's root).
     Allowed,
@@ -172,7 +192,8 @@ pub struct Explanation {
     pub reason: Reason,
     /// The deciding statements: the denying one, or the allowing ones (two for a cross-account
     /// allow: the identity policy's and the bucket policy's). Partial allows are listed for
-    /// the `CrossAccountNeeds…` reasons. Empty for `OwnerRoot` and `NoAllow`.
+    /// the `CrossAccountNeeds…` reasons. Empty for `OwnerRoot`, `OwnerRootManagesPolicy`,
+    /// `NotOwnerAccount` and `NoAllow`.
     pub statements: Vec<Attribution>,
 }
 
@@ -212,6 +233,27 @@ fn core<'p>(
         statements: [a, b],
     };
 
+    let owner = resource_owner.or_else(|| principal.account());
+    let same_account = principal.account().is_some() && principal.account() == owner;
+
+    if is_owner_only(ctx.action()) {
+        match principal {
+            _ if !same_account => {
+                return done(
+                    Decision::NotOwnerAccount,
+                    Reason::NotOwnerAccount,
+                    None,
+                    None,
+                )
+            }
+            Principal::Root { .. } => {
+                return done(Decision::Allow, Reason::OwnerRootManagesPolicy, None, None)
+            }
+            // The owning account's users: the policies decide, as for any action.
+            Principal::User { .. } | Principal::Anonymous => {}
+        }
+    }
+
     let bucket_out = bucket.map(|b| (b, evaluate_policy(b, ctx)));
     if let Some((b, o)) = bucket_out {
         if o.deny.is_some() {
@@ -225,9 +267,6 @@ fn core<'p>(
     }
     let bucket_allow = bucket_out.and_then(|(b, o)| hit(b, o.allow));
     let bucket_allow_account = bucket_out.and_then(|(b, o)| hit(b, o.allow_account));
-
-    let owner = resource_owner.or_else(|| principal.account());
-    let same_account = principal.account().is_some() && principal.account() == owner;
 
     match principal {
         Principal::Anonymous => match bucket_allow {

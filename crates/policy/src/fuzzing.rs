@@ -134,8 +134,9 @@ fn principals() -> [Principal; 6] {
     ]
 }
 
-const ACTIONS: [(&str, &str); 6] = [
+const ACTIONS: [(&str, &str); 7] = [
     ("s3:GetObject", "arn:aws:s3:::photos/home/alice/a.jpg"),
+    ("s3:PutBucketPolicy", "arn:aws:s3:::photos"),
     ("s3:PutObject", "arn:aws:s3:::photos/public/x"),
     ("s3:ListBucket", "arn:aws:s3:::photos"),
     ("s3:ListAllMyBuckets", "arn:aws:s3:::*"),
@@ -202,6 +203,18 @@ pub fn check_policy_json(data: &[u8]) {
             assert_eq!(decision, explanation.decision, "{ctx:?}");
             if decision == Decision::ExplicitDeny {
                 assert_eq!(explanation.statements.len(), 1);
+            }
+            let same_account = principal.account() == owner;
+            if crate::actions::is_owner_only(action) {
+                // Policies cannot reach past the owning account in either direction.
+                if !same_account {
+                    assert_eq!(decision, Decision::NotOwnerAccount, "{ctx:?}");
+                } else if matches!(principal, Principal::Root { .. }) {
+                    assert_eq!(decision, Decision::Allow, "{ctx:?}");
+                }
+                if !matches!(principal, Principal::User { .. }) || !same_account {
+                    continue;
+                }
             }
             if let Ok(p) = &identity {
                 let own = p.evaluate(&ctx);

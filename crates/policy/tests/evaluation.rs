@@ -899,3 +899,70 @@ fn per_policy_three_valued() {
         P::NotApplicable
     );
 }
+
+/// Bucket-policy management belongs to the owning account: whatever the policies say, other
+/// accounts and anonymous principals get `NotOwnerAccount`, the owner's root `Allow` even
+/// under a Deny, and the owner's users are decided by the policies.
+#[test]
+fn bucket_policy_management_is_owner_account_only() {
+    let b = bucket_policy(
+        r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::examplebucket"},
+            {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::examplebucket"}]}"#,
+        "examplebucket",
+    );
+    let full = s4_policy::managed::by_name("S3FullAccess")
+        .unwrap()
+        .compiled();
+    let bucket = "arn:aws:s3:::examplebucket";
+    for action in [
+        "s3:GetBucketPolicy",
+        "s3:PutBucketPolicy",
+        "s3:DeleteBucketPolicy",
+    ] {
+        for who in [Anon, Root2, Bob] {
+            let why = explain(
+                &ctx(who, action, bucket, &[]),
+                Some(owner()),
+                &[full],
+                Some(&b),
+            );
+            assert_eq!(
+                (why.decision, why.reason),
+                (Decision::NotOwnerAccount, Reason::NotOwnerAccount),
+                "{who:?} {action}"
+            );
+            assert!(why.statements.is_empty());
+        }
+        let why = explain(
+            &ctx(Root1, action, bucket, &[]),
+            Some(owner()),
+            &[],
+            Some(&b),
+        );
+        assert_eq!(why.to_string(), "Allow (OwnerRootManagesPolicy)");
+        // The owner's users: the Deny applies to them as to any action.
+        let alice = decide(
+            &ctx(Alice, action, bucket, &[]),
+            Some(owner()),
+            &[full],
+            Some(&b),
+        );
+        assert_eq!(alice, Deny, "{action}");
+        let alice = decide(
+            &ctx(Alice, action, bucket, &[]),
+            Some(owner()),
+            &[full],
+            None,
+        );
+        assert_eq!(alice, Allow, "{action}");
+    }
+    // Other actions are untouched: the owner's root is denied by the bucket policy.
+    let list = decide(
+        &ctx(Root1, "s3:ListBucket", bucket, &[]),
+        Some(owner()),
+        &[],
+        Some(&b),
+    );
+    assert_eq!(list, Deny);
+}

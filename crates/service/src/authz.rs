@@ -294,6 +294,21 @@ pub fn decide_logged(
     }
 }
 
+/// The S3 error for a decision that does not allow: `MethodNotAllowed` (405) when a
+/// principal outside the bucket's account asks for a bucket-policy operation (as AWS answers,
+/// whatever any policy says), else `AccessDenied`.
+pub fn refusal(decision: Decision) -> ApiError {
+    match decision {
+        Decision::NotOwnerAccount => ApiError::with_message(
+            S3ErrorCode::MethodNotAllowed,
+            "Only the bucket's owning account can get, put or delete its bucket policy.",
+        ),
+        Decision::Allow | Decision::ExplicitDeny | Decision::ImplicitDeny => {
+            ApiError::new(S3ErrorCode::AccessDenied)
+        }
+    }
+}
+
 /// What DeleteObjects needs to authorize `s3:DeleteObject` per key.
 pub(crate) struct KeyAccess {
     pub ctx: RequestContext,
@@ -338,6 +353,18 @@ pub struct ExplainedRequest {
     pub operation: &'static str,
     /// Each check in order; the request is allowed when all are.
     pub checks: Vec<ExplainedCheck>,
+}
+
+impl ExplainedRequest {
+    /// What the service answers: `Allow`, or the error code of the first check that is not
+    /// allowed (`AccessDenied`, or `MethodNotAllowed` for [`Decision::NotOwnerAccount`]).
+    pub fn answer(&self) -> &'static str {
+        self.checks
+            .iter()
+            .map(|c| c.explanation.decision)
+            .find(|d| !d.is_allowed())
+            .map_or("Allow", |d| refusal(d).code.as_str())
+    }
 }
 
 /// Explains how the service would decide a request signed with `access_key_id` for

@@ -1,5 +1,6 @@
 //! Service configuration: the endpoint, the region and the request limits.
 
+pub use crate::pre_auth::PreAuthLimits;
 pub use crate::route::EndpointConfig;
 
 /// Bounds on what a request may make the service buffer or accept.
@@ -32,6 +33,8 @@ pub struct ServiceConfig {
     /// The region the service names itself; requests signed for any region verify.
     pub region: String,
     pub limits: Limits,
+    /// Bounds on bodies read before authentication (IAM forms): see [`crate::pre_auth`].
+    pub pre_auth: PreAuthLimits,
 }
 
 impl ServiceConfig {
@@ -41,6 +44,7 @@ impl ServiceConfig {
             endpoint: EndpointConfig::new(domain),
             region: "us-east-1".to_owned(),
             limits: Limits::default(),
+            pre_auth: PreAuthLimits::default(),
         }
     }
 }

@@ -9,16 +9,21 @@
 //!    [`IdentityStore`] on every request, never cached, so a status change applies to the
 //!    next request.
 //! 2. The body is read, bounded by [`ParseOptions::body_limit`] (64 KiB,
-//!    `RequestEntityTooLarge` beyond).
+//!    `RequestEntityTooLarge` beyond), within the deadline and the in-flight caps of
+//!    [`crate::pre_auth`] (`RequestTimeout`, `ServiceUnavailable`).
 //! 3. When the request declares no payload hash, the body's SHA-256 is supplied to the
 //!    verifier ([`ParsedRequest::with_body_sha256`]), so the signature covers the body
-//!    either way; a declared hash must match the body.
+//!    either way; a declared hash must match the body. `UNSIGNED-PAYLOAD` and the
+//!    `STREAMING-*` modes are S3-only and refused before anything else
+//!    (`check_payload_declaration`).
 //! 4. `IamRequest::from_query_and_form` (POST) or `from_query` (GET), then
 //!    [`s4_iam::execute_in_context`], which authorizes with the policy engine, given the
 //!    request's condition keys ([`crate::authz::request_keys`]).
 //!
 //! Every error, authentication included, is an IAM `<ErrorResponse>` with the request ID;
 //! the caller adds the `x-amz-request-id` header.
+
+use std::net::SocketAddr;
 
 use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
@@ -35,6 +40,8 @@ use time::OffsetDateTime;
 
 use crate::auth::Principal;
 use crate::body::{self, ResponseBody};
+use crate::connection::ConnectionInfo;
+use crate::pre_auth::PreAuthGate;
 use crate::response::ApiError;
 
 /// What serving an IAM request produced, for the response and the access log.
@@ -51,6 +58,7 @@ pub(crate) struct Served {
 pub(crate) async fn serve<I, B>(
     identity: &I,
     keys: &SigningKeyCache,
+    gate: &PreAuthGate,
     parts: &Parts,
     body: B,
     parsed: Result<Option<ParsedRequest>, SigV4Error>,
@@ -66,7 +74,7 @@ where
         principal: None,
         action: None,
     };
-    let outcome = run(identity, keys, parts, body, parsed, &mut served).await;
+    let outcome = run(identity, keys, gate, parts, body, parsed, &mut served).await;
     served.response = match outcome {
         Ok(response) => xml_response(200, response.to_xml(request_id)),
         Err(error) => {
@@ -75,7 +83,19 @@ where
                 message = error.message(),
                 "IAM request failed"
             );
-            xml_response(error.status(), error.to_xml(request_id))
+            let mut response = xml_response(error.status(), error.to_xml(request_id));
+            if matches!(
+                error.code(),
+                IamErrorCode::ServiceUnavailable | IamErrorCode::RequestTimeout
+            ) {
+                // The body was not read (or not in full): the connection cannot be reused.
+                let headers = response.headers_mut();
+                headers.insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+                if error.code() == IamErrorCode::ServiceUnavailable {
+                    headers.insert(http::header::RETRY_AFTER, HeaderValue::from(1u32));
+                }
+            }
+            response
         }
     };
     served
@@ -84,6 +104,7 @@ where
 async fn run<I, B>(
     identity: &I,
     keys: &SigningKeyCache,
+    gate: &PreAuthGate,
     parts: &Parts,
     body: B,
     parsed: Result<Option<ParsedRequest>, SigV4Error>,
@@ -95,6 +116,7 @@ where
     B::Error: Into<BoxError>,
 {
     let options = ParseOptions::default();
+    check_payload_declaration(&parts.headers)?;
     let Some(parsed) = parsed.map_err(|e| sigv4_error(&e))? else {
         return Err(IamError::new(
             IamErrorCode::AccessDenied,
@@ -102,8 +124,13 @@ where
         ));
     };
     let now = OffsetDateTime::now_utc();
-    let (principal, form) =
-        authenticate(identity, keys, parsed, body, options.body_limit, now).await?;
+    let connection = parts.extensions.get::<ConnectionInfo>().map(|c| c.peer);
+    let reader = BodyReader {
+        gate,
+        connection,
+        limit: options.body_limit,
+    };
+    let (principal, form) = authenticate(identity, keys, parsed, body, &reader, now).await?;
     served.principal = Some(principal.clone());
     let caller = caller(&principal).ok_or_else(|| {
         IamError::new(
@@ -137,6 +164,50 @@ where
     .await
 }
 
+/// How the body of a request not yet authenticated is read: admitted by the gate, within
+/// the deadline, at most `limit` bytes.
+struct BodyReader<'g> {
+    gate: &'g PreAuthGate,
+    connection: Option<SocketAddr>,
+    limit: usize,
+}
+
+impl BodyReader<'_> {
+    async fn read<B>(&self, access_key_id: &str, body: B) -> Result<Vec<u8>, IamError>
+    where
+        B: Body<Data = Bytes> + Send,
+        B::Error: Into<BoxError>,
+    {
+        let _permit = self
+            .gate
+            .admit(access_key_id, self.connection)
+            .map_err(|refusal| {
+                tracing::warn!(
+                    ?refusal,
+                    limits = ?self.gate.limits(),
+                    "unauthenticated body refused: too many in flight"
+                );
+                IamError::new(
+                    IamErrorCode::ServiceUnavailable,
+                    "Too many requests are waiting for their bodies; please retry.",
+                )
+            })?;
+        let deadline = self.gate.limits().body_deadline;
+        tokio::time::timeout(deadline, read_body(body, self.limit))
+            .await
+            .unwrap_or_else(|_| {
+                tracing::info!(?deadline, "unauthenticated body cut at the deadline");
+                Err(IamError::new(
+                    IamErrorCode::RequestTimeout,
+                    format!(
+                        "The request body did not arrive within {} seconds.",
+                        deadline.as_secs_f64()
+                    ),
+                ))
+            })
+    }
+}
+
 /// Looks the key up, reads the bounded body, verifies the signature over it and returns the
 /// principal with the body.
 async fn authenticate<I, B>(
@@ -144,7 +215,7 @@ async fn authenticate<I, B>(
     keys: &SigningKeyCache,
     parsed: ParsedRequest,
     body: B,
-    limit: usize,
+    reader: &BodyReader<'_>,
     now: OffsetDateTime,
 ) -> Result<(Principal, Vec<u8>), IamError>
 where
@@ -166,7 +237,7 @@ where
         Some(key) if key.status == KeyStatus::Active => key,
         _ => return Err(sigv4_error(&SigV4Error::invalid_access_key_id())),
     };
-    let form = read_body(body, limit).await?;
+    let form = reader.read(parsed.access_key_id(), body).await?;
     let digest: [u8; 32] = Sha256::digest(&form).into();
     let parsed = if parsed.needs_body_sha256() {
         parsed.with_body_sha256(digest)
@@ -183,11 +254,13 @@ where
                 "The provided 'x-amz-content-sha256' header does not match what was computed.",
             ))
         }
-        PayloadMode::Sha256(_) | PayloadMode::Unsigned => {}
+        PayloadMode::Sha256(_) => {}
+        // Refused before the body was read (check_payload_declaration); kept exhaustive so
+        // that no unsigned mode can slip through a later change.
         _ => {
             return Err(IamError::new(
                 IamErrorCode::InvalidRequest,
-                "IAM requests cannot use aws-chunked payloads.",
+                "IAM requests must sign their body.",
             ))
         }
     }
@@ -203,6 +276,28 @@ where
         },
     };
     Ok((principal, form))
+}
+
+/// IAM signs its body: `x-amz-content-sha256`, when sent, must be the hex SHA-256 of the
+/// body. `UNSIGNED-PAYLOAD` (which would leave the form, the action and its parameters, out
+/// of the signature, so that a captured request could be replayed with any other body) and
+/// every `STREAMING-*` mode are S3-only; they are refused before the signature is parsed
+/// and before any body byte is read.
+fn check_payload_declaration(headers: &http::HeaderMap) -> Result<(), IamError> {
+    let Some(value) = headers.get("x-amz-content-sha256") else {
+        return Ok(());
+    };
+    let value = value.as_bytes().trim_ascii();
+    if value == s4_sigv4::UNSIGNED_PAYLOAD.as_bytes() || value.starts_with(b"STREAMING-") {
+        return Err(IamError::new(
+            IamErrorCode::InvalidRequest,
+            format!(
+                "IAM requests must sign their body: x-amz-content-sha256 must be the hex SHA-256 of the body, not {}.",
+                String::from_utf8_lossy(value)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Reads the whole body, refusing (`RequestEntityTooLarge`, 413) as soon as it exceeds

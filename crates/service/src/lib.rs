@@ -86,6 +86,7 @@ mod handlers;
 mod iam;
 pub mod metrics;
 pub mod operation;
+pub mod pre_auth;
 pub mod response;
 pub mod route;
 mod service;

@@ -14,19 +14,16 @@ use crate::response::ApiError;
 pub struct Query(Vec<(String, String)>);
 
 impl Query {
-    /// Decodes a raw query string; `+` is a space, as in HTML forms and on AWS.
+    /// Decodes a raw query string with the decoding the signature check uses
+    /// ([`s4_sigv4::query_pairs`]): `+` is a space, `%2B` a plus, as on AWS.
     pub fn parse(raw: &str) -> Self {
-        let decode = |s: &str| {
-            let spaced = s.replace('+', " ");
-            percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+        let text = |b: Vec<u8>| {
+            String::from_utf8(b)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
         };
         Self(
-            raw.split('&')
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    let (n, v) = p.split_once('=').unwrap_or((p, ""));
-                    (decode(n), decode(v))
-                })
+            s4_sigv4::query_pairs(raw)
+                .map(|(n, v)| (text(n), text(v)))
                 .collect(),
         )
     }

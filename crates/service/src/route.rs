@@ -159,6 +159,27 @@ pub fn starts_with_account_id(raw_path: &str) -> bool {
     AccountId::parse(first).is_ok()
 }
 
+/// Whether a request's credential scope names IAM (`.../iam/aws4_request` in the
+/// `Authorization` header or the presigned `X-Amz-Credential`). Read without parsing the
+/// signature, so that a request to IAM on a bare host whose signature data is malformed is
+/// still answered IAM-shaped.
+pub fn signed_for_iam(parts: &http::request::Parts) -> bool {
+    const SCOPE: &[u8] = b"/iam/aws4_request";
+    const ENCODED: &[u8] = b"%2fiam%2faws4_request";
+    let contains = |haystack: &[u8], needle: &[u8]| {
+        haystack
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    if let Some(value) = parts.headers.get(http::header::AUTHORIZATION) {
+        return contains(value.as_bytes(), SCOPE);
+    }
+    parts.uri.query().is_some_and(|q| {
+        let q = q.as_bytes();
+        contains(q, SCOPE) || contains(q, ENCODED)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

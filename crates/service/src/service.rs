@@ -32,6 +32,7 @@ use crate::error_code::S3ErrorCode;
 use crate::handlers::{self, Ctx};
 use crate::metrics::Metrics;
 use crate::operation::{parse_operation, Query};
+use crate::pre_auth::PreAuthGate;
 use crate::response::{error_response, ApiError};
 use crate::route::{classify_host, split_path, starts_with_account_id, HostStyle};
 
@@ -50,6 +51,7 @@ struct Inner<O, I> {
     keys: SigningKeyCache,
     metrics: Metrics,
     policies: PolicyCache,
+    pre_auth: PreAuthGate,
 }
 
 impl<O: ObjectStore, I: IdentityStore> Clone for S4Service<O, I> {
@@ -106,6 +108,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             inner: Arc::new(Inner {
                 store,
                 identity,
+                pre_auth: PreAuthGate::new(config.pre_auth.clone()),
                 config,
                 keys: SigningKeyCache::default(),
                 metrics: Metrics::default(),
@@ -224,24 +227,33 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             .unwrap_or_default();
         let style = classify_host(&host, &inner.config.endpoint)
             .map_err(|e| ApiError::with_message(S3ErrorCode::InvalidURI, e.to_string()))?;
-        check_decoded_length(&parts.headers)?;
         let api = match &style {
             HostStyle::Iam => Api::Iam(parse_parts(parts, &["iam"]).map(|p| p.map(Box::new))),
             HostStyle::S3Path | HostStyle::S3Virtual { .. } => {
+                check_decoded_length(&parts.headers)?;
                 Api::S3(parse_parts(parts, &["s3"])?.map(Box::new))
             }
-            HostStyle::Bare => match parse_parts(parts, &["s3", "iam"])? {
-                Some(parsed) if parsed.scope().service() == "iam" => {
-                    Api::Iam(Ok(Some(Box::new(parsed))))
+            // An IAM-scoped request is answered IAM-shaped even when its signature data does
+            // not parse.
+            HostStyle::Bare if crate::route::signed_for_iam(parts) => {
+                Api::Iam(parse_parts(parts, &["s3", "iam"]).map(|p| p.map(Box::new)))
+            }
+            HostStyle::Bare => {
+                check_decoded_length(&parts.headers)?;
+                match parse_parts(parts, &["s3", "iam"])? {
+                    Some(parsed) if parsed.scope().service() == "iam" => {
+                        Api::Iam(Ok(Some(Box::new(parsed))))
+                    }
+                    parsed => Api::S3(parsed.map(Box::new)),
                 }
-                parsed => Api::S3(parsed.map(Box::new)),
-            },
+            }
         };
         let parsed = match api {
             Api::Iam(parsed) => {
                 let served = crate::iam::serve(
                     &*inner.identity,
                     &inner.keys,
+                    &inner.pre_auth,
                     parts,
                     body,
                     parsed.map(|p| p.map(|p| *p)),
@@ -330,7 +342,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
     }
 
     /// Decides every check of `operation` with the policy engine (see [`crate::authz`]);
-    /// `AccessDenied` on the first that is not allowed. For DeleteObjects returns what the
+    /// the first that is not allowed is refused ([`authz::refusal`]). For DeleteObjects returns what the
     /// handler needs to decide per key.
     #[allow(clippy::too_many_arguments)]
     async fn authorize_s3(
@@ -378,7 +390,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             let decision =
                 authz::decide_logged(ctx, Some(owner), &identity, bucket_policy.as_deref());
             if !decision.is_allowed() {
-                return Err(ApiError::new(S3ErrorCode::AccessDenied));
+                return Err(authz::refusal(decision));
             }
         }
         if *operation != crate::operation::S3Operation::DeleteObjects {

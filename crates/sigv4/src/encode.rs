@@ -45,22 +45,51 @@ pub(crate) fn canonical_uri(raw_path: &str, s3: bool) -> String {
     }
 }
 
+/// Decodes one name or value of a raw query string as AWS does: `+` is a space, then `%XX`
+/// sequences are bytes (malformed ones are kept literally). The one query decoding of S4:
+/// the signature check ([`canonical_query`]) and request handling read every parameter
+/// through it, so that `a+b` means `a b` in both, `a%2Bb` means `a+b` in both, and the two
+/// spellings sign differently (`a%20b` and `a%2Bb` in the canonical request).
+///
+/// ```
+/// assert_eq!(s4_sigv4::decode_query_component("a+b%2Bc"), b"a b+c");
+/// assert_eq!(s4_sigv4::decode_query_component("100%"), b"100%");
+/// ```
+pub fn decode_query_component(raw: &str) -> Vec<u8> {
+    let bytes = raw.as_bytes();
+    if !bytes.contains(&b'+') {
+        return percent_decode(bytes).collect();
+    }
+    let spaced: Vec<u8> = bytes
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    percent_decode(&spaced).collect()
+}
+
+/// Splits a raw query string into decoded `(name, value)` pairs ([`decode_query_component`]),
+/// in order, empty pieces skipped, a piece without `=` having an empty value.
+pub fn query_pairs(raw_query: &str) -> impl Iterator<Item = (Vec<u8>, Vec<u8>)> + '_ {
+    raw_query
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+            (decode_query_component(name), decode_query_component(value))
+        })
+}
+
 /// The canonical query string of a raw query, leaving out `exclude` (the presigned signature).
 ///
-/// Each name and value is decoded and re-encoded so that any client spelling of the same
-/// parameter canonicalises alike; pairs sort by encoded name, then encoded value.
+/// Each name and value is decoded ([`decode_query_component`]) and re-encoded so that any
+/// client spelling of the same parameter canonicalises alike; pairs sort by encoded name,
+/// then encoded value.
 pub(crate) fn canonical_query(raw_query: &str, exclude: Option<&str>) -> String {
     let mut pairs: Vec<(String, String)> = Vec::new();
-    for piece in raw_query.split('&') {
-        if piece.is_empty() {
-            continue;
-        }
-        let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
-        let name: Vec<u8> = percent_decode(name.as_bytes()).collect();
+    for (name, value) in query_pairs(raw_query) {
         if exclude.is_some_and(|e| e.as_bytes() == name.as_slice()) {
             continue;
         }
-        let value: Vec<u8> = percent_decode(value.as_bytes()).collect();
         pairs.push((uri_encode(&name, false), uri_encode(&value, false)));
     }
     pairs.sort_unstable();
@@ -129,7 +158,10 @@ mod tests {
             "a=1"
         );
         assert_eq!(canonical_query("&&a=1&", None), "a=1");
-        assert_eq!(canonical_query("a=b+c", None), "a=b%2Bc");
+        // `+` is a space, as AWS reads it; only `%2B` is a plus.
+        assert_eq!(canonical_query("a=b+c", None), "a=b%20c");
+        assert_eq!(canonical_query("a=b%2Bc", None), "a=b%2Bc");
+        assert_eq!(canonical_query("a=b%20c", None), "a=b%20c");
     }
 
     #[test]

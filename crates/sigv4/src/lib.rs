@@ -83,6 +83,7 @@ pub use checksum::{ChecksumAlgorithm, Checksummer};
 pub use chunk_sign::{ChunkEncoder, ChunkSigningContext};
 pub use chunked::{ChunkedDecoder, DEFAULT_MAX_CHUNK_SIZE, MAX_LINE};
 pub use credential::{CredentialScope, ALGORITHM};
+pub use encode::{decode_query_component, query_pairs};
 pub use error::SigV4Error;
 pub use key::{Signature, SigningKey, SigningKeyCache};
 pub use sign::{presign, sign_headers, PresignedQuery, SignableBody, SignedRequest, SigningParams};

@@ -228,18 +228,13 @@ struct QueryParams(Vec<(String, String)>);
 
 impl QueryParams {
     fn parse(raw: &str) -> Self {
-        let decode = |s: &str| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
+        let text = |b: Vec<u8>| {
+            String::from_utf8(b)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
         };
         Self(
-            raw.split('&')
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    let (n, v) = p.split_once('=').unwrap_or((p, ""));
-                    (decode(n), decode(v))
-                })
+            crate::encode::query_pairs(raw)
+                .map(|(n, v)| (text(n), text(v)))
                 .collect(),
         )
     }

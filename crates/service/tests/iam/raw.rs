@@ -341,3 +341,88 @@ async fn presigned_get_urls_work_for_iam() {
         .unwrap();
     assert_iam_error(&s.raw(request).await, 403, "SignatureDoesNotMatch");
 }
+
+/// An IAM CreateUser signed with `declared` as its payload hash (and the headers an
+/// aws-chunked body carries for a `STREAMING-*` mode), sent to `host`.
+async fn create_user_with_payload(
+    s: &TestServer,
+    host: &str,
+    declared: &str,
+    chunked_headers: bool,
+) -> Resp {
+    let form = b"Action=CreateUser&Version=2010-05-08&UserName=mallory";
+    let uri: Uri = format!("http://{host}/").parse().unwrap();
+    let mut headers = HeaderMap::new();
+    headers.insert(HOST, HeaderValue::from_str(host).unwrap());
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(FORM));
+    headers.insert(
+        "x-amz-content-sha256",
+        HeaderValue::from_str(declared).unwrap(),
+    );
+    if chunked_headers {
+        headers.insert("content-encoding", HeaderValue::from_static("aws-chunked"));
+        headers.insert(
+            "x-amz-decoded-content-length",
+            HeaderValue::from(form.len()),
+        );
+    }
+    let params = SigningParams::new(
+        &s.root.id,
+        &s.root.secret,
+        REGION,
+        "iam",
+        OffsetDateTime::now_utc(),
+    );
+    let signed = sign_headers(
+        &Method::POST,
+        &uri,
+        &headers,
+        &params,
+        &SignableBody::Precomputed(declared.into()),
+    )
+    .unwrap();
+    signed.apply_to(&mut headers);
+    let mut request = Request::post(format!("http://{}/", s.addr))
+        .body(Full::new(Bytes::from_static(form)))
+        .unwrap();
+    *request.headers_mut() = headers;
+    s.raw(request).await
+}
+
+#[tokio::test]
+async fn unsigned_and_streaming_payloads_are_refused_iam_shaped() {
+    let s = TestServer::start().await;
+    let hosts = [
+        format!("iam.{DOMAIN}:{}", s.addr.port()),
+        s.addr.to_string(),
+    ];
+    let modes = [
+        (s4_sigv4::UNSIGNED_PAYLOAD, false),
+        (s4_sigv4::STREAMING_PAYLOAD, true),
+        (s4_sigv4::STREAMING_PAYLOAD_TRAILER, true),
+        (s4_sigv4::STREAMING_UNSIGNED_PAYLOAD_TRAILER, true),
+        // Without x-amz-decoded-content-length, which S3 would refuse S3-shaped.
+        (s4_sigv4::STREAMING_PAYLOAD, false),
+        ("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD", true),
+    ];
+    for host in &hosts {
+        for (declared, chunked) in modes {
+            let r = create_user_with_payload(&s, host, declared, chunked).await;
+            assert_iam_error(&r, 400, "InvalidRequest");
+            assert!(r.text().contains(declared), "{}", r.text());
+        }
+        // A declared hash must be the SHA-256 of the body received.
+        let wrong = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"something else"));
+        let r = create_user_with_payload(&s, host, &wrong, false).await;
+        assert_iam_error(&r, 400, "InvalidRequest");
+    }
+    assert!(s.store.get_user(&s.account, "mallory").await.is_err());
+    // The same request with the body's own hash creates the user: the refusals were about
+    // the payload declaration only.
+    let right = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+        b"Action=CreateUser&Version=2010-05-08&UserName=mallory",
+    ));
+    let r = create_user_with_payload(&s, &hosts[0], &right, false).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text());
+    assert!(s.store.get_user(&s.account, "mallory").await.is_ok());
+}

@@ -154,7 +154,7 @@ async fn bucket_policy_deny_beats_administrator_access_and_applies_at_once() {
 }
 
 /// Account 43 with a user `bob` and his key.
-async fn second_account(s: &TestServer) -> (AccountId, Creds) {
+pub(crate) async fn second_account(s: &TestServer) -> (AccountId, Creds) {
     let other = AccountId::from_number(43).unwrap();
     s.store.create_account(&other).await.unwrap();
     let now = OffsetDateTime::now_utc();
@@ -378,7 +378,7 @@ async fn delete_objects_reports_access_denied_per_key() {
 
 /// A service over the test server's store, called directly so that the test decides the
 /// request's `ConnectionInfo`.
-fn direct_service(
+pub(crate) fn direct_service(
     s: &TestServer,
 ) -> S4Service<s4_storage::memory::MemoryStore, s4_storage::memory::MemoryStore> {
     let mut config = ServiceConfig::new(DOMAIN);
@@ -401,7 +401,7 @@ async fn status_with(
     service.handle(request).await.status().as_u16()
 }
 
-fn peer(ip: &str) -> SocketAddr {
+pub(crate) fn peer(ip: &str) -> SocketAddr {
     SocketAddr::new(ip.parse().unwrap(), 50000)
 }
 

@@ -1,7 +1,8 @@
 //! End-to-end tests of bucket policies and policy enforcement over a real hyper server on
 //! 127.0.0.1 and `MemoryStore`: PutBucketPolicy / GetBucketPolicy / DeleteBucketPolicy with
 //! their errors, identity policies, bucket-policy denies, cross-account access, public URLs,
-//! per-key DeleteObjects decisions and the connection condition keys.
+//! per-key DeleteObjects decisions, the connection condition keys, and bucket-policy
+//! management reserved to the owning account.
 
 #![allow(clippy::too_many_lines)]
 
@@ -12,6 +13,7 @@ mod harness;
 
 mod bucket_policy;
 mod enforcement;
+mod owner_only;
 
 use base64::Engine as _;
 use http::Method;

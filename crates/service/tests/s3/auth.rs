@@ -282,3 +282,41 @@ async fn bare_host_routes_by_credential_scope() {
     // An S3-scoped one on the same host is S3.
     s.req(Method::GET, "/").send().await.assert_status(200);
 }
+
+/// `+` in a query value is a space for the signature and the handlers alike, `%2B` a plus
+/// (as AWS reads them): swapping one spelling for the other under the same signature is
+/// `SignatureDoesNotMatch`, and a correctly signed request of each spelling lists its own
+/// keys.
+#[tokio::test]
+async fn swapping_plus_and_percent_2b_under_one_signature_is_refused() {
+    let s = TestServer::start().await;
+    s.create_bucket("bkt").await;
+    s.put("bkt", "a+b/plus", b"1").await;
+    s.put("bkt", "a b/space", b"2").await;
+    let keys = |r: &crate::harness::Resp| {
+        r.assert_status(200);
+        r.xml_all("Key")
+    };
+    let plus = s.req(Method::GET, "/bkt?prefix=a%2Bb").send().await;
+    assert_eq!(keys(&plus), ["a+b/plus"]);
+    let space = s.req(Method::GET, "/bkt?prefix=a+b").send().await;
+    assert_eq!(keys(&space), ["a b/space"]);
+    for (signed, sent) in [("a%2Bb", "a+b"), ("a+b", "a%2Bb"), ("a%20b", "a%2Bb")] {
+        let mut request = s.req(Method::GET, &format!("/bkt?prefix={signed}")).build();
+        let uri = format!("http://{}/bkt?prefix={sent}", s.addr);
+        *request.uri_mut() = uri.parse().unwrap();
+        let r = s.raw(request).await;
+        r.assert_error(403, "SignatureDoesNotMatch");
+        assert!(
+            r.xml("Contents").is_none(),
+            "{signed} -> {sent}: {}",
+            r.text()
+        );
+    }
+    // `%20` and `+` are two spellings of the same space: both sign and list alike.
+    let mut request = s.req(Method::GET, "/bkt?prefix=a+b").build();
+    *request.uri_mut() = format!("http://{}/bkt?prefix=a%20b", s.addr)
+        .parse()
+        .unwrap();
+    assert_eq!(keys(&s.raw(request).await), ["a b/space"]);
+}
