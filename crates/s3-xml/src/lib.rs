@@ -92,8 +92,8 @@ mod writer;
 pub use crate::encoding::{url_decode_plus, url_encode, url_encode_into, EncodingType};
 pub use crate::error::{InvalidEncodingType, RequestError};
 pub use crate::requests::{
-    CompleteMultipartUpload, CompletedPart, CreateBucketConfiguration, Delete, ObjectIdentifier,
-    MAX_DELETE_OBJECTS, MAX_PART_NUMBER,
+    AccessControlPolicyRequest, AclGrant, AclGrantee, CompleteMultipartUpload, CompletedPart,
+    CreateBucketConfiguration, Delete, ObjectIdentifier, MAX_DELETE_OBJECTS, MAX_PART_NUMBER,
 };
 pub use crate::responses::{
     AccessControlPolicy, BucketEntry, CompleteMultipartUploadResult, CopyObjectResult,
