@@ -16,10 +16,13 @@
 //!    `DEBUG` with target `s4::authz`. Resources belong to the caller's account, or to the
 //!    account of a public URL (`/<account-id>/...`, anonymous requests), or, for signed
 //!    cross-account requests, to the account named by `x-amz-expected-bucket-owner`.
-//! 5. **Execute** against the [`ObjectStore`](s4_storage::ObjectStore), the request body
+//! 5. **Refuse** what S4 does not implement ([`refusals`]): one table of request headers and
+//!    query parameters (encryption, object lock, tagging, version IDs, ACLs other than the
+//!    owner's, ...), applied before any handler runs, so that a refused request stores nothing.
+//! 6. **Execute** against the [`ObjectStore`](s4_storage::ObjectStore), the request body
 //!    wrapped by the verifiers its signature asks for, so that a failed check stores nothing;
 //!    object bodies stream both ways and are never buffered.
-//! 6. **Respond**, errors as the S3 `<Error>` document ([`response`]), every response with
+//! 7. **Respond**, errors as the S3 `<Error>` document ([`response`]), every response with
 //!    `x-amz-request-id` and `x-amz-id-2`.
 //!
 //! Every request ends with one structured `tracing` event at `INFO` with target
@@ -86,6 +89,7 @@ mod handlers;
 mod iam;
 pub mod metrics;
 pub mod operation;
+pub mod refusals;
 pub mod response;
 pub mod route;
 mod service;
