@@ -39,11 +39,12 @@
 //! # Operations
 //!
 //! Buckets: ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation,
-//! GetBucketAcl (canned), PutBucketAcl (`AccessControlListNotSupported`). Objects: PutObject
+//! GetBucketAcl (canned), PutBucketAcl (the owner-only ACL as a no-op, anything else
+//! `AccessControlListNotSupported`). Objects: PutObject
 //! (plain, signed, aws-chunked with signed chunks and/or trailers), GetObject and HeadObject
 //! (ranges, conditions, `response-*` overrides), DeleteObject, DeleteObjects, ListObjects,
-//! ListObjectsV2, CopyObject, GetObjectAcl (canned), PutObjectAcl
-//! (`AccessControlListNotSupported`). Multipart: CreateMultipartUpload, UploadPart,
+//! ListObjectsV2, CopyObject, GetObjectAcl (canned), PutObjectAcl (as PutBucketAcl).
+//! Multipart: CreateMultipartUpload, UploadPart,
 //! UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
 //! ListMultipartUploads. Bucket policies: PutBucketPolicy, GetBucketPolicy,
 //! DeleteBucketPolicy. Presigned URLs work for all of them. Other sub-resources (`?cors`,
