@@ -1,6 +1,7 @@
 //! Typed S3 request and response XML documents for the S4 dialect.
 //!
-//! * **Requests** ([`CreateBucketConfiguration`], [`Delete`], [`CompleteMultipartUpload`]):
+//! * **Requests** ([`CreateBucketConfiguration`], [`Delete`], [`CompleteMultipartUpload`],
+//!   [`AccessControlPolicyRequest`]):
 //!   `parse(&[u8], limit)` returns the typed body or a [`RequestError`] whose variants map to
 //!   S3 error codes (`MalformedXML`, `MaxMessageLengthExceeded`, `MissingRequestBodyError`,
 //!   `UserKeyMustBeSpecified`, `InvalidRequest`, `InvalidPartOrder`). Each also serializes

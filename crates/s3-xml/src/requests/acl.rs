@@ -2,6 +2,7 @@
 
 use super::reader::{set_once, trimmed, Opened, Reader, Tag};
 use crate::error::RequestError;
+use crate::writer::XmlWriter;
 
 /// A PutObjectAcl / PutBucketAcl body: the owner and the grants. S4 has ACLs disabled; the
 /// service accepts only a document that grants the owner `FULL_CONTROL` and nothing else.
@@ -71,6 +72,38 @@ impl AccessControlPolicyRequest {
         }
         reader.finish()?;
         Ok(Self { owner_id, grants })
+    }
+}
+
+impl crate::XmlDocument for AccessControlPolicyRequest {
+    /// Appends the document (declaration, S3 namespace) to `out`; each grantee with its
+    /// `xsi:type`.
+    fn write_xml(&self, out: &mut Vec<u8>) {
+        let mut w = XmlWriter::new(out);
+        w.start_root("AccessControlPolicy");
+        if let Some(id) = &self.owner_id {
+            w.start("Owner");
+            w.text("ID", id);
+            w.end("Owner");
+        }
+        w.start("AccessControlList");
+        for grant in &self.grants {
+            let (kind, element, value) = match &grant.grantee {
+                AclGrantee::CanonicalUser(id) => ("CanonicalUser", "ID", id),
+                AclGrantee::Group(uri) => ("Group", "URI", uri),
+                AclGrantee::Email(address) => ("AmazonCustomerByEmail", "EmailAddress", address),
+            };
+            w.start("Grant");
+            w.start(&format!(
+                "Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"{kind}\""
+            ));
+            w.text(element, value);
+            w.end("Grantee");
+            w.text("Permission", &grant.permission);
+            w.end("Grant");
+        }
+        w.end("AccessControlList");
+        w.end("AccessControlPolicy");
     }
 }
 
@@ -185,6 +218,34 @@ mod tests {
             AclGrantee::Group("http://acs.amazonaws.com/groups/global/AllUsers".into())
         );
         assert_eq!(acl.grants[1].grantee, AclGrantee::Email("a@b".into()));
+    }
+
+    #[test]
+    fn serializes_to_what_it_parses() {
+        use crate::XmlDocument as _;
+        let acl = AccessControlPolicyRequest {
+            owner_id: Some("abc".into()),
+            grants: vec![
+                AclGrant {
+                    grantee: AclGrantee::CanonicalUser("abc".into()),
+                    permission: "FULL_CONTROL".into(),
+                },
+                AclGrant {
+                    grantee: AclGrantee::Group(
+                        "http://acs.amazonaws.com/groups/global/AllUsers".into(),
+                    ),
+                    permission: "READ".into(),
+                },
+                AclGrant {
+                    grantee: AclGrantee::Email("a&b@example.com".into()),
+                    permission: "WRITE".into(),
+                },
+            ],
+        };
+        assert_eq!(
+            AccessControlPolicyRequest::parse(&acl.to_xml(), LIMIT).unwrap(),
+            acl
+        );
     }
 
     #[test]
