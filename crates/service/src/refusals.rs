@@ -274,9 +274,7 @@ impl Refusal {
                 in_headers.chain(in_query).find(|(_, v)| refused(v))
             }
             Param::HeaderPrefix { prefix, .. } => {
-                let starts = |n: &str| {
-                    n.len() >= prefix.len() && n[..prefix.len()].eq_ignore_ascii_case(prefix)
-                };
+                let starts = |n: &str| starts_with_ignore_case(n, prefix);
                 let in_headers = headers
                     .iter()
                     .filter(|(n, _)| starts(n.as_str()))
@@ -303,6 +301,14 @@ impl Refusal {
             code => ApiError::with_message(code, self.message),
         }
     }
+}
+
+/// Whether `name` starts with `prefix`, ASCII case-insensitively (compared as bytes: a
+/// decoded query name may have a multi-byte character where the prefix ends).
+pub(crate) fn starts_with_ignore_case(name: &str, prefix: &str) -> bool {
+    name.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// The `versionId` of an `x-amz-copy-source` value, if it names one.
@@ -454,6 +460,16 @@ mod tests {
                 assert!(row.find(&headers, &Query::default()).is_none(), "{row:?}");
             }
         }
+    }
+
+    #[test]
+    fn prefixes_of_multibyte_query_names() {
+        assert!(starts_with_ignore_case("X-Amz-Grant-Read", "x-amz-grant-"));
+        assert!(!starts_with_ignore_case("x-amz-gran\u{e9}", "x-amz-grant-"));
+        assert!(!starts_with_ignore_case("x", "x-amz-grant-"));
+        let query = Query::parse("x-amz-gran%C3%A9=1&x-amz-checksu%C3%A9=2");
+        let put = S3Operation::PutObject;
+        assert!(check(&put, &HeaderMap::new(), &query).is_ok());
     }
 
     #[test]

@@ -125,10 +125,7 @@ impl<O> Ctx<'_, O> {
         let query = self
             .query
             .pairs()
-            .filter(|(name, _)| {
-                name.len() > CHECKSUM_PREFIX.len()
-                    && name[..CHECKSUM_PREFIX.len()].eq_ignore_ascii_case(CHECKSUM_PREFIX)
-            })
+            .filter(|(name, _)| crate::refusals::starts_with_ignore_case(name, CHECKSUM_PREFIX))
             .map(|(name, value)| (std::borrow::Cow::Owned(name.to_ascii_lowercase()), value));
         let mut found = None;
         for (name, value) in headers.chain(query) {
