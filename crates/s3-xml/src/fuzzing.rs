@@ -2,21 +2,22 @@
 //! and by a normal test that replays the seed corpus on stable.
 
 use crate::{
-    CompleteMultipartUpload, CreateBucketConfiguration, Delete, RequestError, XmlDocument,
+    AccessControlPolicyRequest, CompleteMultipartUpload, CreateBucketConfiguration, Delete,
+    RequestError, XmlDocument,
 };
 
 /// The body limit the oracle uses: small enough that the size check is exercised by the
 /// fuzzer, large enough for 1001-key bodies in the corpus.
 pub const FUZZ_BODY_LIMIT: usize = 256 * 1024;
 
-/// Feeds `data` to all three request parsers and checks the oracle:
+/// Feeds `data` to all four request parsers and checks the oracle:
 ///
 /// * no parser panics (any panic is a finding);
 /// * an input longer than the limit is refused with `TooLarge`, whatever it contains;
 /// * whenever a parser accepts the input as `x`, serializing `x` and parsing the bytes again
 ///   gives `x` back (the re-parse has no size limit: escaping may make the bytes longer).
 ///
-/// Returns how many of the three parsers accepted the input (for corpus statistics).
+/// Returns how many of the four parsers accepted the input (for corpus statistics).
 ///
 /// # Panics
 /// When the oracle does not hold.
@@ -25,6 +26,7 @@ pub fn check_request_parsers(data: &[u8]) -> usize {
     accepted += usize::from(round_trip(data, CreateBucketConfiguration::parse));
     accepted += usize::from(round_trip(data, Delete::parse));
     accepted += usize::from(round_trip(data, CompleteMultipartUpload::parse));
+    accepted += usize::from(round_trip(data, AccessControlPolicyRequest::parse));
     accepted
 }
 

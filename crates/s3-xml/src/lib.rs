@@ -1,6 +1,7 @@
 //! Typed S3 request and response XML documents for the S4 dialect.
 //!
-//! * **Requests** ([`CreateBucketConfiguration`], [`Delete`], [`CompleteMultipartUpload`]):
+//! * **Requests** ([`CreateBucketConfiguration`], [`Delete`], [`CompleteMultipartUpload`],
+//!   [`AccessControlPolicyRequest`]):
 //!   `parse(&[u8], limit)` returns the typed body or a [`RequestError`] whose variants map to
 //!   S3 error codes (`MalformedXML`, `MaxMessageLengthExceeded`, `MissingRequestBodyError`,
 //!   `UserKeyMustBeSpecified`, `InvalidRequest`, `InvalidPartOrder`). Each also serializes
@@ -92,8 +93,8 @@ mod writer;
 pub use crate::encoding::{url_decode_plus, url_encode, url_encode_into, EncodingType};
 pub use crate::error::{InvalidEncodingType, RequestError};
 pub use crate::requests::{
-    CompleteMultipartUpload, CompletedPart, CreateBucketConfiguration, Delete, ObjectIdentifier,
-    MAX_DELETE_OBJECTS, MAX_PART_NUMBER,
+    AccessControlPolicyRequest, AclGrant, AclGrantee, CompleteMultipartUpload, CompletedPart,
+    CreateBucketConfiguration, Delete, ObjectIdentifier, MAX_DELETE_OBJECTS, MAX_PART_NUMBER,
 };
 pub use crate::responses::{
     AccessControlPolicy, BucketEntry, CompleteMultipartUploadResult, CopyObjectResult,

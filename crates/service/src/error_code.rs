@@ -66,6 +66,7 @@ s3_error_codes! {
     InvalidToken => 400, "The provided token is malformed or otherwise invalid.";
     InvalidStorageClass => 400, "The storage class you specified is not valid.";
     InvalidURI => 400, "Couldn't parse the specified URI.";
+    MalformedACLError => 400, "The XML you provided was not well-formed or did not validate against our published schema.";
     MalformedPolicy => 400, "Policies must be valid JSON and the first byte must be '{'";
     MalformedXML => 400, "The XML that you provided was not well formed or did not validate against our published schema.";
     MaxMessageLengthExceeded => 400, "Your request was too big.";

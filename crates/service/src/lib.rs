@@ -16,10 +16,13 @@
 //!    `DEBUG` with target `s4::authz`. Resources belong to the caller's account, or to the
 //!    account of a public URL (`/<account-id>/...`, anonymous requests), or, for signed
 //!    cross-account requests, to the account named by `x-amz-expected-bucket-owner`.
-//! 5. **Execute** against the [`ObjectStore`](s4_storage::ObjectStore), the request body
+//! 5. **Refuse** what S4 does not implement ([`refusals`]): one table of request headers and
+//!    query parameters (encryption, object lock, tagging, version IDs, ACLs other than the
+//!    owner's, ...), applied before any handler runs, so that a refused request stores nothing.
+//! 6. **Execute** against the [`ObjectStore`](s4_storage::ObjectStore), the request body
 //!    wrapped by the verifiers its signature asks for, so that a failed check stores nothing;
 //!    object bodies stream both ways and are never buffered.
-//! 6. **Respond**, errors as the S3 `<Error>` document ([`response`]), every response with
+//! 7. **Respond**, errors as the S3 `<Error>` document ([`response`]), every response with
 //!    `x-amz-request-id` and `x-amz-id-2`.
 //!
 //! Every request ends with one structured `tracing` event at `INFO` with target
@@ -36,11 +39,12 @@
 //! # Operations
 //!
 //! Buckets: ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation,
-//! GetBucketAcl (canned), PutBucketAcl (`AccessControlListNotSupported`). Objects: PutObject
+//! GetBucketAcl (canned), PutBucketAcl (the owner-only ACL as a no-op, anything else
+//! `AccessControlListNotSupported`). Objects: PutObject
 //! (plain, signed, aws-chunked with signed chunks and/or trailers), GetObject and HeadObject
 //! (ranges, conditions, `response-*` overrides), DeleteObject, DeleteObjects, ListObjects,
-//! ListObjectsV2, CopyObject, GetObjectAcl (canned), PutObjectAcl
-//! (`AccessControlListNotSupported`). Multipart: CreateMultipartUpload, UploadPart,
+//! ListObjectsV2, CopyObject, GetObjectAcl (canned), PutObjectAcl (as PutBucketAcl).
+//! Multipart: CreateMultipartUpload, UploadPart,
 //! UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
 //! ListMultipartUploads. Bucket policies: PutBucketPolicy, GetBucketPolicy,
 //! DeleteBucketPolicy. Presigned URLs work for all of them. Other sub-resources (`?cors`,
@@ -87,6 +91,7 @@ mod iam;
 pub mod metrics;
 pub mod operation;
 pub mod pre_auth;
+pub mod refusals;
 pub mod response;
 pub mod route;
 mod service;

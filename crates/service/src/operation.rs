@@ -39,6 +39,11 @@ impl Query {
     pub fn has(&self, name: &str) -> bool {
         self.0.iter().any(|(n, _)| n == name)
     }
+
+    /// Every parameter's name and value, in order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
 }
 
 /// Sub-resources S4 does not implement (yet): answered `501 NotImplemented`, which s3cmd and
@@ -217,7 +222,11 @@ impl S3Operation {
     pub fn reads_xml_body(&self) -> bool {
         matches!(
             self,
-            Self::CreateBucket | Self::DeleteObjects | Self::CompleteMultipartUpload { .. }
+            Self::CreateBucket
+                | Self::DeleteObjects
+                | Self::CompleteMultipartUpload { .. }
+                | Self::PutBucketAcl
+                | Self::PutObjectAcl
         )
     }
 }
@@ -394,7 +403,8 @@ fn parse_part_number(value: Option<&str>) -> Result<u32, ApiError> {
 }
 
 /// `x-amz-copy-source`: `[/]bucket/key[?versionId=...]`, URL-encoded. S4 keeps one version
-/// per key, so a version ID is ignored.
+/// per key: a version ID other than `null` is refused by the refusal table
+/// ([`crate::refusals`]).
 pub fn parse_copy_source(raw: &[u8]) -> Result<CopySource, ApiError> {
     let invalid = || {
         ApiError::invalid_argument(

@@ -323,7 +323,9 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             )
             .await?;
         let account = owner;
-        // 6. Execute.
+        // 6. Refuse what S4 does not implement, before any handler can store a byte.
+        crate::refusals::check(&operation, &parts.headers, &query)?;
+        // 7. Execute.
         let ctx = Ctx {
             store: &*inner.store,
             config: &inner.config,

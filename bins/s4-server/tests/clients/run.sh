@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Real-client scenarios: awscli and boto3 against a freshly started s4-server, checking bytes
-# and listings, not just exit codes. Usage: run.sh <path to s4-server binary>
-# Installs awscli and boto3 into a virtualenv under target/ (reused between runs).
+# Real-client scenarios: awscli, boto3, s3cmd, rclone and minio-py against a freshly started
+# s4-server, checking bytes and listings, not just exit codes.
+# Usage: run.sh <path to s4-server binary>
+# Installs awscli, boto3 and minio into a virtualenv under target/ (reused between runs), and
+# s3cmd (PyPI) or rclone (Debian) when they are missing.
 #
 # Against a server (or cluster) that is already running instead: set S4_CLIENTS_ENDPOINT
 # (http://host:port) and S4_CLIENTS_ACCESS_KEY / S4_CLIENTS_SECRET_KEY (a root key of the
@@ -22,6 +24,22 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 if ! "$venv/bin/python" -c "import boto3, awscli" 2>/dev/null; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check awscli boto3
+fi
+# minio-py into the venv; s3cmd from Debian or, without it, from PyPI into the venv; rclone
+# from Debian (the scenarios need s3cmd >= 2.0 and rclone >= 1.50).
+if ! "$venv/bin/python" -c "import minio" 2>/dev/null; then
+    "$venv/bin/pip" install --quiet --disable-pip-version-check minio
+fi
+if ! command -v s3cmd >/dev/null; then
+    "$venv/bin/pip" install --quiet --disable-pip-version-check s3cmd
+fi
+if ! command -v rclone >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get install -y -qq rclone >/dev/null
+    else
+        echo "run.sh: rclone is not installed (apt-get install rclone)" >&2
+        exit 1
+    fi
 fi
 
 work="$(mktemp -d)"
@@ -64,6 +82,10 @@ printf '[default]\ns3 =\n    signature_version = s3v4\n    multipart_chunksize =
 status=0
 "$venv/bin/python" "$here/scenarios.py" "$work" || status=$?
 "$venv/bin/python" "$here/iam_scenarios.py" "$work" || status=$?
+# s3cmd (cp/mv/sync), rclone and minio-py everyday commands.
+for clients in s3cmd_scenarios rclone_scenarios minio_scenarios; do
+    "$venv/bin/python" "$here/$clients.py" "$work" || status=$?
+done
 # The tested snippets of docs/getting-started.md (awscli, boto3, rclone, aws-sdk-rust, TLS).
 "$venv/bin/python" "$here/docs_snippets.py" "$root/docs/getting-started.md" "$work" "$server_bin" "$root" || status=$?
 if [ "${S4_CLIENTS_CLUSTER:-}" = 1 ]; then

@@ -38,6 +38,16 @@ pub(crate) enum Tag {
     ChecksumSha1,
     ChecksumSha256,
     ChecksumCrc64Nvme,
+    AccessControlPolicy,
+    Owner,
+    Id,
+    DisplayName,
+    AccessControlList,
+    Grant,
+    Grantee,
+    Permission,
+    Uri,
+    EmailAddress,
 }
 
 impl Tag {
@@ -61,6 +71,16 @@ impl Tag {
             b"ChecksumSHA1" => Self::ChecksumSha1,
             b"ChecksumSHA256" => Self::ChecksumSha256,
             b"ChecksumCRC64NVME" => Self::ChecksumCrc64Nvme,
+            b"AccessControlPolicy" => Self::AccessControlPolicy,
+            b"Owner" => Self::Owner,
+            b"ID" => Self::Id,
+            b"DisplayName" => Self::DisplayName,
+            b"AccessControlList" => Self::AccessControlList,
+            b"Grant" => Self::Grant,
+            b"Grantee" => Self::Grantee,
+            b"Permission" => Self::Permission,
+            b"URI" => Self::Uri,
+            b"EmailAddress" => Self::EmailAddress,
             _ => return None,
         })
     }
@@ -85,6 +105,16 @@ impl Tag {
             Self::ChecksumSha1 => "ChecksumSHA1",
             Self::ChecksumSha256 => "ChecksumSHA256",
             Self::ChecksumCrc64Nvme => "ChecksumCRC64NVME",
+            Self::AccessControlPolicy => "AccessControlPolicy",
+            Self::Owner => "Owner",
+            Self::Id => "ID",
+            Self::DisplayName => "DisplayName",
+            Self::AccessControlList => "AccessControlList",
+            Self::Grant => "Grant",
+            Self::Grantee => "Grantee",
+            Self::Permission => "Permission",
+            Self::Uri => "URI",
+            Self::EmailAddress => "EmailAddress",
         }
     }
 }

@@ -8,32 +8,7 @@ use s4_s3_xml::{
 use s4_storage::ObjectStore;
 
 use super::{empty_response, Ctx, HandlerResult};
-use crate::error_code::S3ErrorCode;
-use crate::response::{xml_response, ApiError};
-
-/// Canned ACLs that describe what S4 does anyway: the owner has full control.
-pub(crate) fn check_canned_acl<O>(ctx: &Ctx<'_, O>) -> Result<(), ApiError> {
-    match ctx.header("x-amz-acl") {
-        None | Some("private" | "bucket-owner-full-control") => {}
-        Some(_) => {
-            return Err(ApiError::with_message(
-                S3ErrorCode::AccessControlListNotSupported,
-                "The bucket does not allow ACLs",
-            ))
-        }
-    }
-    if ctx
-        .headers
-        .keys()
-        .any(|n| n.as_str().starts_with("x-amz-grant-"))
-    {
-        return Err(ApiError::with_message(
-            S3ErrorCode::AccessControlListNotSupported,
-            "The bucket does not allow ACLs",
-        ));
-    }
-    Ok(())
-}
+use crate::response::xml_response;
 
 pub(crate) async fn list_buckets<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
     let buckets = ctx.store.list_buckets(&ctx.account).await?;
@@ -51,7 +26,6 @@ pub(crate) async fn list_buckets<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerRes
 }
 
 pub(crate) async fn create_bucket<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> HandlerResult {
-    check_canned_acl(ctx)?;
     // The configuration is read (and its signature checked) but its region is ignored:
     // any endpoint serves any bucket.
     let body = ctx.read_xml_body().await?;

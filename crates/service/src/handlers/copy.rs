@@ -4,26 +4,29 @@ use http::StatusCode;
 use s4_s3_xml::CopyObjectResult;
 use s4_storage::{CopyObject, ObjectRef, ObjectStore};
 
-use super::bucket::check_canned_acl;
 use super::object::{object_attributes, read_conditions, write_precondition};
 use super::{Ctx, HandlerResult};
 use crate::error_code::S3ErrorCode;
 use crate::operation::CopySource;
 use crate::response::{xml_response, ApiError};
 
+/// `x-amz-source-expected-bucket-owner`: the copy source is always in the request's
+/// account, so naming any other account is `AccessDenied`, as AWS answers a source bucket
+/// owned by someone else.
+pub(crate) fn check_source_owner<O>(ctx: &Ctx<'_, O>) -> Result<(), ApiError> {
+    match ctx.headers.get("x-amz-source-expected-bucket-owner") {
+        Some(expected) if expected.as_bytes().trim_ascii() != ctx.account.as_str().as_bytes() => {
+            Err(ApiError::new(S3ErrorCode::AccessDenied))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub(crate) async fn copy_object<O: ObjectStore>(
     ctx: &Ctx<'_, O>,
     source: CopySource,
 ) -> HandlerResult {
-    check_canned_acl(ctx)?;
-    if let Some(class) = ctx.header("x-amz-storage-class") {
-        if class != "STANDARD" {
-            return Err(ApiError::with_message(
-                S3ErrorCode::InvalidStorageClass,
-                format!("The storage class you specified is not valid: '{class}'."),
-            ));
-        }
-    }
+    check_source_owner(ctx)?;
     let replace = match ctx.header("x-amz-metadata-directive") {
         None | Some("COPY") => false,
         Some("REPLACE") => true,

@@ -1,5 +1,6 @@
 //! Operation handlers: one function per S3 operation, grouped by resource.
 
+mod acl;
 mod bucket;
 mod copy;
 mod list;
@@ -50,6 +51,8 @@ pub(crate) struct Ctx<'a, O> {
     pub key_access: Option<KeyAccess>,
 }
 
+const CHECKSUM_PREFIX: &str = "x-amz-checksum-";
+
 pub(crate) type HandlerResult = Result<Response<ResponseBody>, ApiError>;
 
 pub(crate) async fn execute<O: ObjectStore>(mut ctx: Ctx<'_, O>, op: S3Operation) -> HandlerResult {
@@ -60,10 +63,8 @@ pub(crate) async fn execute<O: ObjectStore>(mut ctx: Ctx<'_, O>, op: S3Operation
         S3Operation::HeadBucket => bucket::head_bucket(&ctx).await,
         S3Operation::GetBucketLocation => bucket::get_bucket_location(&ctx).await,
         S3Operation::GetBucketAcl => bucket::get_bucket_acl(&ctx).await,
-        S3Operation::PutBucketAcl | S3Operation::PutObjectAcl => Err(ApiError::with_message(
-            S3ErrorCode::AccessControlListNotSupported,
-            "The bucket does not allow ACLs",
-        )),
+        S3Operation::PutBucketAcl => acl::put_acl(&mut ctx, acl::AclTarget::Bucket).await,
+        S3Operation::PutObjectAcl => acl::put_acl(&mut ctx, acl::AclTarget::Object).await,
         S3Operation::ListObjects => list::list_objects_v1(&ctx).await,
         S3Operation::ListObjectsV2 => list::list_objects_v2(&ctx).await,
         S3Operation::DeleteObjects => object::delete_objects(&mut ctx).await,
@@ -110,18 +111,31 @@ impl<O> Ctx<'_, O> {
     }
 
     /// The `x-amz-checksum-<algorithm>` header, validated: at most one, a known algorithm,
-    /// a base64 value of the algorithm's length (else `InvalidRequest`).
+    /// a base64 value of the algorithm's length (else `InvalidRequest`). A presigned URL may
+    /// carry it as a query parameter of the same name (the JavaScript SDK v3 bakes
+    /// `x-amz-checksum-crc32=...` into presigned PUT URLs); it counts like the header.
     pub fn header_checksum(&self) -> Result<Option<(ChecksumAlgorithm, String)>, ApiError> {
+        let headers = self.headers.iter().map(|(name, value)| {
+            (
+                std::borrow::Cow::Borrowed(name.as_str()),
+                value.to_str().unwrap_or(""),
+            )
+        });
+        // Query names are matched case-insensitively, as header names are.
+        let query = self
+            .query
+            .pairs()
+            .filter(|(name, _)| crate::refusals::starts_with_ignore_case(name, CHECKSUM_PREFIX))
+            .map(|(name, value)| (std::borrow::Cow::Owned(name.to_ascii_lowercase()), value));
         let mut found = None;
-        for (name, value) in self.headers {
-            let name = name.as_str();
-            let Some(suffix) = name.strip_prefix("x-amz-checksum-") else {
+        for (name, value) in headers.chain(query) {
+            let Some(suffix) = name.strip_prefix(CHECKSUM_PREFIX) else {
                 continue;
             };
             if matches!(suffix, "algorithm" | "mode" | "type") {
                 continue;
             }
-            let algorithm = ChecksumAlgorithm::from_header_name(name).ok_or_else(|| {
+            let algorithm = ChecksumAlgorithm::from_header_name(&name).ok_or_else(|| {
                 ApiError::with_message(
                     S3ErrorCode::InvalidRequest,
                     format!("The checksum algorithm of '{name}' is not supported."),
@@ -133,7 +147,7 @@ impl<O> Ctx<'_, O> {
                     "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
                 ));
             }
-            let value = value.to_str().unwrap_or("").trim().to_owned();
+            let value = value.trim().to_owned();
             let expected_len = Checksummer::new(algorithm).finalize().len();
             let valid = base64_decode(&value).is_some_and(|raw| raw.len() == expected_len);
             if !valid {

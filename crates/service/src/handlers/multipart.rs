@@ -13,7 +13,6 @@ use s4_storage::multipart::{
 };
 use s4_storage::{ByteRange, ETag, ObjectRef, ObjectStore, StorageError};
 
-use super::bucket::check_canned_acl;
 use super::object::{content_md5, object_attributes, read_conditions, write_precondition};
 use super::{empty_response, Ctx, HandlerResult};
 use crate::error_code::S3ErrorCode;
@@ -47,7 +46,6 @@ impl<O> Ctx<'_, O> {
 }
 
 pub(crate) async fn create_multipart_upload<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
-    check_canned_acl(ctx)?;
     let attributes = object_attributes(ctx)?;
     let upload = ctx
         .store
@@ -131,6 +129,7 @@ pub(crate) async fn upload_part_copy<O: ObjectStore>(
     part: PartTarget,
     source: CopySource,
 ) -> HandlerResult {
+    super::copy::check_source_owner(ctx)?;
     let range = ctx
         .header("x-amz-copy-source-range")
         .map(copy_source_range)

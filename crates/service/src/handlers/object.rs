@@ -15,7 +15,6 @@ use s4_storage::{
     PutObject, ReadConditions, StorageError, WritePrecondition,
 };
 
-use super::bucket::check_canned_acl;
 use super::{base64_decode, empty_response, Ctx, HandlerResult};
 use crate::body::{self, refuse_data};
 use crate::error_code::S3ErrorCode;
@@ -124,7 +123,6 @@ pub(crate) fn write_precondition<O: ObjectStore>(
 }
 
 pub(crate) async fn put_object<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> HandlerResult {
-    check_canned_acl(ctx)?;
     let content_md5 = content_md5(ctx)?;
     let attributes = object_attributes(ctx)?;
     let precondition = write_precondition(ctx)?;
@@ -395,13 +393,19 @@ pub(crate) async fn delete_objects<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> Hand
     if delete.objects.len() > ctx.config.limits.max_delete_keys {
         return Err(ApiError::new(S3ErrorCode::MalformedXML));
     }
-    // s3:DeleteObject is authorized per key; denied keys are reported, not deleted.
-    let mut denied = Vec::new();
+    // An entry S4 cannot carry out as asked (a version, a condition) is refused; then
+    // s3:DeleteObject is authorized per key. Refused and denied keys are reported, not
+    // deleted.
+    let mut refused = Vec::new();
     let mut keys: Vec<String> = Vec::with_capacity(delete.objects.len());
     for object in delete.objects {
+        if let Some(error) = crate::refusals::refuse_delete_entry(&object) {
+            refused.push((object.key, error));
+            continue;
+        }
         match &ctx.key_access {
             Some(access) if !access.allows_delete(&ctx.bucket, &object.key) => {
-                denied.push(object.key);
+                refused.push((object.key, ApiError::new(S3ErrorCode::AccessDenied)));
             }
             _ => keys.push(object.key),
         }
@@ -414,11 +418,11 @@ pub(crate) async fn delete_objects<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> Hand
             .await?
     };
     let mut result = DeleteResult::default();
-    for key in denied {
+    for (key, error) in refused {
         result.errors.push(DeleteError {
             key,
-            code: S3ErrorCode::AccessDenied.as_str().to_owned(),
-            message: "Access Denied".to_owned(),
+            code: error.code.as_str().to_owned(),
+            message: error.message,
         });
     }
     for (key, outcome) in keys.into_iter().zip(results) {

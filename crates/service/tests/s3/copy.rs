@@ -164,3 +164,49 @@ async fn copy_errors() {
         .await
         .assert_status(200);
 }
+
+/// `x-amz-source-expected-bucket-owner` is honoured: the source is in the request's account,
+/// so any other account is `AccessDenied` and nothing is written.
+#[tokio::test]
+async fn copy_source_expected_owner() {
+    let s = TestServer::start().await;
+    s.create_bucket("bkt").await;
+    s.put("bkt", "src", b"source").await;
+    let r = s.req(Method::POST, "/bkt/mp?uploads").send().await;
+    r.assert_status(200);
+    let id = r.xml("UploadId").unwrap();
+    let other = "000000000000099";
+    s.req(Method::PUT, "/bkt/dst")
+        .header("x-amz-copy-source", "/bkt/src")
+        .header("x-amz-source-expected-bucket-owner", other)
+        .send()
+        .await
+        .assert_error(403, "AccessDenied");
+    s.get("bkt", "dst").await.assert_error(404, "NoSuchKey");
+    s.req(Method::PUT, &format!("/bkt/mp?partNumber=1&uploadId={id}"))
+        .header("x-amz-copy-source", "/bkt/src")
+        .header("x-amz-source-expected-bucket-owner", other)
+        .send()
+        .await
+        .assert_error(403, "AccessDenied");
+    let parts = s
+        .req(Method::GET, &format!("/bkt/mp?uploadId={id}"))
+        .send()
+        .await;
+    parts.assert_status(200);
+    assert!(parts.xml_all("PartNumber").is_empty(), "{}", parts.text());
+    let own = s.account.as_str().to_owned();
+    s.req(Method::PUT, "/bkt/dst")
+        .header("x-amz-copy-source", "/bkt/src")
+        .header("x-amz-source-expected-bucket-owner", &own)
+        .send()
+        .await
+        .assert_status(200);
+    assert_eq!(s.get("bkt", "dst").await.text(), "source");
+    s.req(Method::PUT, &format!("/bkt/mp?partNumber=1&uploadId={id}"))
+        .header("x-amz-copy-source", "/bkt/src")
+        .header("x-amz-source-expected-bucket-owner", &own)
+        .send()
+        .await
+        .assert_status(200);
+}

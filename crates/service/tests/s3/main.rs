@@ -4,11 +4,14 @@
 
 mod harness;
 
+mod acls;
 mod auth;
 mod buckets;
+mod checksums;
 mod copy;
 mod list;
 mod multipart;
 mod objects;
+mod refusals;
 mod sdk;
 mod sdk_multipart;
