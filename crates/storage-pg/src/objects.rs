@@ -134,8 +134,8 @@ enum Written {
     Raced,
 }
 
-/// Replaces (or inserts) the object row of `target` after checking `precondition` against
-/// the current row, which stays locked until the transaction ends, and records the change of
+/// Replaces (or inserts) the object row of `target` after judging it by
+/// [`s4_storage::admit_object`] (the key rules and `precondition` against the current row), which stays locked until the transaction ends, and records the change of
 /// the bucket's totals in `usage`.
 async fn write_object(
     tx: &impl GenericClient,
@@ -156,7 +156,12 @@ async fn write_object(
         .await
         .db()?;
     let current_etag = current.as_ref().map(|r| ETag::parse(r.get(0)));
-    precondition.check(current_etag.as_ref())?;
+    s4_storage::admit_object(
+        &target.key,
+        new.info.size,
+        precondition,
+        current_etag.as_ref(),
+    )?;
     let layout = new.info.parts;
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 12] = [
         &account,
@@ -553,6 +558,8 @@ impl ObjectStore for PgStore {
             content_md5,
             precondition,
         } = request;
+        // Fail fast for a bad key or a missing bucket; the commit checks again.
+        s4_storage::admit_key(&target.key, content_length)?;
         {
             let client = self.client().await?;
             bucket_exists(&client, &target.account, &target.bucket).await?;
@@ -765,6 +772,7 @@ impl ObjectStore for PgStore {
             replace_attributes,
             precondition,
         } = request;
+        let precondition = precondition.for_copy_target();
         let (source, target) = (&source, &target);
         let (source_conditions, replace_attributes, precondition) =
             (&source_conditions, &replace_attributes, &precondition);
@@ -850,6 +858,7 @@ impl ObjectStore for PgStore {
         target: &ObjectRef,
         attributes: ObjectAttributes,
     ) -> StorageResult<UploadInfo> {
+        s4_storage::admit_upload_key(&target.key)?;
         let upload_id = hex::encode(rand::random::<[u8; 32]>());
         let (initiated, nanos) = now();
         let encoded = encode_attributes(&attributes);

@@ -5,7 +5,7 @@ use s4_s3_xml::CopyObjectResult;
 use s4_storage::{CopyObject, ObjectRef, ObjectStore};
 
 use super::bucket::check_canned_acl;
-use super::object::{object_attributes, read_conditions, write_precondition};
+use super::object::{object_attributes, read_conditions, write_precondition, IfNoneMatch};
 use super::{Ctx, HandlerResult};
 use crate::error_code::S3ErrorCode;
 use crate::operation::CopySource;
@@ -46,7 +46,7 @@ pub(crate) async fn copy_object<O: ObjectStore>(
     } else {
         None
     };
-    let precondition = write_precondition(ctx)?;
+    let precondition = write_precondition(ctx, IfNoneMatch::WildcardOnly)?;
     let info = ctx
         .store
         .copy_object(CopyObject {
