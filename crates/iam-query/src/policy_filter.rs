@@ -55,7 +55,7 @@ pub struct PolicyFilter {
 impl PolicyFilter {
     /// Whether a managed policy of S4 (a provider policy, used as a permissions policy)
     /// attached `attachments` times is listed.
-    pub fn keeps(&self, attachments: u64) -> bool {
+    pub fn keeps(self, attachments: u64) -> bool {
         let scope = matches!(self.scope, PolicyScope::All | PolicyScope::Aws);
         let usage = self.usage != Some(PolicyUsage::PermissionsBoundary);
         scope && usage && (!self.only_attached || attachments > 0)
@@ -82,7 +82,7 @@ impl PolicyFilter {
     }
 
     /// The parameters that state this filter (none for the default).
-    pub(crate) fn params(&self) -> Vec<(&'static str, &'static str)> {
+    pub(crate) fn params(self) -> Vec<(&'static str, &'static str)> {
         let mut out = Vec::new();
         if self.only_attached {
             out.push(("OnlyAttached", "true"));
