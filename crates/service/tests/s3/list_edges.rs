@@ -134,10 +134,13 @@ async fn keys_of_1024_multibyte_characters() {
     let mut listed = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        let mut path = "/bkt?list-type=2&max-keys=1&encoding-type=url".to_owned();
-        if let Some(t) = &token {
-            path.push_str(&format!("&continuation-token={}", enc_q(t)));
-        }
+        let path = match &token {
+            Some(t) => format!(
+                "/bkt?list-type=2&max-keys=1&encoding-type=url&continuation-token={}",
+                enc_q(t)
+            ),
+            None => "/bkt?list-type=2&max-keys=1&encoding-type=url".to_owned(),
+        };
         let r = s.req(Method::GET, &path).send().await;
         r.assert_status(200);
         listed.extend(
