@@ -92,6 +92,14 @@ fn object_order(object: &ObjectRef) -> (&str, &str, &[u8]) {
 }
 
 /// Columns of a full object row, in the order [`StoredRow::from_row`] reads them.
+/// Keys are up to 1024 characters, 4096 bytes, and a B-tree entry holds at most about 2700:
+/// the indexes that order keys hold their first [`KEY_HEAD_LEN`] bytes (migration 3), and
+/// listings order by `KEY_HEAD, key`, which is the order of `key` (two keys with different
+/// heads compare as their heads do). Lookups by key go through the unique index on
+/// `sha256(key)`: `sha256(key) = sha256($n) AND key = $n`.
+pub(crate) const KEY_HEAD_LEN: usize = 2000;
+const KEY_HEAD: &str = "substring(key FROM 1 FOR 2000)";
+
 const OBJECT_COLUMNS: &str = "key, size, etag, last_modified, attributes, part_count, \
      part_size, last_part_size, inline_data, blobs";
 
@@ -150,7 +158,7 @@ async fn write_object(
     let current = tx
         .pquery_opt(
             "SELECT etag, blobs, size FROM objects WHERE account = $1 AND bucket = $2 \
-             AND key = $3 FOR UPDATE",
+             AND sha256(key) = sha256($3) AND key = $3 FOR UPDATE",
             &[&account, &target.bucket, &key],
         )
         .await
@@ -182,7 +190,7 @@ async fn write_object(
             tx.pexecute(
                 "UPDATE objects SET size = $4, etag = $5, last_modified = $6, attributes = $7, \
                  part_count = $8, part_size = $9, last_part_size = $10, inline_data = $11, \
-                 blobs = $12 WHERE account = $1 AND bucket = $2 AND key = $3",
+                 blobs = $12 WHERE account = $1 AND bucket = $2 AND sha256(key) = sha256($3) AND key = $3",
                 &params,
             )
             .await
@@ -372,7 +380,7 @@ impl PgStore {
             .pquery_opt(
                 &format!(
                     "SELECT {OBJECT_COLUMNS} FROM objects WHERE account = $1 AND bucket = $2 \
-                     AND key = $3"
+                     AND sha256(key) = sha256($3) AND key = $3"
                 ),
                 &[
                     &object.account.as_str(),
@@ -648,7 +656,7 @@ impl ObjectStore for PgStore {
                 lock_bucket(&tx, &object.account, &object.bucket).await?;
                 let row = tx
                     .pquery_opt(
-                        "DELETE FROM objects WHERE account = $1 AND bucket = $2 AND key = $3 \
+                        "DELETE FROM objects WHERE account = $1 AND bucket = $2 AND sha256(key) = sha256($3) AND key = $3 \
                          RETURNING blobs, size",
                         &[
                             &object.account.as_str(),
@@ -710,7 +718,10 @@ impl ObjectStore for PgStore {
                 .pquery(
                     &format!(
                         "SELECT key, size, etag, last_modified FROM objects WHERE account = $1 \
-                         AND bucket = $2 AND key {op} $3 AND key < $4 ORDER BY key LIMIT $5"
+                         AND bucket = $2 AND key {op} $3 AND key < $4 \
+                         AND {KEY_HEAD} >= substring($3 FROM 1 FOR {KEY_HEAD_LEN}) \
+                         AND {KEY_HEAD} <= substring($4 FROM 1 FOR {KEY_HEAD_LEN}) \
+                         ORDER BY {KEY_HEAD}, key LIMIT $5"
                     ),
                     &[&account.as_str(), &bucket, &lower, &end, &want],
                 )
@@ -792,7 +803,7 @@ impl ObjectStore for PgStore {
                     if target_first {
                         tx.pquery_opt(
                             "SELECT 1 FROM objects WHERE account = $1 AND bucket = $2 \
-                             AND key = $3 FOR UPDATE",
+                             AND sha256(key) = sha256($3) AND key = $3 FOR UPDATE",
                             &[
                                 &target.account.as_str(),
                                 &target.bucket,
@@ -806,7 +817,7 @@ impl ObjectStore for PgStore {
                         .pquery_opt(
                             &format!(
                                 "SELECT {OBJECT_COLUMNS} FROM objects WHERE account = $1 \
-                                 AND bucket = $2 AND key = $3 {source_lock}"
+                                 AND bucket = $2 AND sha256(key) = sha256($3) AND key = $3 {source_lock}"
                             ),
                             &[
                                 &source.account.as_str(),
@@ -1096,9 +1107,14 @@ impl ObjectStore for PgStore {
             .unwrap_or_default();
         let rows = client
             .pquery(
-                "SELECT upload_id, key, initiated, attributes FROM uploads \
-                 WHERE account = $1 AND bucket = $2 AND key >= $3 AND key < $4 \
-                 AND (NOT $5 OR key > $6 OR (key = $6 AND seq > $7)) ORDER BY key, seq",
+                &format!(
+                    "SELECT upload_id, key, initiated, attributes FROM uploads \
+                     WHERE account = $1 AND bucket = $2 AND key >= $3 AND key < $4 \
+                     AND {KEY_HEAD} >= substring($3 FROM 1 FOR {KEY_HEAD_LEN}) \
+                     AND {KEY_HEAD} <= substring($4 FROM 1 FOR {KEY_HEAD_LEN}) \
+                     AND (NOT $5 OR key > $6 OR (key = $6 AND seq > $7)) \
+                     ORDER BY {KEY_HEAD}, key, seq"
+                ),
                 &[
                     &account.as_str(),
                     &bucket,
