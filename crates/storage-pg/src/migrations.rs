@@ -142,13 +142,17 @@ LEFT JOIN (SELECT account, bucket, count(*) AS uploads FROM uploads GROUP BY acc
         // Keys of 1024 characters take up to 4096 bytes, more than a B-tree entry holds
         // (about 2700): uniqueness and lookups move to sha256(key), ordered scans to an index
         // on the key's first 2000 bytes (objects.rs, KEY_HEAD).
-        r#"
-ALTER TABLE objects DROP CONSTRAINT objects_pkey;
-CREATE UNIQUE INDEX objects_by_key_hash ON objects (account, bucket, sha256(key));
-CREATE INDEX objects_in_key_order ON objects (account, bucket, substring(key FROM 1 FOR 2000));
-DROP INDEX uploads_by_key;
-CREATE INDEX uploads_in_key_order ON uploads (account, bucket, substring(key FROM 1 FOR 2000), seq);
-"#,
+        // Idempotent, so that re-applying it (after s4_migrations was rolled back by hand,
+        // as the downgrade test does) is harmless.
+        r"
+ALTER TABLE objects DROP CONSTRAINT IF EXISTS objects_pkey;
+CREATE UNIQUE INDEX IF NOT EXISTS objects_by_key_hash ON objects (account, bucket, sha256(key));
+CREATE INDEX IF NOT EXISTS objects_in_key_order
+    ON objects (account, bucket, substring(key FROM 1 FOR 2000));
+DROP INDEX IF EXISTS uploads_by_key;
+CREATE INDEX IF NOT EXISTS uploads_in_key_order
+    ON uploads (account, bucket, substring(key FROM 1 FOR 2000), seq);
+",
     ),
 ];
 
