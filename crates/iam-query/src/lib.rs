@@ -23,7 +23,7 @@
 //!
 //! ```
 //! use s4_iam_query::{
-//!     IamErrorCode, IamRequest, IamResponse, ParseOptions, Policy, PolicyPage,
+//!     IamErrorCode, IamRequest, IamResponse, ParseOptions, Policy, PolicyFilter, PolicyPage,
 //!     Truncation,
 //! };
 //! use time::macros::datetime;
@@ -35,7 +35,10 @@
 //! let request = IamRequest::from_form(body, &options).unwrap();
 //! assert_eq!(
 //!     request,
-//!     IamRequest::ListPolicies { page: PolicyPage { marker: None, max_items: Some(1) } }
+//!     IamRequest::ListPolicies {
+//!         page: PolicyPage { marker: None, max_items: Some(1) },
+//!         filter: PolicyFilter::default(),
+//!     }
 //! );
 //! // The same request as a GET query string parses the same.
 //! let query = "Action=ListPolicies&Version=2010-05-08&MaxItems=1";
@@ -119,6 +122,7 @@
 pub mod error;
 pub mod fuzzing;
 pub mod params;
+pub mod policy_filter;
 pub mod request;
 pub mod response;
 pub mod validate;
@@ -126,6 +130,7 @@ pub mod xml;
 
 pub use error::{ErrorType, IamError, IamErrorCode};
 pub use params::{Member, QueryParams, DEFAULT_BODY_LIMIT};
+pub use policy_filter::{PolicyFilter, PolicyScope, PolicyUsage};
 pub use request::{
     AccessKeyStatus, IamAction, IamRequest, Page, ParseOptions, PolicyArn, PolicyPage, Tag,
 };

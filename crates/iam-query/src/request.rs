@@ -11,8 +11,9 @@
 //!   request without it is not one AWS would serve.
 //!
 //! Parameters an action does not know are ignored (AWS does the same; SigV4 query
-//! parameters such as `X-Amz-Signature` arrive that way), and so are the spec's unsupported
-//! ones (`PathPrefix`, `OnlyAttached`, `PolicyUsageFilter`, `Scope`). See
+//! parameters such as `X-Amz-Signature` arrive that way), and so is the spec's unsupported
+//! `PathPrefix`. ListPolicies' `OnlyAttached`, `PolicyUsageFilter` and `Scope` are read into a
+//! [`PolicyFilter`]. See
 //! [`crate::validate`] for the checks and their order.
 
 use std::fmt;
@@ -21,6 +22,7 @@ use s4_naming::Arn;
 
 use crate::error::{IamError, IamErrorCode};
 use crate::params::QueryParams;
+use crate::policy_filter::PolicyFilter;
 use crate::validate::{
     only_root_path, policy_arn, unique_tag_keys, Reader, DEFAULT_MAX_ITEMS, IAM_VERSION,
 };
@@ -300,6 +302,7 @@ pub enum IamRequest {
     },
     ListPolicies {
         page: PolicyPage,
+        filter: PolicyFilter,
     },
     ListAttachedUserPolicies {
         user_name: String,
@@ -467,8 +470,9 @@ impl IamRequest {
             }
             A::ListPolicies => {
                 let page = policy_page(&mut r)?;
+                let filter = PolicyFilter::read(&mut r);
                 r.finish()?;
-                Self::ListPolicies { page }
+                Self::ListPolicies { page, filter }
             }
             A::ListAttachedUserPolicies => {
                 let page = policy_page(&mut r)?;
@@ -673,7 +677,12 @@ impl IamRequest {
                 p.push("PolicyArn", policy_arn.to_string());
                 p.push("VersionId", version_id);
             }
-            Self::ListPolicies { page } => p.policy_page(*page),
+            Self::ListPolicies { page, filter } => {
+                p.policy_page(*page);
+                for (name, value) in filter.params() {
+                    p.push(name, value.to_owned());
+                }
+            }
             Self::ListAttachedUserPolicies { user_name, page } => {
                 p.push("UserName", user_name);
                 p.policy_page(*page);

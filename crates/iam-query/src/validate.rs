@@ -235,6 +235,36 @@ impl<'a> Reader<'a> {
         AccessKeyStatus::Active
     }
 
+    /// An optional parameter with a fixed set of values: the index of the value given, or
+    /// `None` when absent or (recorded as a violation naming the set) not one of them.
+    /// `ignore_case` for booleans, which AWS reads in any case.
+    pub(crate) fn opt_enum(
+        &mut self,
+        param: &str,
+        values: &[&str],
+        ignore_case: bool,
+    ) -> Option<usize> {
+        let v = self.get(param)?;
+        let found = values.iter().position(|candidate| {
+            if ignore_case {
+                candidate.eq_ignore_ascii_case(v)
+            } else {
+                *candidate == v
+            }
+        });
+        if found.is_none() {
+            self.violations.push(
+                Some(v),
+                &member_name(param),
+                &format!(
+                    "Member must satisfy enum value set: [{}]",
+                    values.join(", ")
+                ),
+            );
+        }
+        found
+    }
+
     /// The opaque `Marker` of the user, group and key listings.
     pub(crate) fn string_marker(&mut self) -> Option<String> {
         let v = self.get("Marker")?;

@@ -6,8 +6,8 @@ use proptest::prelude::*;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use s4_iam_query::{
-    AccessKeyStatus, IamRequest, IamResponse, Page, ParseOptions, PolicyArn, PolicyPage,
-    QueryParams, Tag, User,
+    AccessKeyStatus, IamRequest, IamResponse, Page, ParseOptions, PolicyArn, PolicyFilter,
+    PolicyPage, PolicyScope, PolicyUsage, QueryParams, Tag, User,
 };
 use time::macros::datetime;
 
@@ -73,6 +73,23 @@ fn status() -> impl Strategy<Value = AccessKeyStatus> {
     ]
 }
 
+fn policy_filter() -> impl Strategy<Value = PolicyFilter> {
+    let scope = prop_oneof![
+        Just(PolicyScope::All),
+        Just(PolicyScope::Aws),
+        Just(PolicyScope::Local)
+    ];
+    let usage = proptest::option::of(prop_oneof![
+        Just(PolicyUsage::PermissionsPolicy),
+        Just(PolicyUsage::PermissionsBoundary)
+    ]);
+    (any::<bool>(), scope, usage).prop_map(|(only_attached, scope, usage)| PolicyFilter {
+        only_attached,
+        scope,
+        usage,
+    })
+}
+
 fn request() -> impl Strategy<Value = IamRequest> {
     use IamRequest as R;
     prop_oneof![
@@ -85,7 +102,8 @@ fn request() -> impl Strategy<Value = IamRequest> {
                 policy_arn,
                 version_id
             }),
-        policy_page().prop_map(|page| R::ListPolicies { page }),
+        (policy_page(), policy_filter())
+            .prop_map(|(page, filter)| R::ListPolicies { page, filter }),
         (user(), policy_page())
             .prop_map(|(user_name, page)| R::ListAttachedUserPolicies { user_name, page }),
         (group(), policy_page())

@@ -3,7 +3,7 @@
 
 use s4_iam_query::{
     AccessKeyStatus, IamAction, IamError, IamErrorCode, IamRequest, Page, ParseOptions, PolicyArn,
-    PolicyPage, QueryParams, Tag,
+    PolicyFilter, PolicyPage, PolicyScope, PolicyUsage, QueryParams, Tag,
 };
 
 const V: &str = "Action={}&Version=2010-05-08";
@@ -80,20 +80,57 @@ fn policy_actions() {
     assert_eq!(
         ok("ListPolicies", ""),
         IamRequest::ListPolicies {
-            page: PolicyPage::default()
+            page: PolicyPage::default(),
+            filter: PolicyFilter::default(),
         }
     );
     assert_eq!(
         ok(
             "ListPolicies",
-            "Marker=3&MaxItems=1000&OnlyAttached=true&Scope=AWS&PathPrefix=%2F&PolicyUsageFilter=x"
+            "Marker=3&MaxItems=1000&OnlyAttached=true&Scope=AWS&PathPrefix=%2F\
+             &PolicyUsageFilter=PermissionsPolicy"
         ),
         IamRequest::ListPolicies {
             page: PolicyPage {
                 marker: Some(3),
                 max_items: Some(1000)
-            }
+            },
+            filter: PolicyFilter {
+                only_attached: true,
+                scope: PolicyScope::Aws,
+                usage: Some(PolicyUsage::PermissionsPolicy),
+            },
         }
+    );
+    assert_eq!(
+        ok(
+            "ListPolicies",
+            "OnlyAttached=False&Scope=Local&PolicyUsageFilter=PermissionsBoundary"
+        ),
+        IamRequest::ListPolicies {
+            page: PolicyPage::default(),
+            filter: PolicyFilter {
+                only_attached: false,
+                scope: PolicyScope::Local,
+                usage: Some(PolicyUsage::PermissionsBoundary),
+            },
+        }
+    );
+    // Values outside AWS's sets are ValidationError, each named with its set.
+    let e = err(
+        "ListPolicies",
+        "OnlyAttached=yes&Scope=aws&PolicyUsageFilter=x",
+    );
+    assert_eq!(e.code(), IamErrorCode::ValidationError);
+    assert_eq!(
+        e.message(),
+        "3 validation errors detected: \
+         Value 'yes' at 'onlyAttached' failed to satisfy constraint: \
+         Member must satisfy enum value set: [false, true]; \
+         Value 'aws' at 'scope' failed to satisfy constraint: \
+         Member must satisfy enum value set: [All, AWS, Local]; \
+         Value 'x' at 'policyUsageFilter' failed to satisfy constraint: \
+         Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]"
     );
     assert_eq!(
         ok(
@@ -820,7 +857,8 @@ fn marker_and_max_items() {
             page: PolicyPage {
                 marker: Some(2_147_483_647),
                 max_items: Some(7)
-            }
+            },
+            filter: PolicyFilter::default(),
         }
     );
     // The configured maximum.

@@ -135,14 +135,20 @@ impl<I: IdentityStore + ?Sized> Exec<'_, I> {
                     create_date: policy.create_date(),
                 }))
             }
-            R::ListPolicies { page } => {
-                let (policies, truncation) = policy_page(managed::all().to_vec(), page)?;
-                let mut out = Vec::with_capacity(policies.len());
-                for policy in &policies {
-                    out.push(self.policy_info(policy).await?);
+            R::ListPolicies { page, filter } => {
+                // The filters decide which policies exist for this listing, so the Marker
+                // counts (and is checked) within the filtered list.
+                let mut listed = Vec::with_capacity(managed::all().len());
+                for policy in managed::all() {
+                    let info = self.policy_info(policy).await?;
+                    if filter.keeps(u64::from(info.attachment_count)) {
+                        listed.push(info);
+                    }
                 }
+                let available = u32::try_from(listed.len()).unwrap_or(u32::MAX);
+                let (policies, truncation) = policy_page(listed, page, available)?;
                 Ok(IamResponse::ListPolicies {
-                    policies: out,
+                    policies,
                     truncation,
                 })
             }
@@ -544,7 +550,7 @@ impl<I: IdentityStore + ?Sized> Exec<'_, I> {
             .store
             .list_attached_policies(&self.account, target)
             .await;
-        let (arns, truncation) = policy_page(self.check(arns)?, page)?;
+        let (arns, truncation) = policy_page(self.check(arns)?, page, managed_count())?;
         let attached = arns
             .into_iter()
             .map(|arn| AttachedPolicy {
@@ -732,9 +738,13 @@ fn sentence(message: &str) -> String {
 }
 
 /// The spec's integer-marker paging of the policy listings: the marker is an index, and one
-/// greater than the number of managed policies is a `ValidationError`.
-fn policy_page<T>(items: Vec<T>, page: PolicyPage) -> Result<(Vec<T>, Truncation), IamError> {
-    page.check_marker(managed_count())?;
+/// greater than the `available` policies is a `ValidationError`.
+fn policy_page<T>(
+    items: Vec<T>,
+    page: PolicyPage,
+    available: u32,
+) -> Result<(Vec<T>, Truncation), IamError> {
+    page.check_marker(available)?;
     let start = page.marker.map_or(0, |m| m as usize);
     let (items, truncation) = slice_page(items, start, page.max_items, |_| String::new());
     let truncation = if truncation.is_truncated {

@@ -314,6 +314,67 @@ async fn list_policies_pages_with_integer_markers() {
 }
 
 #[tokio::test]
+async fn list_policies_filters() {
+    const ADMIN: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+    let fx = Fx::new().await;
+    let names: Vec<String> = managed::all().iter().map(|p| p.name().to_owned()).collect();
+    // Nothing attached yet: OnlyAttached lists nothing.
+    assert!(policy_names(&fx.ok("ListPolicies&OnlyAttached=true").await).is_empty());
+    fx.user("alice").await;
+    fx.group("staff").await;
+    fx.ok(&format!("AttachUserPolicy&UserName=alice&PolicyArn={READ}"))
+        .await;
+    fx.ok(&format!(
+        "AttachGroupPolicy&GroupName=staff&PolicyArn={ADMIN}"
+    ))
+    .await;
+    let attached = fx.ok("ListPolicies&OnlyAttached=true").await;
+    let mut expected: Vec<String> = names
+        .iter()
+        .filter(|n| ["S3ReadAccess", "AdministratorAccess"].contains(&n.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(expected.len(), 2, "both policies are managed policies");
+    assert_eq!(policy_names(&attached), expected);
+    // Paging counts within the filtered list; a marker past it is ValidationError.
+    let first = fx.ok("ListPolicies&OnlyAttached=true&MaxItems=1").await;
+    assert_eq!(policy_names(&first), expected[..1]);
+    assert_eq!(truncation(&first), Truncation::truncated("1"));
+    let rest = fx
+        .ok("ListPolicies&OnlyAttached=true&MaxItems=1&Marker=1")
+        .await;
+    assert_eq!(policy_names(&rest), expected.split_off(1));
+    assert_eq!(truncation(&rest), Truncation::complete());
+    fx.err(
+        "ListPolicies&OnlyAttached=true&Marker=3",
+        IamErrorCode::ValidationError,
+        400,
+    )
+    .await;
+    // OnlyAttached=false, Scope All or AWS and PermissionsPolicy keep every policy.
+    for params in [
+        "OnlyAttached=false",
+        "Scope=All",
+        "Scope=AWS",
+        "PolicyUsageFilter=PermissionsPolicy",
+    ] {
+        let listed = fx.ok(&format!("ListPolicies&{params}")).await;
+        assert_eq!(policy_names(&listed), names, "{params}");
+    }
+    // S4 has no customer-managed policies and no permissions boundaries.
+    for params in ["Scope=Local", "PolicyUsageFilter=PermissionsBoundary"] {
+        let listed = fx.ok(&format!("ListPolicies&{params}")).await;
+        assert!(policy_names(&listed).is_empty(), "{params}");
+    }
+    fx.err(
+        "ListPolicies&Scope=Everything",
+        IamErrorCode::ValidationError,
+        400,
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn list_policies_marker_and_max_items_errors() {
     let fx = Fx::new().await;
     // MalformedInput: not an integer, or out of the integer range.

@@ -67,7 +67,7 @@ pub fn oracle_bucket_name(name: &str) -> Result<(), BucketNameError> {
     Ok(())
 }
 
-/// Spec 2.1.4, bullet by bullet, top to bottom; length in UTF-8 bytes.
+/// Spec 2.1.4, bullet by bullet, top to bottom; length in characters.
 pub fn oracle_object_key(key: &str) -> Result<(), ObjectKeyError> {
     if key == ".." {
         return Err(ObjectKeyError::DotDot);
@@ -90,8 +90,9 @@ pub fn oracle_object_key(key: &str) -> Result<(), ObjectKeyError> {
     if key.is_empty() {
         return Err(ObjectKeyError::Empty);
     }
-    if key.len() > 1024 {
-        return Err(ObjectKeyError::TooLong { len: key.len() });
+    let chars = key.chars().count();
+    if chars > 1024 {
+        return Err(ObjectKeyError::TooLong { len: chars });
     }
     Ok(())
 }
@@ -342,7 +343,7 @@ mod tests {
             small_alphabet(12),
             proptest::collection::vec(prop::sample::select(vec!['.', '/', 'a']), 0..=8)
                 .prop_map(|v| v.into_iter().collect()),
-            // Around the 1024-byte limit, with multi-byte characters.
+            // Around the 1024-character limit, with multi-byte characters.
             (
                 1015..=1030usize,
                 small_alphabet(4),
@@ -352,6 +353,12 @@ mod tests {
                     "{}{wide}{tail}",
                     "k".repeat(n.saturating_sub(4))
                 )),
+            // 1024 characters of up to 4096 bytes.
+            (
+                1020..=1028usize,
+                prop::sample::select(vec!["é", "😀", "鍵"])
+            )
+                .prop_map(|(n, wide)| wide.repeat(n)),
         ]
     }
 

@@ -9,12 +9,13 @@
 //! 3. does not contain `/./` ([`ObjectKeyError::ContainsSlashDotSlash`]) nor `/../`
 //!    ([`ObjectKeyError::ContainsSlashDotDotSlash`]);
 //! 4. does not contain `//` ([`ObjectKeyError::ConsecutiveSlashes`]);
-//! 5. 1 to 1024 long ([`ObjectKeyError::Empty`], [`ObjectKeyError::TooLong`]).
+//! 5. 1 to 1024 characters long ([`ObjectKeyError::Empty`], [`ObjectKeyError::TooLong`]).
 //!
 //! Where the spec is silent or loose, these are the decisions:
 //!
-//! - **Length counts UTF-8 bytes**, as AWS does (its limit is 1024 bytes): `é` counts 2, a CJK
-//!   character 3, an emoji 4.
+//! - **Length counts characters** (Unicode scalar values), as the spec states it: `é`, a CJK
+//!   character and an emoji each count 1, so a key may take up to 4096 bytes of UTF-8. (AWS
+//!   counts 1024 UTF-8 bytes; S4 follows its own spec.)
 //! - The spec is followed literally, so these keys are **accepted**: `.`, `...`, `./a`,
 //!   `a/.`, `/a`, `a/`, `/` (no `//` in it), `.a`, `a..b`, `..a`, `a/..b`.
 //! - **Any UTF-8 is allowed**, including NUL, other control characters and U+FFFD. Callers that
@@ -24,7 +25,7 @@
 use std::error::Error;
 use std::fmt;
 
-/// Maximum object-key length, in UTF-8 bytes.
+/// Maximum object-key length, in characters (Unicode scalar values).
 pub const OBJECT_KEY_MAX_LEN: usize = 1024;
 
 /// Why an object key is invalid. Each variant is one rule (or one half of a two-part rule) of
@@ -46,9 +47,9 @@ pub enum ObjectKeyError {
     ConsecutiveSlashes,
     /// The key is empty.
     Empty,
-    /// The key is longer than 1024 bytes.
+    /// The key is longer than 1024 characters.
     TooLong {
-        /// Length of the key in UTF-8 bytes.
+        /// Length of the key in characters.
         len: usize,
     },
 }
@@ -67,7 +68,7 @@ impl fmt::Display for ObjectKeyError {
             Self::Empty => f.write_str("Object key must not be empty"),
             Self::TooLong { len } => write!(
                 f,
-                "Object key must be at most {OBJECT_KEY_MAX_LEN} bytes long (got {len})"
+                "Object key must be at most {OBJECT_KEY_MAX_LEN} characters long (got {len})"
             ),
         }
     }
@@ -83,6 +84,7 @@ impl Error for ObjectKeyError {}
 ///
 /// assert_eq!(validate_object_key("photos/2024/été 😀.jpg"), Ok(()));
 /// assert_eq!(validate_object_key("a/../b"), Err(ObjectKeyError::ContainsSlashDotDotSlash));
+/// assert_eq!(validate_object_key(&"😀".repeat(1024)), Ok(()));
 /// assert_eq!(validate_object_key(&"x".repeat(1025)), Err(ObjectKeyError::TooLong { len: 1025 }));
 /// ```
 pub fn validate_object_key(key: &str) -> Result<(), ObjectKeyError> {
@@ -129,8 +131,12 @@ pub fn validate_object_key(key: &str) -> Result<(), ObjectKeyError> {
     if bytes.is_empty() {
         return Err(ObjectKeyError::Empty);
     }
+    // Counting characters needs a pass only when the bytes alone could be too many.
     if bytes.len() > OBJECT_KEY_MAX_LEN {
-        return Err(ObjectKeyError::TooLong { len: bytes.len() });
+        let chars = key.chars().count();
+        if chars > OBJECT_KEY_MAX_LEN {
+            return Err(ObjectKeyError::TooLong { len: chars });
+        }
     }
     Ok(())
 }
@@ -237,7 +243,7 @@ mod tests {
     }
 
     #[test]
-    fn length_counts_bytes() {
+    fn length_counts_characters() {
         let s = |n: usize| "k".repeat(n);
         check(&[
             ("", Err(E::Empty)),
@@ -246,19 +252,18 @@ mod tests {
             (&s(1024), Ok(())),
             (&s(1025), Err(E::TooLong { len: 1025 })),
             (&s(100_000), Err(E::TooLong { len: 100_000 })),
-            // é is 2 bytes: 512 of them fit, 513 do not.
-            (&"é".repeat(512), Ok(())),
-            (&"é".repeat(513), Err(E::TooLong { len: 1026 })),
-            // An emoji is 4 bytes: 256 fit, 257 do not.
-            (&"😀".repeat(256), Ok(())),
-            (&"😀".repeat(257), Err(E::TooLong { len: 1028 })),
-            // 1020 ASCII bytes plus one emoji is 1024 bytes; 1021 plus one emoji is 1025 bytes
-            // though only 1022 characters.
-            (&format!("{}😀", s(1020)), Ok(())),
-            (&format!("{}😀", s(1021)), Err(E::TooLong { len: 1025 })),
-            // CJK characters are 3 bytes: 341 = 1023 bytes, 342 = 1026 bytes.
-            (&"鍵".repeat(341), Ok(())),
-            (&"鍵".repeat(342), Err(E::TooLong { len: 1026 })),
+            // é is 2 bytes, one character: 1024 fit, 1025 do not.
+            (&"é".repeat(1024), Ok(())),
+            (&"é".repeat(1025), Err(E::TooLong { len: 1025 })),
+            // An emoji is 4 bytes: 1024 of them (4096 bytes) fit.
+            (&"😀".repeat(1024), Ok(())),
+            (&"😀".repeat(1025), Err(E::TooLong { len: 1025 })),
+            // CJK characters are 3 bytes.
+            (&"鍵".repeat(1024), Ok(())),
+            (&"鍵".repeat(1025), Err(E::TooLong { len: 1025 })),
+            // Mixed: 1023 ASCII characters and one emoji are 1024 characters.
+            (&format!("{}😀", s(1023)), Ok(())),
+            (&format!("{}😀", s(1024)), Err(E::TooLong { len: 1025 })),
         ]);
     }
 
@@ -288,7 +293,7 @@ mod tests {
             (E::Empty, "empty"),
             (
                 E::TooLong { len: 1025 },
-                "at most 1024 bytes long (got 1025)",
+                "at most 1024 characters long (got 1025)",
             ),
         ];
         for (err, needle) in cases {

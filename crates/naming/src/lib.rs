@@ -23,7 +23,7 @@
 //!
 //! # Object keys (spec 2.1.4) — [`key`]
 //!
-//! Length is counted in UTF-8 bytes (at most 1024); any UTF-8 is allowed.
+//! Length is counted in characters (at most 1024, so up to 4096 bytes); any UTF-8 is allowed.
 //!
 //! ```
 //! use s4_naming::{validate_object_key, ObjectKeyError};
@@ -32,7 +32,8 @@
 //! assert!(validate_object_key("./a").is_ok()); // not forbidden by the spec
 //! assert_eq!(validate_object_key("a//b"), Err(ObjectKeyError::ConsecutiveSlashes));
 //! assert_eq!(validate_object_key("../a"), Err(ObjectKeyError::LeadingDotDotSlash));
-//! assert_eq!(validate_object_key(&"😀".repeat(257)), Err(ObjectKeyError::TooLong { len: 1028 }));
+//! assert!(validate_object_key(&"😀".repeat(1024)).is_ok());
+//! assert_eq!(validate_object_key(&"😀".repeat(1025)), Err(ObjectKeyError::TooLong { len: 1025 }));
 //! ```
 //!
 //! # Account IDs (spec 1.1) — [`account`]
@@ -102,4 +103,4 @@ pub use iam::{
     is_iam_name_char, validate_group_name, validate_policy_name, validate_user_name, IamEntity,
     IamNameError,
 };
-pub use key::{validate_object_key, ObjectKeyError};
+pub use key::{validate_object_key, ObjectKeyError, OBJECT_KEY_MAX_LEN};

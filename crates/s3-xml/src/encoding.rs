@@ -5,14 +5,18 @@
 //! With it, the listing writers pass every key-derived value through [`url_encode`]: `Key`,
 //! `Prefix`, `Delimiter`, `Marker`, `NextMarker`, `StartAfter`, `CommonPrefixes/Prefix`, and
 //! for multipart listings `KeyMarker` and `NextKeyMarker`. Opaque values (continuation tokens,
-//! upload IDs) are never encoded.
+//! upload IDs) are never encoded, and neither is a ListObjects (v1) `Prefix`, which is
+//! written as sent because botocore does not decode it.
 //!
-//! The encoding is the one AWS produces and botocore undoes with `urllib.parse.unquote_plus`:
-//! UTF-8 bytes are percent-encoded (`%XX`, upper-case hex) except the RFC 3986 unreserved
-//! characters `A-Z a-z 0-9 - . _ ~` and `/`, which are kept, and the space, which becomes `+`.
-//! So `+` becomes `%2B`, `%` becomes `%25`, and `(` becomes `%28` (as AWS answers for
-//! `(test)`). Because `+` is always encoded, `unquote_plus` (decode `+` as space, then `%XX`)
-//! gives back the original string; [`url_decode_plus`] is that inverse, for tests and clients.
+//! The encoding is RFC 3986 percent-encoding, which every client undoes (botocore with
+//! `urllib.parse.unquote_plus`, the Java and Go SDKs with their URL decoders): UTF-8 bytes are
+//! percent-encoded (`%XX`, upper-case hex) except the unreserved characters
+//! `A-Z a-z 0-9 - . _ ~` and `/`, which are kept. A space is `%20`, never `+`: a decoder that
+//! does not treat `+` as a space (most outside Python) would otherwise hand back a different
+//! key. `+` itself becomes `%2B`, `%` becomes `%25`, and `(` becomes `%28` (as AWS answers
+//! for `(test)`). Because `+` is always encoded, `unquote_plus` (decode `+` as space, then
+//! `%XX`) gives back the original string too; [`url_decode_plus`] is that inverse, for tests
+//! and clients.
 
 use std::borrow::Cow;
 
@@ -32,8 +36,6 @@ pub fn url_encode_into(out: &mut Vec<u8>, value: &str) {
     for &b in value.as_bytes() {
         if is_kept(b) {
             out.push(b);
-        } else if b == b' ' {
-            out.push(b'+');
         } else {
             out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
         }
@@ -98,7 +100,7 @@ impl std::fmt::Display for EncodingType {
 ///
 /// ```
 /// use s4_s3_xml::url_encode;
-/// assert_eq!(url_encode("photos/a b+c&d%é"), "photos/a+b%2Bc%26d%25%C3%A9");
+/// assert_eq!(url_encode("photos/a b+c&d%é"), "photos/a%20b%2Bc%26d%25%C3%A9");
 /// assert_eq!(url_encode("plain/key-1.txt"), "plain/key-1.txt");
 /// ```
 pub fn url_encode(value: &str) -> Cow<'_, str> {
@@ -129,7 +131,8 @@ mod tests {
     #[test]
     fn encodes_like_aws() {
         let cases = [
-            ("a b", "a+b"),
+            ("a b", "a%20b"),
+            ("  ", "%20%20"),
             ("a+b", "a%2Bb"),
             ("a%2Bb", "a%252Bb"),
             ("(test)+", "%28test%29%2B"),
@@ -162,9 +165,7 @@ mod tests {
             .chain([0x20ac, 0xfffd, 0x1f600])
             .filter_map(char::from_u32)
             .collect();
-        let reference = utf8_percent_encode(&all, SET)
-            .to_string()
-            .replace("%20", "+");
+        let reference = utf8_percent_encode(&all, SET).to_string();
         assert_eq!(url_encode(&all), reference);
     }
 
@@ -176,7 +177,7 @@ mod tests {
             assert!(
                 encoded
                     .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-._~/+%".contains(&b)),
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~/%".contains(&b)),
                 "{encoded}"
             );
             assert_eq!(url_decode_plus(&encoded).as_deref(), Some(value));

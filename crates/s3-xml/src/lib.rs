@@ -46,7 +46,7 @@
 //!     owner: None,
 //! };
 //! let xml = String::from_utf8(result.to_xml()).unwrap();
-//! assert!(xml.contains("<Key>a+b%2Bc</Key>"));
+//! assert!(xml.contains("<Key>a%20b%2Bc</Key>"));
 //! assert!(xml.contains("<ETag>&quot;d41d8cd98f00b204e9800998ecf8427e&quot;</ETag>"));
 //! assert!(xml.contains("<LastModified>2022-01-28T11:44:13.000Z</LastModified>"));
 //! ```

@@ -10,7 +10,7 @@ use s4_sigv4::SigV4Error;
 use s4_storage::{BoxError, StorageError};
 use time::format_description::FormatItem;
 use time::macros::format_description;
-use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use time::{OffsetDateTime, UtcOffset};
 
 use crate::body::{self, BodyCheckError, ReadError, ResponseBody};
 use crate::error_code::S3ErrorCode;
@@ -67,6 +67,14 @@ impl ApiError {
             .with_extra("ArgumentValue", value)
     }
 
+    /// S4's rule that a key ending in `/` carries no data (spec: PutObject's `InvalidRequest`).
+    fn key_cannot_hold_data() -> Self {
+        Self::with_message(
+            S3ErrorCode::InvalidRequest,
+            "S4 does not allow an object whose key ends with '/' to carry data.",
+        )
+    }
+
     fn internal(detail: &dyn std::fmt::Display) -> Self {
         tracing::error!(%detail, "internal error");
         Self::new(S3ErrorCode::InternalError)
@@ -78,12 +86,7 @@ impl ApiError {
             return Self::from(e);
         }
         match error.downcast_ref::<BodyCheckError>() {
-            Some(BodyCheckError::DirectoryPayload) => {
-                return Self::with_message(
-                    S3ErrorCode::InvalidRequest,
-                    "S4 does not allow an object whose key ends with '/' to carry data.",
-                );
-            }
+            Some(BodyCheckError::DirectoryPayload) => return Self::key_cannot_hold_data(),
             Some(e @ BodyCheckError::Idle(_)) => {
                 return Self::with_message(S3ErrorCode::RequestTimeout, e.to_string());
             }
@@ -122,6 +125,8 @@ impl From<StorageError> for ApiError {
             StorageError::NoSuchBucket => Self::new(C::NoSuchBucket),
             StorageError::BucketAlreadyOwnedByYou => Self::new(C::BucketAlreadyOwnedByYou),
             StorageError::BucketNotEmpty => Self::new(C::BucketNotEmpty),
+            StorageError::InvalidObjectKey(e) => Self::from(e),
+            StorageError::KeyCannotHoldData => Self::key_cannot_hold_data(),
             StorageError::NoSuchKey => Self::new(C::NoSuchKey),
             StorageError::NoSuchBucketPolicy => Self::new(C::NoSuchBucketPolicy),
             StorageError::NoSuchUpload => Self::new(C::NoSuchUpload),
@@ -256,12 +261,11 @@ pub fn http_date(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-/// Parses an IMF-fixdate (`If-Modified-Since` and friends); `None` when malformed, which
-/// callers treat as an absent condition, as HTTP says.
+/// Parses an HTTP date in any of RFC 7231's forms or RFC 2822's (`If-Modified-Since` and
+/// friends; the same parser as the `Date` header's); `None` when malformed, which callers
+/// treat as an absent condition, as HTTP says.
 pub fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
-    PrimitiveDateTime::parse(value.trim(), HTTP_DATE)
-        .ok()
-        .map(PrimitiveDateTime::assume_utc)
+    s4_sigv4::parse_http_date(value)
 }
 
 #[cfg(test)]

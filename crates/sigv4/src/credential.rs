@@ -136,17 +136,6 @@ pub(crate) fn parse_amz_date(s: &str) -> Option<OffsetDateTime> {
     Some(PrimitiveDateTime::new(date, time).assume_utc())
 }
 
-/// Parses an IMF-fixdate HTTP date (`Fri, 24 May 2013 00:00:00 GMT`), the `Date` header form
-/// botocore may sign instead of `x-amz-date`.
-pub(crate) fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
-    let format = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    PrimitiveDateTime::parse(s.trim(), &format)
-        .ok()
-        .map(PrimitiveDateTime::assume_utc)
-}
-
 /// Formats a time as `YYYYMMDDTHHMMSSZ`.
 pub(crate) fn format_amz_date(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
@@ -269,8 +258,6 @@ mod tests {
         assert!(parse_amz_date("2013052AT000000Z").is_none());
         assert!(parse_amz_date("20130524T250000Z").is_none());
         assert!(parse_amz_date("+0130524T000000Z").is_none());
-        let d = parse_http_date("Fri, 24 May 2013 00:00:00 GMT").unwrap();
-        assert_eq!(d, t);
     }
 
     #[test]

@@ -12,9 +12,10 @@ use crate::chunk_sign::ChunkSigningContext;
 use crate::chunked::ChunkedDecoder;
 use crate::credential::{
     check_signed_headers, format_amz_date, parse_amz_date, parse_authorization_header,
-    parse_credential, parse_http_date, CredentialScope, ALGORITHM,
+    parse_credential, CredentialScope, ALGORITHM,
 };
 use crate::error::SigV4Error;
+use crate::http_date::parse_http_date;
 use crate::key::{Signature, SigningKeyCache};
 
 /// How far the request time may be from the server's, either way.
@@ -402,6 +403,8 @@ fn parse_header_auth(
         })?;
         (t, v.to_owned())
     } else if auth.signed_headers.split(';').any(|n| n == "date") {
+        // Only without `x-amz-date` is `Date` the request time; beside it, `Date` is just
+        // another signed header (botocore sends `Date: ... -0000` there on some paths).
         let v = header_str(req.headers, "date")?.unwrap_or("");
         let t = parse_http_date(v).ok_or_else(|| {
             SigV4Error::MissingSecurityHeader(format!("Invalid Date header: '{v}'"))

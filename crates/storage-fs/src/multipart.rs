@@ -115,6 +115,7 @@ impl FsStore {
         target: &ObjectRef,
         attributes: ObjectAttributes,
     ) -> StorageResult<UploadInfo> {
+        s4_storage::admit_upload_key(&target.key)?;
         let inner = self.inner.clone();
         let target = target.clone();
         blocking(move || {

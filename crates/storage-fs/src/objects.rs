@@ -73,8 +73,8 @@ pub(crate) fn write_bucket_exists(
     }
 }
 
-/// Replaces (or creates) the object `target` with `record` inside `txn`, after checking
-/// `precondition` against the current object, and moves the bucket's usage totals by the
+/// Replaces (or creates) the object `target` with `record` inside `txn`, after judging it by
+/// [`s4_storage::admit_object`] (the key rules and `precondition` against the current object), and moves the bucket's usage totals by the
 /// difference (a new key adds an object). `record`'s blobs must already hold a reference for
 /// this record; the replaced object's blobs lose theirs. The caller has checked, in `txn`,
 /// that the bucket exists.
@@ -91,7 +91,12 @@ pub(crate) fn swap_object(
         Some(v) => Some(ObjectRecord::decode(v.value())?),
         None => None,
     };
-    precondition.check(current.as_ref().map(|c| &c.etag))?;
+    s4_storage::admit_object(
+        &target.key,
+        record.size,
+        precondition,
+        current.as_ref().map(|c| &c.etag),
+    )?;
     objects
         .insert(object_key.as_slice(), record.encode().as_slice())
         .db()?;
@@ -367,7 +372,8 @@ impl ObjectStore for FsStore {
             content_md5,
             precondition,
         } = request;
-        // Fail fast for a missing bucket; the commit checks again.
+        // Fail fast for a bad key or a missing bucket; the commit checks again.
+        s4_storage::admit_key(&target.key, content_length)?;
         self.require_bucket(&target.account, &target.bucket)?;
         let received = receive(
             &self.inner,
@@ -559,6 +565,7 @@ impl ObjectStore for FsStore {
                 replace_attributes,
                 precondition,
             } = request;
+            let precondition = precondition.for_copy_target();
             commit(&inner, None, |txn, freed| {
                 let source_record = {
                     write_bucket_exists(txn, &source.account, &source.bucket)?;

@@ -147,7 +147,7 @@ fn child(data: &Path, log: &Path, round: u64) {
                     if i % 5 == 0 {
                         let key = format!("shared/{round}-{}", i / 5);
                         let mut req = put(&key, seed);
-                        req.precondition.if_none_match_any = true;
+                        req.precondition = WritePrecondition::if_none_match("*");
                         match store.put_object(req).await {
                             Ok(_) => {
                                 let line = format!("A {key} {seed}\n");

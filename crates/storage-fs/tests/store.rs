@@ -634,7 +634,7 @@ async fn shared_commits_drop_refused_writes_alone() {
                 match t % 4 {
                     0 | 1 => {
                         let mut req = put(&format!("race{round}"), &data);
-                        req.precondition.if_none_match_any = true;
+                        req.precondition = WritePrecondition::if_none_match("*");
                         (t % 4, store.put_object(req).await.map(|i| (i.etag, data)))
                     }
                     2 => {

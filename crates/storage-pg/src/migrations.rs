@@ -137,6 +137,23 @@ LEFT JOIN (SELECT account, bucket, count(*) AS uploads FROM uploads GROUP BY acc
     ON u.account = b.account AND u.bucket = b.name;
 "#,
     ),
+    (
+        3,
+        // Keys of 1024 characters take up to 4096 bytes, more than a B-tree entry holds
+        // (about 2700): uniqueness and lookups move to sha256(key), ordered scans to an index
+        // on the key's first 2000 bytes (objects.rs, KEY_HEAD).
+        // Idempotent, so that re-applying it (after s4_migrations was rolled back by hand,
+        // as the downgrade test does) is harmless.
+        r"
+ALTER TABLE objects DROP CONSTRAINT IF EXISTS objects_pkey;
+CREATE UNIQUE INDEX IF NOT EXISTS objects_by_key_hash ON objects (account, bucket, sha256(key));
+CREATE INDEX IF NOT EXISTS objects_in_key_order
+    ON objects (account, bucket, substring(key FROM 1 FOR 2000));
+DROP INDEX IF EXISTS uploads_by_key;
+CREATE INDEX IF NOT EXISTS uploads_in_key_order
+    ON uploads (account, bucket, substring(key FROM 1 FOR 2000), seq);
+",
+    ),
 ];
 
 /// Creates the schema if needed and applies every migration newer than the recorded version.

@@ -92,6 +92,14 @@ fn object_order(object: &ObjectRef) -> (&str, &str, &[u8]) {
 }
 
 /// Columns of a full object row, in the order [`StoredRow::from_row`] reads them.
+/// Keys are up to 1024 characters, 4096 bytes, and a B-tree entry holds at most about 2700:
+/// the indexes that order keys hold their first [`KEY_HEAD_LEN`] bytes (migration 3), and
+/// listings order by `KEY_HEAD, key`, which is the order of `key` (two keys with different
+/// heads compare as their heads do). Lookups by key go through the unique index on
+/// `sha256(key)`: `sha256(key) = sha256($n) AND key = $n`.
+pub(crate) const KEY_HEAD_LEN: usize = 2000;
+const KEY_HEAD: &str = "substring(key FROM 1 FOR 2000)";
+
 const OBJECT_COLUMNS: &str = "key, size, etag, last_modified, attributes, part_count, \
      part_size, last_part_size, inline_data, blobs";
 
@@ -134,8 +142,8 @@ enum Written {
     Raced,
 }
 
-/// Replaces (or inserts) the object row of `target` after checking `precondition` against
-/// the current row, which stays locked until the transaction ends, and records the change of
+/// Replaces (or inserts) the object row of `target` after judging it by
+/// [`s4_storage::admit_object`] (the key rules and `precondition` against the current row), which stays locked until the transaction ends, and records the change of
 /// the bucket's totals in `usage`.
 async fn write_object(
     tx: &impl GenericClient,
@@ -150,13 +158,18 @@ async fn write_object(
     let current = tx
         .pquery_opt(
             "SELECT etag, blobs, size FROM objects WHERE account = $1 AND bucket = $2 \
-             AND key = $3 FOR UPDATE",
+             AND sha256(key) = sha256($3) AND key = $3 FOR UPDATE",
             &[&account, &target.bucket, &key],
         )
         .await
         .db()?;
     let current_etag = current.as_ref().map(|r| ETag::parse(r.get(0)));
-    precondition.check(current_etag.as_ref())?;
+    s4_storage::admit_object(
+        &target.key,
+        new.info.size,
+        precondition,
+        current_etag.as_ref(),
+    )?;
     let layout = new.info.parts;
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 12] = [
         &account,
@@ -177,7 +190,7 @@ async fn write_object(
             tx.pexecute(
                 "UPDATE objects SET size = $4, etag = $5, last_modified = $6, attributes = $7, \
                  part_count = $8, part_size = $9, last_part_size = $10, inline_data = $11, \
-                 blobs = $12 WHERE account = $1 AND bucket = $2 AND key = $3",
+                 blobs = $12 WHERE account = $1 AND bucket = $2 AND sha256(key) = sha256($3) AND key = $3",
                 &params,
             )
             .await
@@ -367,7 +380,7 @@ impl PgStore {
             .pquery_opt(
                 &format!(
                     "SELECT {OBJECT_COLUMNS} FROM objects WHERE account = $1 AND bucket = $2 \
-                     AND key = $3"
+                     AND sha256(key) = sha256($3) AND key = $3"
                 ),
                 &[
                     &object.account.as_str(),
@@ -553,6 +566,8 @@ impl ObjectStore for PgStore {
             content_md5,
             precondition,
         } = request;
+        // Fail fast for a bad key or a missing bucket; the commit checks again.
+        s4_storage::admit_key(&target.key, content_length)?;
         {
             let client = self.client().await?;
             bucket_exists(&client, &target.account, &target.bucket).await?;
@@ -641,7 +656,7 @@ impl ObjectStore for PgStore {
                 lock_bucket(&tx, &object.account, &object.bucket).await?;
                 let row = tx
                     .pquery_opt(
-                        "DELETE FROM objects WHERE account = $1 AND bucket = $2 AND key = $3 \
+                        "DELETE FROM objects WHERE account = $1 AND bucket = $2 AND sha256(key) = sha256($3) AND key = $3 \
                          RETURNING blobs, size",
                         &[
                             &object.account.as_str(),
@@ -703,7 +718,10 @@ impl ObjectStore for PgStore {
                 .pquery(
                     &format!(
                         "SELECT key, size, etag, last_modified FROM objects WHERE account = $1 \
-                         AND bucket = $2 AND key {op} $3 AND key < $4 ORDER BY key LIMIT $5"
+                         AND bucket = $2 AND key {op} $3 AND key < $4 \
+                         AND {KEY_HEAD} >= substring($3 FROM 1 FOR {KEY_HEAD_LEN}) \
+                         AND {KEY_HEAD} <= substring($4 FROM 1 FOR {KEY_HEAD_LEN}) \
+                         ORDER BY {KEY_HEAD}, key LIMIT $5"
                     ),
                     &[&account.as_str(), &bucket, &lower, &end, &want],
                 )
@@ -765,6 +783,7 @@ impl ObjectStore for PgStore {
             replace_attributes,
             precondition,
         } = request;
+        let precondition = precondition.for_copy_target();
         let (source, target) = (&source, &target);
         let (source_conditions, replace_attributes, precondition) =
             (&source_conditions, &replace_attributes, &precondition);
@@ -784,7 +803,7 @@ impl ObjectStore for PgStore {
                     if target_first {
                         tx.pquery_opt(
                             "SELECT 1 FROM objects WHERE account = $1 AND bucket = $2 \
-                             AND key = $3 FOR UPDATE",
+                             AND sha256(key) = sha256($3) AND key = $3 FOR UPDATE",
                             &[
                                 &target.account.as_str(),
                                 &target.bucket,
@@ -798,7 +817,7 @@ impl ObjectStore for PgStore {
                         .pquery_opt(
                             &format!(
                                 "SELECT {OBJECT_COLUMNS} FROM objects WHERE account = $1 \
-                                 AND bucket = $2 AND key = $3 {source_lock}"
+                                 AND bucket = $2 AND sha256(key) = sha256($3) AND key = $3 {source_lock}"
                             ),
                             &[
                                 &source.account.as_str(),
@@ -850,6 +869,7 @@ impl ObjectStore for PgStore {
         target: &ObjectRef,
         attributes: ObjectAttributes,
     ) -> StorageResult<UploadInfo> {
+        s4_storage::admit_upload_key(&target.key)?;
         let upload_id = hex::encode(rand::random::<[u8; 32]>());
         let (initiated, nanos) = now();
         let encoded = encode_attributes(&attributes);
@@ -1087,9 +1107,14 @@ impl ObjectStore for PgStore {
             .unwrap_or_default();
         let rows = client
             .pquery(
-                "SELECT upload_id, key, initiated, attributes FROM uploads \
-                 WHERE account = $1 AND bucket = $2 AND key >= $3 AND key < $4 \
-                 AND (NOT $5 OR key > $6 OR (key = $6 AND seq > $7)) ORDER BY key, seq",
+                &format!(
+                    "SELECT upload_id, key, initiated, attributes FROM uploads \
+                     WHERE account = $1 AND bucket = $2 AND key >= $3 AND key < $4 \
+                     AND {KEY_HEAD} >= substring($3 FROM 1 FOR {KEY_HEAD_LEN}) \
+                     AND {KEY_HEAD} <= substring($4 FROM 1 FOR {KEY_HEAD_LEN}) \
+                     AND (NOT $5 OR key > $6 OR (key = $6 AND seq > $7)) \
+                     ORDER BY {KEY_HEAD}, key, seq"
+                ),
                 &[
                     &account.as_str(),
                     &bucket,

@@ -14,6 +14,12 @@ pub enum StorageError {
     BucketAlreadyOwnedByYou,
     #[error("the bucket is not empty")]
     BucketNotEmpty,
+    /// The key breaks a rule of spec section 2.1.4.
+    #[error("{0}")]
+    InvalidObjectKey(#[from] s4_naming::ObjectKeyError),
+    /// A key ending in `/` names a folder marker and may not carry data (S4's rule).
+    #[error("an object whose key ends with '/' cannot hold data")]
+    KeyCannotHoldData,
     #[error("the specified key does not exist")]
     NoSuchKey,
     #[error("the bucket has no policy")]

@@ -55,6 +55,7 @@
 //! - `testkit`: the conformance kit, `s4_storage::testkit::{run_object_store_suite,
 //!   run_identity_store_suite}`. Backends enable it in their dev-dependencies.
 
+mod admission;
 pub mod body;
 mod error;
 mod identity;
@@ -66,6 +67,7 @@ mod object_store;
 pub mod testkit;
 mod types;
 
+pub use admission::{admit_key, admit_object, admit_upload_key};
 pub use body::{BoxError, ByteStream};
 pub use error::{StorageError, StorageResult};
 pub use identity::{

@@ -177,30 +177,75 @@ impl ByteRange {
     }
 }
 
-/// Preconditions on a write, decided atomically with it.
+/// Preconditions on a write, decided atomically with it by [`crate::admit_object`].
+///
+/// Both headers take `*` or a comma-separated list of ETags, quoted or not.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WritePrecondition {
-    /// `If-Match`: the current object must exist with this ETag (`*`: must exist).
+    /// `If-Match`: the current object must exist and carry one of these ETags (`*`: must
+    /// exist).
     pub if_match: Option<String>,
-    /// `If-None-Match: *`: no object may exist under the key.
-    pub if_none_match_any: bool,
+    /// `If-None-Match`: the current object, if any, must carry none of these ETags (`*`: no
+    /// object may exist).
+    pub if_none_match: Option<String>,
+    /// A missing object fails `If-Match` with `PreconditionFailed` (a CopyObject destination)
+    /// instead of `NoSuchKey` (PutObject, CompleteMultipartUpload), as AWS answers.
+    missing_fails_precondition: bool,
 }
 
 impl WritePrecondition {
-    /// Checks the precondition against the current object, if any. A missing object under
-    /// `If-Match` is `NoSuchKey`, as AWS answers.
-    pub fn check(&self, current: Option<&ETag>) -> crate::StorageResult<()> {
+    pub fn new(if_match: Option<String>, if_none_match: Option<String>) -> Self {
+        Self {
+            if_match,
+            if_none_match,
+            missing_fails_precondition: false,
+        }
+    }
+
+    /// `If-Match: value` alone.
+    pub fn if_match(value: &str) -> Self {
+        Self::new(Some(value.to_owned()), None)
+    }
+
+    /// `If-None-Match: value` alone.
+    pub fn if_none_match(value: &str) -> Self {
+        Self::new(None, Some(value.to_owned()))
+    }
+
+    /// The same conditions on a CopyObject destination, where a missing destination fails
+    /// `If-Match` with `PreconditionFailed`. Backends apply it in `copy_object`.
+    #[must_use]
+    pub fn for_copy_target(self) -> Self {
+        Self {
+            missing_fails_precondition: true,
+            ..self
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.if_match.is_none() && self.if_none_match.is_none()
+    }
+
+    /// Checks the precondition against the current object's ETag, if any. A missing object
+    /// under `If-Match` is `NoSuchKey` (or `PreconditionFailed` for a copy destination).
+    pub(crate) fn check(&self, current: Option<&ETag>) -> crate::StorageResult<()> {
+        use crate::StorageError;
         if let Some(expected) = &self.if_match {
             match current {
-                None => return Err(crate::StorageError::NoSuchKey),
-                Some(etag) if !etag.matches(expected) => {
-                    return Err(crate::StorageError::PreconditionFailed)
+                None if self.missing_fails_precondition => {
+                    return Err(StorageError::PreconditionFailed)
+                }
+                None => return Err(StorageError::NoSuchKey),
+                Some(etag) if !list_matches(expected, etag) => {
+                    return Err(StorageError::PreconditionFailed)
                 }
                 Some(_) => {}
             }
         }
-        if self.if_none_match_any && current.is_some() {
-            return Err(crate::StorageError::PreconditionFailed);
+        if let (Some(excluded), Some(etag)) = (&self.if_none_match, current) {
+            if list_matches(excluded, etag) {
+                return Err(StorageError::PreconditionFailed);
+            }
         }
         Ok(())
     }

@@ -98,10 +98,7 @@ async fn racing_exclusive_creates_have_one_winner() {
                         body: body::once(bytes.clone()),
                         content_length: Some(64),
                         content_md5: None,
-                        precondition: WritePrecondition {
-                            if_match: None,
-                            if_none_match_any: true,
-                        },
+                        precondition: WritePrecondition::if_none_match("*"),
                     })
                     .await;
                 (result, bytes)

@@ -31,7 +31,7 @@ pub struct ObjectEntry {
 pub struct ListObjectsResult {
     /// `<Name>`: the bucket.
     pub name: String,
-    /// `<Prefix>`, raw.
+    /// `<Prefix>`, raw, written as sent even with `encoding-type=url`.
     pub prefix: String,
     /// `<Marker>`, raw, as received.
     pub marker: String,
@@ -146,7 +146,9 @@ impl XmlDocument for ListObjectsResult {
             write_contents(&mut w, entry, self.owner.as_ref(), enc);
         }
         w.text("Name", &self.name);
-        w.key_text("Prefix", &self.prefix, enc);
+        // As sent, even with `encoding-type=url`: botocore decodes a v1 listing's `Marker`,
+        // `NextMarker`, `Delimiter`, keys and common prefixes, but not its `Prefix`.
+        w.text("Prefix", &self.prefix);
         w.opt_key_text("Delimiter", self.delimiter.as_deref(), enc);
         w.number("MaxKeys", u64::from(self.max_keys));
         write_common_prefixes(&mut w, &self.common_prefixes, enc);

@@ -4,7 +4,7 @@ use http::StatusCode;
 use s4_s3_xml::CopyObjectResult;
 use s4_storage::{CopyObject, ObjectRef, ObjectStore};
 
-use super::object::{object_attributes, read_conditions, write_precondition};
+use super::object::{object_attributes, read_conditions, write_precondition, IfNoneMatch};
 use super::{Ctx, HandlerResult};
 use crate::error_code::S3ErrorCode;
 use crate::operation::CopySource;
@@ -49,7 +49,7 @@ pub(crate) async fn copy_object<O: ObjectStore>(
     } else {
         None
     };
-    let precondition = write_precondition(ctx)?;
+    let precondition = write_precondition(ctx, IfNoneMatch::WildcardOnly)?;
     let info = ctx
         .store
         .copy_object(CopyObject {

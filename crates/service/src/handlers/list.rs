@@ -113,7 +113,8 @@ pub(crate) fn decode_token(token: &str) -> Result<String, ApiError> {
         .decode(token.trim_end_matches('='))
         .ok()
         .and_then(|raw| String::from_utf8(raw).ok())
-        .filter(|key| !key.is_empty() && key.len() <= 1024)
+        // A key or common prefix: at most as long as a key (counted in characters).
+        .filter(|key| !key.is_empty() && key.chars().count() <= s4_naming::OBJECT_KEY_MAX_LEN)
         .ok_or_else(|| {
             ApiError::invalid_argument(
                 "The continuation token provided is incorrect",
@@ -134,9 +135,11 @@ pub(crate) async fn list_objects_v2<O: ObjectStore>(ctx: &Ctx<'_, O>) -> Handler
         .get("start-after")
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
-    query.start_after = match &token {
-        Some(token) => Some(decode_token(token)?),
-        None => start_after.clone(),
+    // An empty token is no position at all: the listing starts where it would without one,
+    // and the empty token is echoed back.
+    query.start_after = match token.as_deref() {
+        Some(token) if !token.is_empty() => Some(decode_token(token)?),
+        _ => start_after.clone(),
     };
     let fetch_owner = ctx.query.get("fetch-owner") == Some("true");
     let page = page(ctx, &query).await?;
@@ -166,7 +169,7 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_and_reject_garbage() {
-        for key in ["a", "dir/é 😀+&%", &"k".repeat(1024)] {
+        for key in ["a", "dir/é 😀+&%", &"k".repeat(1024), &"😀".repeat(1024)] {
             assert_eq!(decode_token(&encode_token(key)).unwrap(), key);
         }
         for bad in ["", "!!!", "%%", "_w"] {

@@ -13,7 +13,9 @@ use s4_storage::multipart::{
 };
 use s4_storage::{ByteRange, ETag, ObjectRef, ObjectStore, StorageError};
 
-use super::object::{content_md5, object_attributes, read_conditions, write_precondition};
+use super::object::{
+    content_md5, object_attributes, read_conditions, write_precondition, IfNoneMatch,
+};
 use super::{empty_response, Ctx, HandlerResult};
 use crate::error_code::S3ErrorCode;
 use crate::operation::{CopySource, PartTarget};
@@ -270,7 +272,7 @@ pub(crate) async fn complete_multipart_upload<O: ObjectStore>(
     ctx: &mut Ctx<'_, O>,
     upload_id: &str,
 ) -> HandlerResult {
-    let precondition = write_precondition(ctx)?;
+    let precondition = write_precondition(ctx, IfNoneMatch::AnyValue)?;
     let body = ctx.read_xml_body().await?;
     let document = CompleteMultipartUpload::parse(&body, ctx.config.limits.max_xml_body)?;
     let mut parts: Vec<CompletedPart> = document

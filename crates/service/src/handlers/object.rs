@@ -95,25 +95,32 @@ pub(crate) fn object_attributes<O>(ctx: &Ctx<'_, O>) -> Result<ObjectAttributes,
     })
 }
 
-/// `If-Match` / `If-None-Match: *` on a write.
+/// Which values a write accepts in `If-None-Match`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IfNoneMatch {
+    /// `*` or ETags (PutObject, CompleteMultipartUpload).
+    AnyValue,
+    /// Only `*` (a CopyObject destination, per the spec).
+    WildcardOnly,
+}
+
+/// `If-Match` / `If-None-Match` on a write, for the backend to decide atomically with it.
 pub(crate) fn write_precondition<O: ObjectStore>(
     ctx: &Ctx<'_, O>,
+    if_none_match: IfNoneMatch,
 ) -> Result<WritePrecondition, ApiError> {
-    let precondition = WritePrecondition {
-        if_match: ctx.header("if-match").map(str::to_owned),
-        if_none_match_any: match ctx.header("if-none-match").map(str::trim) {
-            None => false,
-            Some("*") => true,
-            Some(_) => {
-                return Err(ApiError::with_message(
-                    S3ErrorCode::NotImplemented,
-                    "If-None-Match on writes supports only '*'.",
-                ))
-            }
-        },
-    };
-    if precondition != WritePrecondition::default() && !ctx.store.capabilities().conditional_writes
-    {
+    let none_match = ctx.header("if-none-match").map(str::trim);
+    if if_none_match == IfNoneMatch::WildcardOnly && none_match.is_some_and(|v| v != "*") {
+        return Err(ApiError::with_message(
+            S3ErrorCode::NotImplemented,
+            "If-None-Match on a copy destination supports only '*'.",
+        ));
+    }
+    let precondition = WritePrecondition::new(
+        ctx.header("if-match").map(str::to_owned),
+        none_match.map(str::to_owned),
+    );
+    if !precondition.is_empty() && !ctx.store.capabilities().conditional_writes {
         return Err(ApiError::with_message(
             S3ErrorCode::NotImplemented,
             "This server's storage backend does not implement conditional writes.",
@@ -125,7 +132,7 @@ pub(crate) fn write_precondition<O: ObjectStore>(
 pub(crate) async fn put_object<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> HandlerResult {
     let content_md5 = content_md5(ctx)?;
     let attributes = object_attributes(ctx)?;
-    let precondition = write_precondition(ctx)?;
+    let precondition = write_precondition(ctx, IfNoneMatch::AnyValue)?;
     let content_length = ctx.announced_length();
     // Without Content-Length or Transfer-Encoding a request has no body (RFC 9112 6.3), which
     // is how hyper-based clients send empty objects: accepted rather than 411.
@@ -134,15 +141,11 @@ pub(crate) async fn put_object<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> HandlerR
     if content_length.is_some_and(|n| n > ctx.store.capabilities().max_object_size) {
         return Err(ApiError::new(S3ErrorCode::EntityTooLarge));
     }
-    let directory = ctx.key.ends_with('/');
-    if directory && content_length.is_some_and(|n| n > 0) {
-        return Err(ApiError::with_message(
-            S3ErrorCode::InvalidRequest,
-            "S4 does not allow an object whose key ends with '/' to carry data.",
-        ));
-    }
+    // The backend judges the key and the announced length before reading the body, and the
+    // size it received at the commit; a folder marker's body is also cut off at its first
+    // byte rather than read to the end.
     let mut stream = ctx.take_body()?;
-    if directory {
+    if ctx.key.ends_with('/') {
         stream = refuse_data(stream);
     }
     let info = ctx

@@ -10,5 +10,6 @@
 mod harness;
 
 mod flow;
+mod list_policies_filters;
 mod raw;
 mod sdk;

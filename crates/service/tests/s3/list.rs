@@ -86,7 +86,7 @@ async fn delimiter_prefix_start_after_and_owner() {
         .req(Method::GET, "/bkt?list-type=2&prefix=d&encoding-type=url")
         .send()
         .await;
-    assert_eq!(r.xml_all("Key"), ["d%2Be+f"]);
+    assert_eq!(r.xml_all("Key"), ["d%2Be%20f"]);
     assert_eq!(r.xml("EncodingType").as_deref(), Some("url"));
     let r = s.req(Method::GET, "/bkt?encoding-type=base64").send().await;
     r.assert_error(400, "InvalidArgument");

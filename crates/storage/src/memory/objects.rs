@@ -22,7 +22,7 @@ use crate::types::{
     AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, CopyObject, ETag, GetObjectOutput,
     ListPage, ListQuery, ObjectAttributes, ObjectInfo, ObjectRef, ObjectSummary, PutObject,
 };
-use crate::{StorageError, StorageResult};
+use crate::{admit_key, admit_object, admit_upload_key, StorageError, StorageResult};
 
 impl ObjectState {
     fn bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<&Bucket> {
@@ -191,14 +191,20 @@ impl ObjectStore for MemoryStore {
             content_md5,
             precondition,
         } = request;
-        // Fail fast for a missing bucket; the commit checks again.
+        // Fail fast for a bad key or a missing bucket; the commit checks again.
+        admit_key(&target.key, content_length)?;
         self.read_objects()
             .bucket(&target.account, &target.bucket)?;
         let received = receive(body, content_length, content_md5, self.max_object_size).await?;
 
         let mut state = self.write_objects();
         let bucket = state.bucket_mut(&target.account, &target.bucket)?;
-        precondition.check(bucket.objects.get(&target.key).map(|o| &o.info.etag))?;
+        admit_object(
+            &target.key,
+            received.bytes.len() as u64,
+            &precondition,
+            bucket.objects.get(&target.key).map(|o| &o.info.etag),
+        )?;
         let info = ObjectInfo {
             key: target.key.clone(),
             size: received.bytes.len() as u64,
@@ -329,7 +335,12 @@ impl ObjectStore for MemoryStore {
             .evaluate(&source.info.etag, source.info.last_modified)
             .map_err(|_| StorageError::PreconditionFailed)?;
         let bucket = state.bucket_mut(&target.account, &target.bucket)?;
-        precondition.check(bucket.objects.get(&target.key).map(|o| &o.info.etag))?;
+        admit_object(
+            &target.key,
+            source.info.size,
+            &precondition.for_copy_target(),
+            bucket.objects.get(&target.key).map(|o| &o.info.etag),
+        )?;
         let info = ObjectInfo {
             key: target.key.clone(),
             size: source.info.size,
@@ -351,6 +362,7 @@ impl ObjectStore for MemoryStore {
         target: &ObjectRef,
         attributes: ObjectAttributes,
     ) -> StorageResult<UploadInfo> {
+        admit_upload_key(&target.key)?;
         let upload_id = hex::encode(rand::random::<[u8; 32]>());
         let mut state = self.write_objects();
         state.upload_seq += 1;
@@ -467,7 +479,12 @@ impl ObjectStore for MemoryStore {
             .map(|(&n, p)| (n, p.info.clone()))
             .collect();
         let layout = check_completion(&infos, &parts)?;
-        precondition.check(bucket.objects.get(&upload.target.key).map(|o| &o.info.etag))?;
+        admit_object(
+            &upload.target.key,
+            layout.total_size(),
+            &precondition,
+            bucket.objects.get(&upload.target.key).map(|o| &o.info.etag),
+        )?;
         let Some(finished) = bucket.uploads.remove(&upload.upload_id) else {
             return Err(StorageError::NoSuchUpload);
         };

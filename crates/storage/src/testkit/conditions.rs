@@ -1,14 +1,15 @@
-//! Conditional writes: `If-Match` and `If-None-Match: *`, decided atomically with the write.
+//! Conditional writes: `If-Match` and `If-None-Match` (`*` or ETags), decided atomically with
+//! the write.
 
 use bytes::Bytes;
-use futures_util::future::join;
+use futures_util::future::{join, join_all};
 
 use super::support::{
-    account_a, assert_content, complete_request, completed, create_bucket, expect_err, object,
-    part_size, pattern, put, put_request, upload_part, upload_ref,
+    account_a, assert_content, complete_request, completed, copy_request, create_bucket,
+    expect_err, object, part_size, pattern, put, put_request, upload_part, upload_ref,
 };
 use super::{case, Case};
-use crate::types::{CopyObject, ObjectAttributes, ReadConditions, WritePrecondition};
+use crate::types::{CopyObject, ObjectAttributes, WritePrecondition};
 use crate::{ObjectStore, StorageError};
 
 pub(super) fn cases<S: ObjectStore>() -> Vec<Case<S>> {
@@ -17,29 +18,29 @@ pub(super) fn cases<S: ObjectStore>() -> Vec<Case<S>> {
         case!(conditions::if_match, ConditionalWrites),
         case!(conditions::racing_creates_one_wins, ConditionalWrites),
         case!(conditions::racing_if_match_one_wins, ConditionalWrites),
+        case!(conditions::if_none_match_etags, ConditionalWrites),
         case!(
             conditions::complete_with_precondition,
             ConditionalWrites,
             Multipart
         ),
         case!(conditions::copy_with_precondition, ConditionalWrites, Copy),
+        case!(
+            conditions::copy_onto_missing_target,
+            ConditionalWrites,
+            Copy
+        ),
     ]
 }
 
 const BUCKET: &str = "conditions";
 
 fn none_match_any() -> WritePrecondition {
-    WritePrecondition {
-        if_match: None,
-        if_none_match_any: true,
-    }
+    WritePrecondition::if_none_match("*")
 }
 
 fn match_etag(value: &str) -> WritePrecondition {
-    WritePrecondition {
-        if_match: Some(value.to_owned()),
-        if_none_match_any: false,
-    }
+    WritePrecondition::if_match(value)
 }
 
 async fn if_none_match_any<S: ObjectStore>(store: &S) {
@@ -161,25 +162,83 @@ async fn racing_creates_one_wins<S: ObjectStore>(store: &S) {
     }
 }
 
+/// How many writers race in [`racing_if_match_one_wins`].
+const RACERS: u8 = 8;
+
 async fn racing_if_match_one_wins<S: ObjectStore>(store: &S) {
     let a = account_a();
     create_bucket(store, a, BUCKET).await;
     let target = object(a, BUCKET, "counter");
     let base = put(store, &target, &pattern(0, 50)).await;
-    let (x, y) = (pattern(1, 50), pattern(2, 50));
-    let mut first = put_request(&target, &x);
-    first.precondition = match_etag(&base.etag.quoted());
-    let mut second = put_request(&target, &y);
-    second.precondition = match_etag(&base.etag.quoted());
-    let (r1, r2) = join(store.put_object(first), store.put_object(second)).await;
-    let winner = match (&r1, &r2) {
-        (Ok(_), Err(StorageError::PreconditionFailed)) => &x,
-        (Err(StorageError::PreconditionFailed), Ok(_)) => &y,
-        _ => panic!(
-            "two puts with If-Match on the same ETag must give exactly one success, got {r1:?} and {r2:?}"
-        ),
-    };
-    assert_content(store, &target, winner, "the winner's bytes").await;
+    let bodies: Vec<_> = (1..=RACERS).map(|n| pattern(n, 50)).collect();
+    let writes = bodies.iter().map(|body| {
+        let mut request = put_request(&target, body);
+        request.precondition = match_etag(&base.etag.quoted());
+        store.put_object(request)
+    });
+    let results = join_all(writes).await;
+    let mut winners = Vec::new();
+    for (body, result) in bodies.iter().zip(&results) {
+        match result {
+            Ok(_) => winners.push(body),
+            Err(StorageError::PreconditionFailed) => {}
+            Err(other) => panic!("a racing If-Match put failed with {other:?}"),
+        }
+    }
+    assert_eq!(
+        winners.len(),
+        1,
+        "{RACERS} puts with If-Match on the same ETag must give exactly one success, got {results:?}"
+    );
+    assert_content(store, &target, winners[0], "the winner's bytes").await;
+}
+
+async fn if_none_match_etags<S: ObjectStore>(store: &S) {
+    let a = account_a();
+    create_bucket(store, a, BUCKET).await;
+    let target = object(a, BUCKET, "not-this-one");
+    let v1 = pattern(1, 20);
+    let first = put(store, &target, &v1).await;
+    // The current ETag, alone or in a list, quoted or not: refused.
+    let other = "\"00000000000000000000000000000000\"";
+    for value in [
+        first.etag.quoted(),
+        first.etag.as_str().to_owned(),
+        format!("{other}, {}", first.etag.quoted()),
+    ] {
+        let mut request = put_request(&target, &pattern(2, 20));
+        request.precondition = WritePrecondition::if_none_match(&value);
+        expect_err!(
+            store.put_object(request).await,
+            StorageError::PreconditionFailed,
+            format!("If-None-Match {value} naming the current ETag")
+        );
+    }
+    assert_content(
+        store,
+        &target,
+        &v1,
+        "the object after refused If-None-Match",
+    )
+    .await;
+    // Another ETag: the write goes ahead.
+    let v2 = pattern(3, 21);
+    let mut request = put_request(&target, &v2);
+    request.precondition = WritePrecondition::if_none_match(other);
+    store
+        .put_object(request)
+        .await
+        .expect("If-None-Match with an ETag the object does not have");
+    assert_content(store, &target, &v2, "after a holding If-None-Match").await;
+    // A missing key has no ETag to match: created.
+    let fresh = object(a, BUCKET, "fresh");
+    let mut request = put_request(&fresh, &v1);
+    request.precondition = WritePrecondition::if_none_match(&first.etag.quoted());
+    store
+        .put_object(request)
+        .await
+        .expect("If-None-Match with an ETag on a missing key");
+    assert_content(store, &fresh, &v1, "the key If-None-Match created").await;
 }
 
 async fn complete_with_precondition<S: ObjectStore>(store: &S) {
@@ -201,6 +260,13 @@ async fn complete_with_precondition<S: ObjectStore>(store: &S) {
         store.complete_multipart_upload(request).await,
         StorageError::PreconditionFailed,
         "completing with If-None-Match: * over an existing object"
+    );
+    let mut request = complete_request(&upload, completed(&[&info]));
+    request.precondition = WritePrecondition::if_none_match(&old.etag.quoted());
+    expect_err!(
+        store.complete_multipart_upload(request).await,
+        StorageError::PreconditionFailed,
+        "completing with If-None-Match naming the existing object's ETag"
     );
     let mut request = complete_request(&upload, completed(&[&info]));
     request.precondition = match_etag("\"0123\"");
@@ -235,11 +301,8 @@ async fn copy_with_precondition<S: ObjectStore>(store: &S) {
     let existing = pattern(2, 30);
     let old = put(store, &target, &existing).await;
     let copy = |precondition| CopyObject {
-        source: source.clone(),
-        source_conditions: ReadConditions::default(),
-        target: target.clone(),
-        replace_attributes: None,
         precondition,
+        ..copy_request(&source, &target)
     };
     expect_err!(
         store.copy_object(copy(none_match_any())).await,
@@ -257,4 +320,36 @@ async fn copy_with_precondition<S: ObjectStore>(store: &S) {
         .await
         .expect("copy with the target's current ETag");
     assert_content(store, &target, &source_bytes, "the target after the copy").await;
+}
+
+/// A destination precondition on a missing destination fails the copy with
+/// `PreconditionFailed` (not `NoSuchKey`, which would blame the source), and creates nothing.
+async fn copy_onto_missing_target<S: ObjectStore>(store: &S) {
+    let a = account_a();
+    create_bucket(store, a, BUCKET).await;
+    let source = object(a, BUCKET, "source");
+    let source_bytes = pattern(1, 30);
+    let source_info = put(store, &source, &source_bytes).await;
+    let target = object(a, BUCKET, "absent");
+    let copy = |precondition| CopyObject {
+        precondition,
+        ..copy_request(&source, &target)
+    };
+    for value in ["*".to_owned(), source_info.etag.quoted()] {
+        expect_err!(
+            store.copy_object(copy(match_etag(&value))).await,
+            StorageError::PreconditionFailed,
+            format!("copy with If-Match {value} onto a missing target")
+        );
+    }
+    expect_err!(
+        store.head_object(&target).await,
+        StorageError::NoSuchKey,
+        "a refused copy must not create its target"
+    );
+    store
+        .copy_object(copy(none_match_any()))
+        .await
+        .expect("copy with If-None-Match: * onto a missing target");
+    assert_content(store, &target, &source_bytes, "the copy").await;
 }

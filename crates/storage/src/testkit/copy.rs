@@ -5,14 +5,11 @@ use time::Duration;
 
 use super::support::{
     account_a, account_b, assert_content, assert_range, assert_recent, complete_request, completed,
-    create_bucket, expect_err, object, part_size, pattern, put, put_request, rich_attributes,
-    upload_part, upload_ref,
+    copy_request, create_bucket, expect_err, object, part_size, pattern, put, put_request,
+    rich_attributes, upload_part, upload_ref,
 };
 use super::{case, Case};
-use crate::types::{
-    ByteRange, ContentHeaders, CopyObject, ObjectAttributes, ObjectRef, ReadConditions,
-    WritePrecondition,
-};
+use crate::types::{ByteRange, ContentHeaders, ObjectAttributes, ObjectRef, ReadConditions};
 use crate::{ObjectStore, StorageError};
 
 pub(super) fn cases<S: ObjectStore>() -> Vec<Case<S>> {
@@ -29,16 +26,6 @@ pub(super) fn cases<S: ObjectStore>() -> Vec<Case<S>> {
 }
 
 const BUCKET: &str = "copies";
-
-fn copy_request(source: &ObjectRef, target: &ObjectRef) -> CopyObject {
-    CopyObject {
-        source: source.clone(),
-        source_conditions: ReadConditions::default(),
-        target: target.clone(),
-        replace_attributes: None,
-        precondition: WritePrecondition::default(),
-    }
-}
 
 async fn put_with_attributes<S: ObjectStore>(
     store: &S,

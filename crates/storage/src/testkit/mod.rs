@@ -29,6 +29,7 @@ mod buckets;
 mod conditions;
 mod copy;
 mod identity;
+mod key_rules;
 mod listing;
 mod multipart;
 mod objects;
@@ -139,6 +140,7 @@ where
     let mut cases = Vec::new();
     cases.extend(buckets::cases::<S>());
     cases.extend(objects::cases::<S>());
+    cases.extend(key_rules::cases::<S>());
     cases.extend(listing::cases::<S>());
     cases.extend(conditions::cases::<S>());
     cases.extend(copy::cases::<S>());

@@ -10,8 +10,8 @@ use time::{Duration, OffsetDateTime};
 use crate::body::{self, ByteStream};
 use crate::multipart::{CompleteUpload, CompletedPart, PartInfo, UploadPart, UploadRef};
 use crate::types::{
-    ByteRange, ContentHeaders, ETag, ListPage, ListQuery, ObjectAttributes, ObjectInfo, ObjectRef,
-    PutObject, WritePrecondition,
+    ByteRange, ContentHeaders, CopyObject, ETag, ListPage, ListQuery, ObjectAttributes, ObjectInfo,
+    ObjectRef, PutObject, ReadConditions, WritePrecondition,
 };
 use crate::ObjectStore;
 
@@ -102,6 +102,17 @@ pub(super) fn put_request(target: &ObjectRef, bytes: &Bytes) -> PutObject {
         body: body::once(bytes.clone()),
         content_length: Some(bytes.len() as u64),
         content_md5: None,
+        precondition: WritePrecondition::default(),
+    }
+}
+
+/// A plain copy of `source` onto `target`: no conditions, metadata directive COPY.
+pub(super) fn copy_request(source: &ObjectRef, target: &ObjectRef) -> CopyObject {
+    CopyObject {
+        source: source.clone(),
+        source_conditions: ReadConditions::default(),
+        target: target.clone(),
+        replace_attributes: None,
         precondition: WritePrecondition::default(),
     }
 }

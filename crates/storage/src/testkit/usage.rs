@@ -105,10 +105,7 @@ async fn failed_writes_change_nothing<S: ObjectStore>(store: &S) {
     let target = object(a, BUCKET, "kept");
     put(store, &target, &pattern(1, 100)).await;
     let mut request = put_request(&target, &pattern(2, 5_000));
-    request.precondition = WritePrecondition {
-        if_none_match_any: true,
-        ..WritePrecondition::default()
-    };
+    request.precondition = WritePrecondition::if_none_match("*");
     expect_err!(
         store.put_object(request).await,
         StorageError::PreconditionFailed,
