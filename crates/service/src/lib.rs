@@ -84,6 +84,7 @@ pub mod expiry;
 pub mod fuzzing;
 mod handlers;
 mod iam;
+pub mod key_use;
 pub mod metrics;
 pub mod operation;
 pub mod response;

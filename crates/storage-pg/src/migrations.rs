@@ -137,6 +137,12 @@ LEFT JOIN (SELECT account, bucket, count(*) AS uploads FROM uploads GROUP BY acc
     ON u.account = b.account AND u.bucket = b.name;
 "#,
     ),
+    (
+        3,
+        // When each access key last signed a request (nanoseconds, NULL: never), written at
+        // most once a minute per key and server.
+        "ALTER TABLE access_keys ADD COLUMN last_used bigint;",
+    ),
 ];
 
 /// Creates the schema if needed and applies every migration newer than the recorded version.
