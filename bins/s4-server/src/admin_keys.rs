@@ -20,17 +20,15 @@ pub async fn list_keys<S: IdentityStore>(
     account: &AccountId,
     user: Option<&str>,
 ) -> Result<Vec<String>, String> {
-    let owners = match user {
-        Some(name) => vec![KeyOwner::User(
-            store.get_user(account, name).await.map_err(describe)?.name,
-        )],
-        None => {
-            let mut owners = vec![KeyOwner::Root];
-            for user in store.list_users(account).await.map_err(describe)? {
-                owners.push(KeyOwner::User(user.name));
-            }
-            owners
+    let owners = if let Some(name) = user {
+        let user = store.get_user(account, name).await.map_err(describe)?;
+        vec![KeyOwner::User(user.name)]
+    } else {
+        let mut owners = vec![KeyOwner::Root];
+        for user in store.list_users(account).await.map_err(describe)? {
+            owners.push(KeyOwner::User(user.name));
         }
+        owners
     };
     let mut lines = Vec::new();
     for owner in owners {

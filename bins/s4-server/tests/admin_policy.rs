@@ -89,7 +89,7 @@ fn delete_bucket_policy_through_the_socket_and_on_the_data_dir() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("deleted the policy of bucket locked"));
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     while get_status(&server) != 200 {
         assert!(
             Instant::now() < deadline,

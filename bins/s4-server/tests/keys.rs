@@ -125,7 +125,7 @@ fn keys(data_dir: &Path, account: &str) -> Vec<(String, String, String)> {
 
 /// Waits until `list-keys` shows a last use of `key` (recorded in the background).
 fn wait_for_last_use(data_dir: &Path, account: &str, key: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     loop {
         let rows = keys(data_dir, account);
         let row = rows.iter().find(|r| r.0 == key).expect("the key is listed");
@@ -251,8 +251,7 @@ fn printed_key(lines: &[String]) -> (String, String) {
         lines
             .iter()
             .find_map(|l| l.strip_prefix(name))
-            .map(|v| v.trim().to_owned())
-            .unwrap_or_else(|| panic!("no {name} in {lines:?}"))
+            .map_or_else(|| panic!("no {name} in {lines:?}"), |v| v.trim().to_owned())
     };
     (field("access key id:"), field("secret access key:"))
 }

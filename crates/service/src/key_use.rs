@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 use crate::auth::Principal;
 
 /// At most one recorded use per key per this period (and process).
-pub const LAST_USED_GRANULARITY: Duration = Duration::from_secs(60);
+pub const LAST_USED_GRANULARITY: Duration = Duration::from_mins(1);
 /// More keys than this and the throttle starts over (a bound on memory: a fresh map costs one
 /// extra write per key, not correctness).
 const MAX_TRACKED_KEYS: usize = 10_000;
@@ -117,10 +117,12 @@ mod tests {
             "a second use within the period is not"
         );
         // Once the period is over, the next use is written.
-        uses.written
-            .lock()
-            .unwrap()
-            .insert("AKIAUSE".into(), Instant::now() - LAST_USED_GRANULARITY);
+        uses.written.lock().unwrap().insert(
+            "AKIAUSE".into(),
+            Instant::now()
+                .checked_sub(LAST_USED_GRANULARITY)
+                .expect("the clock is past a minute"),
+        );
         assert!(uses.note(&store, &principal));
         let second = wait_for_use(&store, &account, Some(first)).await;
         assert!(second > first);

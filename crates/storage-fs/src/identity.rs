@@ -753,7 +753,7 @@ impl IdentityStore for FsStore {
             .db()?
             .map(|v| decode_key(access_key_id, v.value()))
             .transpose()?;
-        if !found.is_some_and(|(k, _)| k.account == *account) {
+        if found.is_none_or(|(k, _)| k.account != *account) {
             return Err(no_key(access_key_id));
         }
         let row = Self::ro(&txn, KEY_LAST_USED)?

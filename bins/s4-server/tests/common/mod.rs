@@ -258,7 +258,7 @@ pub fn run_to_exit(mut command: Command) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + Duration::from_mins(2);
     while child.try_wait().expect("wait").is_none() {
         if Instant::now() > deadline {
             child.kill().expect("kill");
