@@ -317,12 +317,15 @@ pub(crate) fn describe(error: StorageError) -> String {
     error.to_string()
 }
 
-/// Admin commands work on a data dir that exists: a missing one is most likely a wrong path
-/// or working directory, and opening it would create an empty store and print nothing. Only
-/// `create-account --init` creates it, on purpose. (With `--meta` the data dir holds the
-/// cluster's blobs: the same rule applies.)
-pub fn check_data_dir(data: &crate::config::Data, command: &AdminCommand) -> Result<(), String> {
-    let Some(dir) = data.dir() else {
+/// On the embedded backend, admin commands work on a data dir that exists: a missing one is
+/// most likely a wrong path or working directory, and opening it would create an empty store
+/// and print nothing. Only `create-account --init` creates it, on purpose. (With `--meta` the
+/// store is the database, and the data dir only the cluster's blob directory.)
+pub fn check_data_dir(
+    config: &crate::config::Config,
+    command: &AdminCommand,
+) -> Result<(), String> {
+    let Some(dir) = config.data.dir().filter(|_| config.meta.is_none()) else {
         return Ok(());
     };
     if dir.is_dir() || matches!(command, AdminCommand::CreateAccount { init: true }) {

@@ -390,7 +390,7 @@ fn check_config(config: &Config) -> ExitCode {
 
 /// `s4-server admin ...`: through the running server if there is one, else on the data dir.
 async fn run_admin(config: &Config, command: &AdminCommand) -> ExitCode {
-    if let Err(refusal) = admin::check_data_dir(&config.data, command) {
+    if let Err(refusal) = admin::check_data_dir(config, command) {
         return print_admin_answer(AdminAnswer::Error(refusal));
     }
     let answer = if config.meta.is_some() {

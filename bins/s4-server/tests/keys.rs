@@ -329,3 +329,134 @@ fn reset_root_key_recovers_an_account_whose_keys_were_all_deleted() {
     assert_eq!(status, 403);
     server.kill();
 }
+
+/// A database of its own on the cluster `S4_TEST_POSTGRES_URL` points at (the scale-out
+/// tests bootstrap their own root key in the default one).
+fn fresh_database(url: &str) -> String {
+    let name = format!("s4_keys_{}", std::process::id());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("connect to PostgreSQL");
+        let connection = tokio::spawn(connection);
+        // One statement each: several in one call would be one transaction, which
+        // CREATE DATABASE refuses.
+        for statement in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            client
+                .batch_execute(&statement)
+                .await
+                .expect("create the test database");
+        }
+        drop(client);
+        let _ = connection.await;
+    });
+    let (server, _) = url.rsplit_once('/').expect("a URL with a database name");
+    format!("{server}/{name}")
+}
+
+#[test]
+fn key_lifecycle_with_meta_on_postgres() {
+    let Some(url) = std::env::var("S4_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        println!("SKIPPED: S4_TEST_POSTGRES_URL is not set (crates/storage-pg/tests/with-postgres.sh sets it)");
+        return;
+    };
+    let url = fresh_database(&url);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let blobs = dir.path().join("blobs");
+    let meta = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--meta", &url]);
+        admin_ok(&blobs, &all)
+    };
+    let created = meta(&["create-account", "--init"]);
+    let account = created[0].rsplit(' ').next().expect("account").to_owned();
+    let first = printed_key(&created);
+    let mut command = server_command(&blobs, None);
+    command.args(["--meta", &url]);
+    let (mut server, printed) =
+        common::attach_with_output(command.spawn().expect("start s4-server"));
+    assert!(!printed.iter().any(|l| l.contains("secret")), "{printed:?}");
+    works(&server, (&first.0, &first.1));
+
+    let rotated = printed_key(&meta(&["rotate-root-key", "--account", &account]));
+    works(&server, (&rotated.0, &rotated.1));
+    refused(&server, (&first.0, &first.1));
+    let rows = admin_ok(
+        &blobs,
+        &["list-keys", "--account", &account, "--meta", &url],
+    );
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        rows[0].starts_with(&format!("{}  root  Inactive", first.0)),
+        "{rows:?}"
+    );
+    assert!(
+        rows[1].starts_with(&format!("{}  root  Active", rotated.0)),
+        "{rows:?}"
+    );
+
+    // Deleting the last active root key needs --force; then only a reset gets back in.
+    let out = admin(
+        &blobs,
+        &[
+            "delete-key",
+            "--account",
+            &account,
+            "--key",
+            &rotated.0,
+            "--meta",
+            &url,
+        ],
+    );
+    assert!(!out.status.success());
+    meta(&[
+        "delete-key",
+        "--account",
+        &account,
+        "--key",
+        &rotated.0,
+        "--force",
+    ]);
+    meta(&["deactivate-key", "--account", &account, "--key", &first.0]);
+    refused(&server, (&rotated.0, &rotated.1));
+    let reset = printed_key(&meta(&["reset-root-key", "--account", &account]));
+    works(&server, (&reset.0, &reset.1));
+    refused(&server, (&first.0, &first.1));
+    let deadline = Instant::now() + Duration::from_mins(1);
+    loop {
+        let rows = meta(&["list-keys", "--account", &account]);
+        let reset_row = rows
+            .iter()
+            .find(|r| r.starts_with(&reset.0))
+            .expect("listed");
+        if !reset_row.ends_with("last used never") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no last use recorded: {rows:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = admin(
+        &blobs,
+        &[
+            "delete-bucket-policy",
+            "--account",
+            &account,
+            "--bucket",
+            "none",
+            "--meta",
+            &url,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    server.kill();
+}
