@@ -1,5 +1,5 @@
-//! `s4-server admin`: account and key administration, and `explain` for authorization
-//! decisions.
+//! `s4-server admin`: account and key administration (key lifecycle in [`admin_keys`]), the
+//! last-resort `delete-bucket-policy`, and `explain` for authorization decisions.
 //!
 //! The commands work on a stopped server's data dir directly, and on a running server through
 //! its admin socket (`<data-dir>/admin.sock`, a Unix socket only the data dir's owner can
@@ -11,15 +11,14 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use s4_naming::AccountId;
-use s4_storage::{AccessKey, IdentityStore, KeyOwner, KeyStatus, ObjectStore, StorageError};
+use s4_storage::{IdentityStore, KeyStatus, ObjectStore, StorageError};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-use crate::bootstrap::{
-    create_account, generate_access_key_id, generate_secret_access_key, MAX_KEYS_PER_OWNER,
-};
+use crate::admin_keys;
+use crate::bootstrap::{create_account, MAX_KEYS_PER_OWNER};
 
 /// The admin socket's file name inside the data dir.
 pub const SOCKET_NAME: &str = "admin.sock";
@@ -31,20 +30,97 @@ const MAX_REQUEST_LINE: usize = 4096;
 #[serde(tag = "command", rename_all = "kebab-case")]
 pub enum AdminCommand {
     /// Create an account (random 15-digit ID) and its first root access key.
-    CreateAccount,
+    CreateAccount {
+        /// Create the data dir if it does not exist (otherwise admin commands refuse a
+        /// missing data dir, which is usually a wrong path).
+        #[arg(long)]
+        #[serde(default)]
+        init: bool,
+    },
     /// List accounts.
     ListAccounts,
-    /// Create a root access key for an account (at most two per account).
+    /// Create an access key for an account's root or one of its IAM users, and print its
+    /// secret once (at most two keys per owner, inactive ones included).
     CreateKey {
         /// The 15-digit account ID.
         #[arg(long)]
         account: String,
+        /// The IAM user's name; without it, a root key.
+        #[arg(long)]
+        #[serde(default)]
+        user: Option<String>,
     },
-    /// List an account's root and user access keys (never secrets).
+    /// List the access keys of an account's root and users (or of one user) with status,
+    /// creation and last use (recorded to the minute); never secrets.
     ListKeys {
         /// The 15-digit account ID.
         #[arg(long)]
         account: String,
+        /// Only this IAM user's keys.
+        #[arg(long)]
+        #[serde(default)]
+        user: Option<String>,
+    },
+    /// Deactivate an access key: requests signed with it are refused (InvalidAccessKeyId)
+    /// until `activate-key`. The account's last active root key needs --force.
+    DeactivateKey {
+        /// The 15-digit account ID.
+        #[arg(long)]
+        account: String,
+        /// The access key ID.
+        #[arg(long)]
+        key: String,
+        /// Also when it is the account's last active root key.
+        #[arg(long)]
+        #[serde(default)]
+        force: bool,
+    },
+    /// Activate an inactive access key again.
+    ActivateKey {
+        /// The 15-digit account ID.
+        #[arg(long)]
+        account: String,
+        /// The access key ID.
+        #[arg(long)]
+        key: String,
+    },
+    /// Delete an access key for good. The account's last active root key needs --force.
+    DeleteKey {
+        /// The 15-digit account ID.
+        #[arg(long)]
+        account: String,
+        /// The access key ID.
+        #[arg(long)]
+        key: String,
+        /// Also when it is the account's last active root key.
+        #[arg(long)]
+        #[serde(default)]
+        force: bool,
+    },
+    /// Create a new root key for an account, print its secret once and deactivate (not
+    /// delete) the root key it replaces; at the two-key limit the oldest inactive root key is
+    /// deleted to make room.
+    RotateRootKey {
+        /// The 15-digit account ID.
+        #[arg(long)]
+        account: String,
+    },
+    /// Recovery when no root key works: create a new active root key and print its secret,
+    /// deleting the oldest root keys (inactive first) if the account is at the two-key limit.
+    ResetRootKey {
+        /// The 15-digit account ID.
+        #[arg(long)]
+        account: String,
+    },
+    /// Remove a bucket's policy whatever it says: the last resort when a policy locks
+    /// everyone out.
+    DeleteBucketPolicy {
+        /// The 15-digit account ID owning the bucket.
+        #[arg(long)]
+        account: String,
+        /// The bucket name.
+        #[arg(long)]
+        bucket: String,
     },
     /// List an account's IAM users.
     ListUsers {
@@ -130,9 +206,13 @@ async fn run<I: IdentityStore + ObjectStore>(
         AdminCommand::ExpireUploads { older_than } => {
             crate::admin_storage::expire_uploads(store, *older_than).await
         }
-        AdminCommand::CreateAccount => {
+        AdminCommand::CreateAccount { .. } => {
             let account = create_account(store).await.map_err(describe)?;
-            let key = create_root_key(store, account).await?;
+            let key = crate::root_keys::generate(account);
+            store
+                .create_access_key(key.clone(), MAX_KEYS_PER_OWNER)
+                .await
+                .map_err(describe)?;
             Ok(vec![
                 format!("account:           {account}"),
                 format!("access key id:     {}", key.access_key_id),
@@ -146,33 +226,45 @@ async fn run<I: IdentityStore + ObjectStore>(
                 .map(|a| format!("{}  created {}", a.id, rfc3339(a.created)))
                 .collect())
         }
-        AdminCommand::CreateKey { account } => {
+        AdminCommand::CreateKey { account, user } => {
             let account = existing_account(store, account).await?;
-            let key = create_root_key(store, account).await?;
-            Ok(vec![
-                format!("access key id:     {}", key.access_key_id),
-                format!("secret access key: {}", key.secret_access_key),
-            ])
+            admin_keys::create_key(store, account, user.as_deref()).await
         }
-        AdminCommand::ListKeys { account } => {
+        AdminCommand::ListKeys { account, user } => {
             let account = existing_account(store, account).await?;
-            let mut lines = Vec::new();
-            let root_keys = store
-                .list_access_keys(&account, &KeyOwner::Root)
-                .await
-                .map_err(describe)?;
-            lines.extend(root_keys.iter().map(|k| key_line(k, "root")));
-            for user in store.list_users(&account).await.map_err(describe)? {
-                let owner = KeyOwner::User(user.name.clone());
-                for key in store
-                    .list_access_keys(&account, &owner)
-                    .await
-                    .map_err(describe)?
-                {
-                    lines.push(key_line(&key, &format!("user/{}", user.name)));
-                }
-            }
-            Ok(lines)
+            admin_keys::list_keys(store, &account, user.as_deref()).await
+        }
+        AdminCommand::DeactivateKey {
+            account,
+            key,
+            force,
+        } => {
+            let account = existing_account(store, account).await?;
+            admin_keys::set_status(store, &account, key, KeyStatus::Inactive, *force).await
+        }
+        AdminCommand::ActivateKey { account, key } => {
+            let account = existing_account(store, account).await?;
+            admin_keys::set_status(store, &account, key, KeyStatus::Active, false).await
+        }
+        AdminCommand::DeleteKey {
+            account,
+            key,
+            force,
+        } => {
+            let account = existing_account(store, account).await?;
+            admin_keys::delete_key(store, &account, key, *force).await
+        }
+        AdminCommand::RotateRootKey { account } => {
+            let account = existing_account(store, account).await?;
+            admin_keys::rotate_root_key(store, account).await
+        }
+        AdminCommand::ResetRootKey { account } => {
+            let account = existing_account(store, account).await?;
+            admin_keys::reset_root_key(store, account).await
+        }
+        AdminCommand::DeleteBucketPolicy { account, bucket } => {
+            let account = existing_account(store, account).await?;
+            crate::admin_storage::delete_bucket_policy(store, &account, bucket).await
         }
     }
 }
@@ -210,45 +302,40 @@ async fn existing_account<I: IdentityStore>(store: &I, id: &str) -> Result<Accou
     }
 }
 
-async fn create_root_key<I: IdentityStore>(
-    store: &I,
-    account: AccountId,
-) -> Result<AccessKey, String> {
-    let key = AccessKey {
-        access_key_id: generate_access_key_id(),
-        secret_access_key: generate_secret_access_key(),
-        account,
-        owner: KeyOwner::Root,
-        status: KeyStatus::Active,
-        created: OffsetDateTime::now_utc(),
-    };
-    store
-        .create_access_key(key.clone(), MAX_KEYS_PER_OWNER)
-        .await
-        .map_err(describe)?;
-    Ok(key)
-}
-
-fn key_line(key: &AccessKey, owner: &str) -> String {
-    let status = match key.status {
-        KeyStatus::Active => "Active",
-        KeyStatus::Inactive => "Inactive",
-    };
-    format!(
-        "{}  {owner}  {status}  created {}",
-        key.access_key_id,
-        rfc3339(key.created)
-    )
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(describe)`
-fn describe(error: StorageError) -> String {
+pub(crate) fn describe(error: StorageError) -> String {
     error.to_string()
+}
+
+/// On the embedded backend, admin commands work on a data dir that exists: a missing one is
+/// most likely a wrong path or working directory, and opening it would create an empty store
+/// and print nothing. Only `create-account --init` creates it, on purpose. (With `--meta` the
+/// store is the database, and the data dir only the cluster's blob directory.)
+pub fn check_data_dir(
+    config: &crate::config::Config,
+    command: &AdminCommand,
+) -> Result<(), String> {
+    let Some(dir) = config.data.dir().filter(|_| config.meta.is_none()) else {
+        return Ok(());
+    };
+    if dir.is_dir() || matches!(command, AdminCommand::CreateAccount { init: true }) {
+        return Ok(());
+    }
+    let problem = if dir.exists() {
+        "is not a directory"
+    } else {
+        "does not exist"
+    };
+    Err(format!(
+        "the data dir {} {problem}; give the server's data dir with --data-dir (or S4_DATA_DIR), \
+         or create a new one with `s4-server admin create-account --init`",
+        dir.display()
+    ))
 }
 
 /// The admin socket path for a data dir.
@@ -340,6 +427,7 @@ mod tests {
     use std::sync::Arc;
 
     use s4_storage::memory::MemoryStore;
+    use s4_storage::{AccessKey, KeyOwner};
 
     use super::*;
 
@@ -362,7 +450,7 @@ mod tests {
         let server = tokio::spawn(serve(listener, store.clone()));
 
         let created = lines(
-            send(dir.path(), &AdminCommand::CreateAccount)
+            send(dir.path(), &AdminCommand::CreateAccount { init: false })
                 .await
                 .unwrap()
                 .unwrap(),
@@ -388,6 +476,7 @@ mod tests {
 
         let second = AdminCommand::CreateKey {
             account: account.clone(),
+            user: None,
         };
         lines(send(dir.path(), &second).await.unwrap().unwrap());
         // AWS's quota: two keys per owner.
@@ -399,6 +488,7 @@ mod tests {
                 dir.path(),
                 &AdminCommand::ListKeys {
                     account: account.clone(),
+                    user: None,
                 },
             )
             .await
@@ -412,6 +502,7 @@ mod tests {
 
         let unknown = AdminCommand::ListKeys {
             account: "000000000000001".into(),
+            user: None,
         };
         assert!(matches!(
             send(dir.path(), &unknown).await.unwrap().unwrap(),
@@ -419,6 +510,7 @@ mod tests {
         ));
         let bad = AdminCommand::ListKeys {
             account: "x".into(),
+            user: None,
         };
         assert!(matches!(
             send(dir.path(), &bad).await.unwrap().unwrap(),

@@ -1,12 +1,14 @@
 //! The admin commands that look at what an account holds: `list-users`, `list-buckets` (with
-//! object counts and bytes, counted by listing) and `expire-uploads` (on demand, the same
-//! abort the background expiry does).
+//! object counts and bytes, counted by listing), `expire-uploads` (on demand, the same abort
+//! the background expiry does) and `delete-bucket-policy` (the last resort against a policy
+//! that locks everyone out).
 
 use std::time::Duration;
 
 use s4_naming::AccountId;
-use s4_storage::{IdentityStore, ObjectStore};
-use time::OffsetDateTime;
+use s4_storage::{IdentityStore, ObjectStore, StorageError};
+
+use crate::admin::rfc3339;
 
 /// `list-users --account ID`: one line per IAM user: name, user ID, ARN, creation time.
 pub async fn list_users<S: IdentityStore>(
@@ -71,9 +73,35 @@ pub async fn expire_uploads<S: ObjectStore>(
     )])
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+/// `delete-bucket-policy --account ID --bucket NAME`: removes the policy whatever it says
+/// (no authorization is involved: the admin socket and the data dir are the server owner's).
+pub async fn delete_bucket_policy<S: ObjectStore>(
+    store: &S,
+    account: &AccountId,
+    bucket: &str,
+) -> Result<Vec<String>, String> {
+    match store.get_bucket_policy(account, bucket).await {
+        Ok(_) => {}
+        Err(StorageError::NoSuchBucketPolicy) => {
+            return Ok(vec![format!(
+                "bucket {bucket} of account {account} has no policy; nothing to delete"
+            )])
+        }
+        Err(StorageError::NoSuchBucket) => {
+            return Err(format!("account {account} has no bucket {bucket}"))
+        }
+        Err(other) => return Err(other.to_string()),
+    }
+    store
+        .set_bucket_policy(account, bucket, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    // A running server's cache of compiled policies reloads within its TTL.
+    Ok(vec![format!(
+        "deleted the policy of bucket {bucket} of account {account} (running servers apply \
+         this within {} s)",
+        s4_service::authz::POLICY_CACHE_TTL.as_secs()
+    )])
 }
 
 #[cfg(test)]
@@ -81,6 +109,7 @@ mod tests {
     use bytes::Bytes;
     use s4_storage::memory::MemoryStore;
     use s4_storage::{body, ObjectAttributes, ObjectRef, PutObject, User, WritePrecondition};
+    use time::OffsetDateTime;
 
     use super::*;
     use crate::admin::{execute, AdminAnswer, AdminCommand};

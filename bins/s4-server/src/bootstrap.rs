@@ -2,13 +2,17 @@
 //!
 //! The key comes from `S4_ROOT_ACCESS_KEY` / `S4_ROOT_SECRET_KEY` when both are set (CI, scripted
 //! set-ups); otherwise it is generated from the operating system's CSPRNG, stored, and printed
-//! once. Later starts find the account and print nothing secret.
+//! once. Later starts find the account and print nothing secret. A later start with a key ID
+//! the data dir does not have is a rotation: the key is added and the one it replaces
+//! deactivated (logged); the same key ID with another secret refuses to start, naming the
+//! admin command that resolves it.
 
 use rand::Rng;
 pub use s4_iam::{generate_access_key_id, generate_secret_access_key};
 use s4_naming::AccountId;
 use s4_storage::{AccessKey, IdentityStore, KeyOwner, KeyStatus, StorageError};
-use time::OffsetDateTime;
+
+use crate::root_keys::{self, Replaced, RotateError};
 
 /// AWS's per-owner key quota; the root gets the same.
 pub const MAX_KEYS_PER_OWNER: usize = s4_iam::MAX_ACCESS_KEYS_PER_OWNER;
@@ -51,73 +55,138 @@ impl GivenRootKey {
 /// What start-up found or made.
 #[derive(Debug)]
 pub enum Bootstrap {
-    /// A new account and root key were created; the secret must be shown to the operator.
-    Created { account: AccountId, key: AccessKey },
-    /// The data dir already had an account (and the given key, if any, is present).
+    /// A new account with a generated root key; the secret must be shown to the operator.
+    NewAccount { account: AccountId, key: AccessKey },
+    /// The given key was stored as a root key of `account` (new or existing): a first start
+    /// or a rotation through the environment.
+    AddedGivenKey {
+        account: AccountId,
+        access_key_id: String,
+        replaced: Replaced,
+    },
+    /// The data dir already had an account (and the given key, if any).
     Existing { account: AccountId },
 }
 
-/// Makes sure there is an account and, if one was given, that the root key exists.
+/// How often a start retries when another server changes the same root keys at once.
+const ATTEMPTS: usize = 3;
+
+/// Makes sure there is an account and, if one was given, that the root key exists: a key ID
+/// the data dir does not have is added as a root key of the (first) account, replacing the
+/// older root key as `admin rotate-root-key` does (see [`root_keys::rotate`]).
 pub async fn ensure_root<I: IdentityStore>(
     store: &I,
     given: Option<GivenRootKey>,
-) -> Result<Bootstrap, StorageError> {
-    let accounts = store.list_accounts().await?;
-    let (account, created_account) = match (accounts.first(), &given) {
-        (Some(first), _) => (first.id, false),
+) -> Result<Bootstrap, String> {
+    let accounts = store.list_accounts().await.map_err(|e| e.to_string())?;
+    let Some(given) = given else {
+        if let Some(first) = accounts.first() {
+            return Ok(Bootstrap::Existing { account: first.id });
+        }
+        let account = create_account(store).await.map_err(|e| e.to_string())?;
+        let key = root_keys::generate(account);
+        store
+            .create_access_key(key.clone(), MAX_KEYS_PER_OWNER)
+            .await
+            .map_err(|e| e.to_string())?;
+        return Ok(Bootstrap::NewAccount { account, key });
+    };
+    let account = match accounts.first() {
+        Some(first) => first.id,
         // Servers of a cluster start with the same given key, possibly at the same moment on
         // an empty database: deriving the account from the key makes them all create (or find)
         // the same one instead of one account each.
-        (None, Some(given)) => (
-            create_account_for_key(store, &given.access_key_id).await?,
-            true,
-        ),
-        (None, None) => (create_account(store).await?, true),
+        None => create_account_for_key(store, &given.access_key_id)
+            .await
+            .map_err(|e| e.to_string())?,
     };
-    let key = match given {
-        Some(given) => {
-            if let Some(existing) = store.get_access_key(&given.access_key_id).await? {
-                return existing_root(&existing, &given.secret_access_key);
-            }
-            new_root_key(account, given.access_key_id, given.secret_access_key)
+    for attempt in 1..=ATTEMPTS {
+        let found = store
+            .get_access_key(&given.access_key_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(existing) = found {
+            return existing_root(store, &existing, &given.secret_access_key).await;
         }
-        None if created_account => new_root_key(
+        let key = root_keys::with_secret(
             account,
-            generate_access_key_id(),
-            generate_secret_access_key(),
-        ),
-        None => return Ok(Bootstrap::Existing { account }),
-    };
-    match store
-        .create_access_key(key.clone(), MAX_KEYS_PER_OWNER)
-        .await
-    {
-        Ok(()) => Ok(Bootstrap::Created { account, key }),
-        // A server starting at the same moment stored the same given key first.
-        Err(StorageError::EntityAlreadyExists(_)) => {
-            match store.get_access_key(&key.access_key_id).await? {
-                Some(existing) => existing_root(&existing, &key.secret_access_key),
-                None => Err(StorageError::Internal(format!(
-                    "access key {} was reported to exist but is missing",
+            given.access_key_id.clone(),
+            given.secret_access_key.clone(),
+        );
+        match root_keys::rotate(store, &key).await {
+            Ok(replaced) => {
+                for id in &replaced.deleted {
+                    tracing::warn!(%account, access_key_id = %id, "deleted the inactive root key to make room for S4_ROOT_ACCESS_KEY (AccessKeysPerUser limit {MAX_KEYS_PER_OWNER})");
+                }
+                for id in &replaced.deactivated {
+                    tracing::warn!(%account, access_key_id = %id, new_access_key_id = %key.access_key_id, "deactivated the root key S4_ROOT_ACCESS_KEY replaces (`s4-server admin activate-key` turns it back on)");
+                }
+                return Ok(Bootstrap::AddedGivenKey {
+                    account,
+                    access_key_id: key.access_key_id,
+                    replaced,
+                });
+            }
+            // Another server stored the key, or changed the root keys, at the same moment.
+            Err(RotateError::Storage(
+                StorageError::EntityAlreadyExists(_) | StorageError::LimitExceeded(_),
+            )) if attempt < ATTEMPTS => {}
+            Err(other) => {
+                return Err(format!(
+                    "cannot add S4_ROOT_ACCESS_KEY {}: {other}",
                     key.access_key_id
-                ))),
+                ))
             }
         }
-        Err(other) => Err(other),
     }
+    unreachable!("the last attempt returns")
 }
 
-/// A given root key that is already stored: accepted if its secret matches.
-fn existing_root(existing: &AccessKey, given_secret: &str) -> Result<Bootstrap, StorageError> {
-    if existing.secret_access_key != given_secret {
-        return Err(StorageError::Internal(format!(
-            "access key {} exists with a different secret; refusing to start",
-            existing.access_key_id
-        )));
+/// A given root key that is already stored: accepted if it is a root key with the same
+/// secret; an inactive one is only warned about (the operator turned it off on purpose).
+async fn existing_root<I: IdentityStore>(
+    store: &I,
+    existing: &AccessKey,
+    given_secret: &str,
+) -> Result<Bootstrap, String> {
+    let (id, account) = (&existing.access_key_id, existing.account);
+    if let KeyOwner::User(user) = &existing.owner {
+        return Err(format!(
+            "S4_ROOT_ACCESS_KEY {id} is the access key of IAM user {user} of account {account}, \
+             not a root key; choose another key ID"
+        ));
     }
-    Ok(Bootstrap::Existing {
-        account: existing.account,
-    })
+    if existing.secret_access_key != given_secret {
+        let force = if last_active_root(store, existing).await {
+            " --force"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "S4_ROOT_ACCESS_KEY {id} is stored with a different secret than \
+             S4_ROOT_SECRET_KEY; refusing to start. To replace the secret, remove the stored \
+             key with `s4-server admin delete-key --account {account} --key {id}{force}` and \
+             start again (the key is then added with the new secret); to rotate, choose a new \
+             key ID instead"
+        ));
+    }
+    if existing.status == KeyStatus::Inactive {
+        tracing::warn!(%account, access_key_id = %id, "S4_ROOT_ACCESS_KEY is inactive and refused by authentication; `s4-server admin activate-key` turns it back on");
+    }
+    Ok(Bootstrap::Existing { account })
+}
+
+/// Whether `key` is the only active root key of its account (a storage error counts as yes:
+/// the message then suggests `--force`, which is harmless).
+async fn last_active_root<I: IdentityStore>(store: &I, key: &AccessKey) -> bool {
+    store
+        .list_access_keys(&key.account, &KeyOwner::Root)
+        .await
+        .map_or(true, |keys| {
+            !keys
+                .iter()
+                .any(|k| k.status == KeyStatus::Active && k.access_key_id != key.access_key_id)
+        })
 }
 
 /// The account a given root key belongs to on an empty store: a 15-digit ID derived from
@@ -156,17 +225,6 @@ pub async fn create_account<I: IdentityStore>(store: &I) -> Result<AccountId, St
     }
 }
 
-fn new_root_key(account: AccountId, access_key_id: String, secret: String) -> AccessKey {
-    AccessKey {
-        access_key_id,
-        secret_access_key: secret,
-        account,
-        owner: KeyOwner::Root,
-        status: KeyStatus::Active,
-        created: OffsetDateTime::now_utc(),
-    }
-}
-
 #[cfg(test)]
 mod store_tests {
     use s4_storage::memory::MemoryStore;
@@ -184,7 +242,7 @@ mod store_tests {
     fn first_start_creates_an_account_and_a_root_key_once() {
         block_on(async {
             let store = MemoryStore::new();
-            let Bootstrap::Created { account, key } = ensure_root(&store, None).await.unwrap()
+            let Bootstrap::NewAccount { account, key } = ensure_root(&store, None).await.unwrap()
             else {
                 panic!("first start must create")
             };
@@ -210,21 +268,60 @@ mod store_tests {
                 access_key_id: "AKIAGIVEN00000000001".into(),
                 secret_access_key: "s".repeat(40),
             };
-            let Bootstrap::Created { key, .. } =
+            let Bootstrap::AddedGivenKey { access_key_id, .. } =
                 ensure_root(&store, Some(given.clone())).await.unwrap()
             else {
                 panic!("must create")
             };
-            assert_eq!(key.access_key_id, given.access_key_id);
+            assert_eq!(access_key_id, given.access_key_id);
             assert!(matches!(
                 ensure_root(&store, Some(given.clone())).await.unwrap(),
                 Bootstrap::Existing { .. }
             ));
             let conflicting = GivenRootKey {
                 secret_access_key: "t".repeat(40),
-                ..given
+                ..given.clone()
             };
-            assert!(ensure_root(&store, Some(conflicting)).await.is_err());
+            let refused = ensure_root(&store, Some(conflicting)).await.unwrap_err();
+            let account = store.list_accounts().await.unwrap()[0].id;
+            assert!(
+                refused.contains(&format!(
+                    "`s4-server admin delete-key --account {account} --key {} --force`",
+                    given.access_key_id
+                )),
+                "{refused}"
+            );
+        });
+    }
+
+    #[test]
+    fn new_given_keys_rotate_the_root_key_every_time() {
+        block_on(async {
+            let store = MemoryStore::new();
+            let given = |n: u32| GivenRootKey {
+                access_key_id: format!("AKIAROTATE0000000{n:03}"),
+                secret_access_key: format!("{n:040}"),
+            };
+            ensure_root(&store, Some(given(1))).await.unwrap();
+            for n in 2..=4 {
+                let Bootstrap::AddedGivenKey { replaced, .. } =
+                    ensure_root(&store, Some(given(n))).await.unwrap()
+                else {
+                    panic!("rotation {n} must add the key")
+                };
+                assert_eq!(replaced.deactivated, [given(n - 1).access_key_id]);
+                let expected_deleted: Vec<String> = (n > 2)
+                    .then(|| given(n - 2).access_key_id)
+                    .into_iter()
+                    .collect();
+                assert_eq!(replaced.deleted, expected_deleted);
+                // The restart after the rotation finds everything in place.
+                assert!(matches!(
+                    ensure_root(&store, Some(given(n))).await.unwrap(),
+                    Bootstrap::Existing { .. }
+                ));
+            }
+            assert_eq!(store.list_accounts().await.unwrap().len(), 1);
         });
     }
 

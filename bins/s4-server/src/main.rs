@@ -6,6 +6,7 @@
 //! set `S4_ROOT_ACCESS_KEY` and `S4_ROOT_SECRET_KEY` to choose the key instead.
 
 mod admin;
+mod admin_keys;
 mod admin_storage;
 mod bootstrap;
 mod config;
@@ -13,6 +14,7 @@ mod health;
 mod limits;
 mod metrics;
 mod overload;
+mod root_keys;
 mod server;
 mod tls;
 mod usage;
@@ -21,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use s4_service::{spawn_upload_expiry, S4Service, ServiceConfig};
 use s4_storage::{IdentityStore, ObjectStore};
 use s4_storage_fs::{FsConfig, FsStore};
@@ -45,7 +47,7 @@ use crate::tls::ReloadableTls;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_cli();
     let config = match Config::resolve(&cli) {
         Ok(config) => config,
         Err(error) => {
@@ -77,6 +79,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The command line, with every top-level flag (`--data-dir`, `--meta`, `--config`, ...)
+/// accepted before or after the subcommand: `s4-server admin list-keys --data-dir X ...`.
+fn parse_cli() -> Cli {
+    let command = Cli::command().mut_args(|arg| {
+        if arg.is_positional() {
+            arg
+        } else {
+            arg.global(true)
+        }
+    });
+    Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit())
 }
 
 async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
@@ -231,25 +246,10 @@ async fn run_with<S: ObjectStore + IdentityStore>(
     store: Arc<S>,
     local_dir: PathBuf,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    // The environment is read first (a bad pair fails before anything), the root key stored
+    // only once every listener is bound: a start that cannot serve creates no account and
+    // prints no secret.
     let given_key = GivenRootKey::from_env()?;
-    let from_env = given_key.is_some();
-    match ensure_root(store.as_ref(), given_key).await? {
-        Bootstrap::Created { account, key } if from_env => {
-            println!(
-                "Added root access key {} (secret from S4_ROOT_SECRET_KEY) to account {account}",
-                key.access_key_id
-            );
-        }
-        Bootstrap::Created { account, key } => {
-            // Printed once, on the terminal only: the secret is never logged.
-            println!("Created account {account} with a root access key:");
-            println!("  access key id:     {}", key.access_key_id);
-            println!("  secret access key: {}", key.secret_access_key);
-        }
-        Bootstrap::Existing { account } => {
-            tracing::info!(%account, "using the existing account");
-        }
-    }
     let mut service_config = ServiceConfig::new(&config.domain);
     service_config.region.clone_from(&config.region);
     service_config.pre_auth = config.limits.pre_auth();
@@ -310,6 +310,7 @@ async fn run_with<S: ObjectStore + IdentityStore>(
             tls: Some(reloadable),
         });
     }
+    announce_root(ensure_root(store.as_ref(), given_key).await?);
     tracing::info!(
         listen = %local,
         tls_listen = ?https,
@@ -345,6 +346,36 @@ async fn run_with<S: ObjectStore + IdentityStore>(
     Ok(())
 }
 
+/// Tells the operator what start-up did to the root key: a generated secret is printed once,
+/// on the terminal only (never logged).
+fn announce_root(bootstrap: Bootstrap) {
+    match bootstrap {
+        Bootstrap::NewAccount { account, key } => {
+            println!("Created account {account} with a root access key:");
+            println!("  access key id:     {}", key.access_key_id);
+            println!("  secret access key: {}", key.secret_access_key);
+        }
+        Bootstrap::AddedGivenKey {
+            account,
+            access_key_id,
+            replaced,
+        } => {
+            println!(
+                "Added root access key {access_key_id} (secret from S4_ROOT_SECRET_KEY) to account {account}"
+            );
+            for id in replaced.deactivated {
+                println!("  deactivated the root key it replaces: {id}");
+            }
+            for id in replaced.deleted {
+                println!("  deleted the inactive root key {id} to make room");
+            }
+        }
+        Bootstrap::Existing { account } => {
+            tracing::info!(%account, "using the existing account");
+        }
+    }
+}
+
 /// `s4-server check-config`: the configuration resolved, the TLS files loaded, and the
 /// effective settings printed.
 fn check_config(config: &Config) -> ExitCode {
@@ -360,6 +391,9 @@ fn check_config(config: &Config) -> ExitCode {
 
 /// `s4-server admin ...`: through the running server if there is one, else on the data dir.
 async fn run_admin(config: &Config, command: &AdminCommand) -> ExitCode {
+    if let Err(refusal) = admin::check_data_dir(config, command) {
+        return print_admin_answer(AdminAnswer::Error(refusal));
+    }
     let answer = if config.meta.is_some() {
         match open_pg(config, false).await {
             Ok((store, _spool)) => admin::execute(&store, command).await,

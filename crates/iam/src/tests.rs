@@ -1554,6 +1554,20 @@ impl IdentityStore for Broken {
     ) -> s4_storage::StorageResult<()> {
         self.0.delete_access_key(account, access_key_id).await
     }
+    async fn record_access_key_use(
+        &self,
+        access_key_id: &str,
+        at: time::OffsetDateTime,
+    ) -> s4_storage::StorageResult<()> {
+        self.0.record_access_key_use(access_key_id, at).await
+    }
+    async fn access_key_last_used(
+        &self,
+        account: &AccountId,
+        access_key_id: &str,
+    ) -> s4_storage::StorageResult<Option<time::OffsetDateTime>> {
+        self.0.access_key_last_used(account, access_key_id).await
+    }
     async fn attach_policy(
         &self,
         _: &AccountId,

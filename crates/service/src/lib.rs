@@ -8,6 +8,8 @@
 //!    scope's service decides between S3 and IAM. Unknown hosts answer `InvalidURI`.
 //! 2. **Authenticate** with `s4-sigv4`: header or presigned signature, the key looked up in the
 //!    [`IdentityStore`](s4_storage::IdentityStore); anonymous requests go on to authorization.
+//!    A verified key's use is recorded in the background, at most once a minute per key
+//!    ([`key_use`]).
 //! 3. **Parse** into one [`S3Operation`] from method, bucket/key and sub-resource flags.
 //! 4. **Authorize** ([`authz`]) with the policy engine of `s4-policy`, before anything
 //!    touches storage: every check of the operation is decided against the principal's
@@ -88,6 +90,7 @@ pub mod expiry;
 pub mod fuzzing;
 mod handlers;
 mod iam;
+pub mod key_use;
 pub mod metrics;
 pub mod operation;
 pub mod pre_auth;

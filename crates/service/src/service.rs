@@ -30,6 +30,7 @@ use crate::body::{request_stream, ResponseBody};
 use crate::config::ServiceConfig;
 use crate::error_code::S3ErrorCode;
 use crate::handlers::{self, Ctx};
+use crate::key_use::KeyUse;
 use crate::metrics::Metrics;
 use crate::operation::{parse_operation, Query};
 use crate::pre_auth::PreAuthGate;
@@ -52,6 +53,7 @@ struct Inner<O, I> {
     metrics: Metrics,
     policies: PolicyCache,
     pre_auth: PreAuthGate,
+    key_use: KeyUse,
 }
 
 impl<O: ObjectStore, I: IdentityStore> Clone for S4Service<O, I> {
@@ -113,6 +115,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
                 keys: SigningKeyCache::default(),
                 metrics: Metrics::default(),
                 policies: PolicyCache::default(),
+                key_use: KeyUse::default(),
             }),
         }
     }
@@ -261,6 +264,9 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
                 )
                 .await;
                 access.principal = served.principal.as_ref().map(principal_name);
+                if let Some(principal) = &served.principal {
+                    inner.key_use.note(&inner.identity, principal);
+                }
                 access.operation = served.action;
                 return Err(Failure::Iam(served.response));
             }
@@ -275,6 +281,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         )
         .await?;
         access.principal = Some(principal_name(&auth.principal));
+        inner.key_use.note(&inner.identity, &auth.principal);
         // 3. Bucket and key from the path.
         let virtual_bucket = match &style {
             HostStyle::S3Virtual { bucket } => Some(bucket.as_str()),

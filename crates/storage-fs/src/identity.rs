@@ -18,8 +18,8 @@ use crate::codec::{Dec, Enc};
 use crate::multipart::next_seq;
 use crate::write::commit;
 use crate::{
-    blocking, keys, Bin, BinRead, Db, FsStore, ACCESS_KEYS, ACCOUNTS, ATTACHMENTS, GROUPS, MEMBERS,
-    OWNER_KEYS, USERS, USER_GROUPS,
+    blocking, keys, Bin, BinRead, Db, FsStore, ACCESS_KEYS, ACCOUNTS, ATTACHMENTS, GROUPS,
+    KEY_LAST_USED, MEMBERS, OWNER_KEYS, USERS, USER_GROUPS,
 };
 
 fn fold(name: &str) -> String {
@@ -707,9 +707,59 @@ impl IdentityStore for FsStore {
             let mut index = owner_prefix(&key.account, &key.owner);
             index.extend_from_slice(id.as_bytes());
             open(txn, OWNER_KEYS)?.remove(index.as_slice()).db()?;
+            open(txn, KEY_LAST_USED)?.remove(id.as_bytes()).db()?;
             Ok(())
         })
         .await
+    }
+
+    async fn record_access_key_use(
+        &self,
+        access_key_id: &str,
+        at: OffsetDateTime,
+    ) -> StorageResult<()> {
+        let (inner, id) = (self.inner.clone(), access_key_id.to_owned());
+        // Not `write`: the key record is unchanged, so the key cache stays valid.
+        blocking(move || {
+            commit(&inner, None, |txn, _| {
+                if open(txn, ACCESS_KEYS)?.get(id.as_bytes()).db()?.is_none() {
+                    return Ok(Ok(()));
+                }
+                let mut t = open(txn, KEY_LAST_USED)?;
+                let stored = t
+                    .get(id.as_bytes())
+                    .db()?
+                    .map(|v| Dec::new(v.value())?.time())
+                    .transpose()?;
+                if stored.is_none_or(|s| s < at) {
+                    let mut e = Enc::new();
+                    e.time(at);
+                    t.insert(id.as_bytes(), e.0.as_slice()).db()?;
+                }
+                Ok(Ok(()))
+            })
+        })
+        .await
+    }
+
+    async fn access_key_last_used(
+        &self,
+        account: &AccountId,
+        access_key_id: &str,
+    ) -> StorageResult<Option<OffsetDateTime>> {
+        let txn = self.read()?;
+        let found = Self::ro(&txn, ACCESS_KEYS)?
+            .get(access_key_id.as_bytes())
+            .db()?
+            .map(|v| decode_key(access_key_id, v.value()))
+            .transpose()?;
+        if found.is_none_or(|(k, _)| k.account != *account) {
+            return Err(no_key(access_key_id));
+        }
+        let row = Self::ro(&txn, KEY_LAST_USED)?
+            .get(access_key_id.as_bytes())
+            .db()?;
+        row.map(|v| Dec::new(v.value())?.time()).transpose()
     }
 
     async fn attach_policy(

@@ -79,6 +79,10 @@ pub(crate) const ACCESS_KEYS: Bin = TableDefinition::new("access_keys");
 pub(crate) const OWNER_KEYS: Bin = TableDefinition::new("owner_keys");
 /// `account ++ target ++ seq (BE)` -> policy ARN.
 pub(crate) const ATTACHMENTS: Bin = TableDefinition::new("attachments");
+/// access key ID -> when the key last signed a request (written at most once a minute per
+/// key by the service; apart from `ACCESS_KEYS` so that recording it leaves the key cache
+/// alone).
+pub(crate) const KEY_LAST_USED: Bin = TableDefinition::new("key_last_used");
 
 /// A readable table of byte keys and values (read-only or inside a write transaction).
 pub(crate) trait BinRead: ReadableTable<&'static [u8], &'static [u8]> {}
@@ -277,6 +281,7 @@ impl FsStore {
                 ACCESS_KEYS,
                 OWNER_KEYS,
                 ATTACHMENTS,
+                KEY_LAST_USED,
             ] {
                 txn.open_table(table).db()?;
             }

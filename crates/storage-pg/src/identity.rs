@@ -600,6 +600,40 @@ impl IdentityStore for PgStore {
         Ok(())
     }
 
+    async fn record_access_key_use(
+        &self,
+        access_key_id: &str,
+        at: time::OffsetDateTime,
+    ) -> StorageResult<()> {
+        let client = self.client().await?;
+        // GREATEST ignores NULL (never used); a later use recorded by another server stays.
+        client
+            .pexecute(
+                "UPDATE access_keys SET last_used = GREATEST(last_used, $2) WHERE id = $1",
+                &[&access_key_id, &nanos(at)],
+            )
+            .await
+            .db()?;
+        Ok(())
+    }
+
+    async fn access_key_last_used(
+        &self,
+        account: &AccountId,
+        access_key_id: &str,
+    ) -> StorageResult<Option<time::OffsetDateTime>> {
+        let client = self.client().await?;
+        let row = client
+            .pquery_opt(
+                "SELECT last_used FROM access_keys WHERE account = $1 AND id = $2",
+                &[&account.as_str(), &access_key_id],
+            )
+            .await
+            .db()?
+            .ok_or_else(|| no_key(access_key_id))?;
+        Ok(row.get::<_, Option<i64>>(0).map(from_nanos))
+    }
+
     async fn attach_policy(
         &self,
         account: &AccountId,

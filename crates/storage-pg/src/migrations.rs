@@ -139,6 +139,13 @@ LEFT JOIN (SELECT account, bucket, count(*) AS uploads FROM uploads GROUP BY acc
     ),
     (
         3,
+        // When each access key last signed a request (nanoseconds, NULL: never), written at
+        // most once a minute per key and server. Idempotent, like every migration here: the
+        // downgrade test re-applies them.
+        "ALTER TABLE access_keys ADD COLUMN IF NOT EXISTS last_used bigint;",
+    ),
+    (
+        4,
         // Keys of 1024 characters take up to 4096 bytes, more than a B-tree entry holds
         // (about 2700): uniqueness and lookups move to sha256(key), ordered scans to an index
         // on the key's first 2000 bytes (objects.rs, KEY_HEAD).

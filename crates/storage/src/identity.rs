@@ -155,11 +155,28 @@ pub trait IdentityStore: Send + Sync + 'static {
         access_key_id: &str,
         status: KeyStatus,
     ) -> StorageResult<()>;
+    /// Also forgets the key's last use. `NoSuchEntity` unless the key exists in this account.
     async fn delete_access_key(
         &self,
         account: &AccountId,
         access_key_id: &str,
     ) -> StorageResult<()>;
+    /// Remembers that the key signed a request at `at`, keeping the later of `at` and what is
+    /// stored. A key deleted meanwhile is not an error (nothing is stored for it). Each call
+    /// is a metadata write: callers record a key's use at most once per period, off the
+    /// request's path (the service does it once a minute per key).
+    async fn record_access_key_use(
+        &self,
+        access_key_id: &str,
+        at: OffsetDateTime,
+    ) -> StorageResult<()>;
+    /// When the key last signed a request, as recorded; `None` if never. `NoSuchEntity` unless
+    /// the key exists in this account.
+    async fn access_key_last_used(
+        &self,
+        account: &AccountId,
+        access_key_id: &str,
+    ) -> StorageResult<Option<OffsetDateTime>>;
 
     /// Idempotent; `NoSuchEntity` when the user or group does not exist. The policy ARN is
     /// validated by the caller.

@@ -33,12 +33,17 @@ enum Fault {
     UsersUnsorted,
     KeyLimitIgnored,
     UsageIgnoresUploads,
+    /// Key lookups served from a cache that identity writes never empty.
+    StaleKeyCache,
+    /// A late-recorded older use overwrites a newer one.
+    LastUseMovesBack,
 }
 
 #[derive(Debug)]
 struct Faulty {
     inner: MemoryStore,
     fault: Fault,
+    key_cache: std::sync::Mutex<std::collections::HashMap<String, Option<AccessKey>>>,
 }
 
 /// Ends the stream quietly where it would have failed, as a backend that swallows body
@@ -271,7 +276,17 @@ impl IdentityStore for Faulty {
         self.inner.create_access_key(key, max).await
     }
     async fn get_access_key(&self, access_key_id: &str) -> StorageResult<Option<AccessKey>> {
-        self.inner.get_access_key(access_key_id).await
+        if self.fault == Fault::StaleKeyCache {
+            if let Some(cached) = self.key_cache.lock().unwrap().get(access_key_id) {
+                return Ok(cached.clone());
+            }
+        }
+        let key = self.inner.get_access_key(access_key_id).await?;
+        self.key_cache
+            .lock()
+            .unwrap()
+            .insert(access_key_id.to_owned(), key.clone());
+        Ok(key)
     }
     async fn list_access_keys(
         &self,
@@ -296,6 +311,32 @@ impl IdentityStore for Faulty {
         access_key_id: &str,
     ) -> StorageResult<()> {
         self.inner.delete_access_key(account, access_key_id).await
+    }
+    async fn record_access_key_use(
+        &self,
+        access_key_id: &str,
+        at: OffsetDateTime,
+    ) -> StorageResult<()> {
+        if self.fault == Fault::LastUseMovesBack {
+            let Some(key) = self.inner.get_access_key(access_key_id).await? else {
+                return Ok(());
+            };
+            // Forget the stored time by recreating the key, then record `at` alone.
+            self.inner
+                .delete_access_key(&key.account, access_key_id)
+                .await?;
+            self.inner.create_access_key(key, usize::MAX).await?;
+        }
+        self.inner.record_access_key_use(access_key_id, at).await
+    }
+    async fn access_key_last_used(
+        &self,
+        account: &AccountId,
+        access_key_id: &str,
+    ) -> StorageResult<Option<OffsetDateTime>> {
+        self.inner
+            .access_key_last_used(account, access_key_id)
+            .await
     }
     async fn attach_policy(
         &self,
@@ -335,6 +376,7 @@ fn faulty(fault: Fault) -> Fixture<Faulty> {
     Fixture::new(Faulty {
         inner: MemoryStore::new().with_min_part_size(16),
         fault,
+        key_cache: std::sync::Mutex::default(),
     })
 }
 
@@ -441,6 +483,16 @@ async fn unsorted_users() {
 #[tokio::test]
 async fn ignored_key_limit() {
     identity_suite_catches(Fault::KeyLimitIgnored, "identity::key_limits").await;
+}
+
+#[tokio::test]
+async fn stale_key_cache() {
+    identity_suite_catches(Fault::StaleKeyCache, "access_keys::root_key_lifecycle").await;
+}
+
+#[tokio::test]
+async fn last_use_moving_back() {
+    identity_suite_catches(Fault::LastUseMovesBack, "access_keys::last_used").await;
 }
 
 #[tokio::test]

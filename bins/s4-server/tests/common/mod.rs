@@ -4,8 +4,8 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use http::{HeaderMap, HeaderValue, Method, Uri};
 use s4_sigv4::{sign_headers, SignableBody, SigningParams};
@@ -51,9 +51,15 @@ pub fn start_with(data_dir: &Path, args: &[&str]) -> Server {
 
 /// A started server (stdout piped): waits for its "listening on" line and keeps draining
 /// stdout so that it never blocks on a full pipe.
-pub fn attach(mut child: std::process::Child) -> Server {
+pub fn attach(child: std::process::Child) -> Server {
+    attach_with_output(child).0
+}
+
+/// [`attach`], also returning what the server printed before it listened.
+pub fn attach_with_output(mut child: std::process::Child) -> (Server, Vec<String>) {
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
+    let mut before = Vec::new();
     let addr = loop {
         let line = lines
             .next()
@@ -63,10 +69,11 @@ pub fn attach(mut child: std::process::Child) -> Server {
             let addr = rest.split_whitespace().next().expect("address");
             break addr.parse().expect("socket address");
         }
+        before.push(line);
     };
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, addr }
+    (Server { child, addr }, before)
 }
 
 /// A response: status, header block (lower-case names) and body.
@@ -142,6 +149,32 @@ pub fn request_paused(
     split: usize,
     during: impl FnOnce(),
 ) -> std::io::Result<Response> {
+    let signer = (ACCESS_KEY, SECRET_KEY);
+    request_paused_as(signer, addr, method, path, extra, body, split, during)
+}
+
+/// One request signed with the given `(access key ID, secret)` instead of the fixed root key.
+pub fn request_as(
+    signer: (&str, &str),
+    addr: SocketAddr,
+    method: &Method,
+    path: &str,
+) -> std::io::Result<Response> {
+    request_paused_as(signer, addr, method, path, &[], b"", 0, || {})
+}
+
+/// [`request_paused`] signed with `signer`.
+#[allow(clippy::too_many_arguments)]
+pub fn request_paused_as(
+    signer: (&str, &str),
+    addr: SocketAddr,
+    method: &Method,
+    path: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+    split: usize,
+    during: impl FnOnce(),
+) -> std::io::Result<Response> {
     let uri: Uri = format!("http://{addr}{path}").parse().expect("uri");
     let mut headers = HeaderMap::new();
     headers.insert(
@@ -155,8 +188,8 @@ pub fn request_paused(
         );
     }
     let params = SigningParams::new(
-        ACCESS_KEY,
-        SECRET_KEY,
+        signer.0,
+        signer.1,
         "us-east-1",
         "s3",
         OffsetDateTime::now_utc(),
@@ -216,4 +249,53 @@ pub fn blob_files(data_dir: &Path) -> usize {
         .filter(|d| d.path().is_dir())
         .map(|d| std::fs::read_dir(d.path()).map_or(0, Iterator::count))
         .sum()
+}
+
+/// Runs a process that must exit by itself, with a generous deadline.
+pub fn run_to_exit(mut command: Command) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_mins(2);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            child.kill().expect("kill");
+            panic!("the process did not exit within two minutes");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut output = Output {
+        status: child.wait().expect("wait"),
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+    };
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_end(&mut output.stdout)
+        .expect("read stdout");
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_end(&mut output.stderr)
+        .expect("read stderr");
+    output
+}
+
+/// `s4-server admin ARGS --data-dir DIR` (the flag after the subcommand, as operators type it).
+pub fn admin(data_dir: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_s4-server"));
+    command
+        .arg("admin")
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("S4_DATA_DIR")
+        .env_remove("S4_DATA")
+        .env_remove("S4_META");
+    run_to_exit(command)
 }

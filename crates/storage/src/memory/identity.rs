@@ -348,9 +348,14 @@ impl IdentityStore for MemoryStore {
         }
         state.key_seq += 1;
         let seq = state.key_seq;
-        state
-            .keys
-            .insert(key.access_key_id.clone(), StoredKey { key, seq });
+        state.keys.insert(
+            key.access_key_id.clone(),
+            StoredKey {
+                key,
+                seq,
+                last_used: None,
+            },
+        );
         Ok(())
     }
 
@@ -402,6 +407,29 @@ impl IdentityStore for MemoryStore {
         state.key_in(account, access_key_id)?;
         state.keys.remove(access_key_id);
         Ok(())
+    }
+
+    async fn record_access_key_use(
+        &self,
+        access_key_id: &str,
+        at: OffsetDateTime,
+    ) -> StorageResult<()> {
+        let mut state = self.write_identities();
+        if let Some(stored) = state.keys.get_mut(access_key_id) {
+            stored.last_used = stored.last_used.max(Some(at));
+        }
+        Ok(())
+    }
+
+    async fn access_key_last_used(
+        &self,
+        account: &AccountId,
+        access_key_id: &str,
+    ) -> StorageResult<Option<OffsetDateTime>> {
+        Ok(self
+            .read_identities()
+            .key_in(account, access_key_id)?
+            .last_used)
     }
 
     async fn attach_policy(

@@ -43,6 +43,7 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bytes::Bytes;
 use s4_naming::AccountId;
+use time::OffsetDateTime;
 
 use crate::identity::{AccessKey, Account, Group, User};
 use crate::multipart::{UploadInfo, DEFAULT_MIN_PART_SIZE};
@@ -209,6 +210,7 @@ struct GroupEntry {
 struct StoredKey {
     key: AccessKey,
     seq: u64,
+    last_used: Option<OffsetDateTime>,
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ fn group(account: AccountId, name: &str) -> Group {
     }
 }
 
-fn key(account: AccountId, owner: KeyOwner, id: &str, seconds: i64) -> AccessKey {
+pub(super) fn key(account: AccountId, owner: KeyOwner, id: &str, seconds: i64) -> AccessKey {
     AccessKey {
         access_key_id: id.to_owned(),
         secret_access_key: format!("secret/{id}+with/odd=chars"),
@@ -53,18 +53,18 @@ fn key(account: AccountId, owner: KeyOwner, id: &str, seconds: i64) -> AccessKey
     }
 }
 
-fn alice() -> KeyOwner {
+pub(super) fn alice() -> KeyOwner {
     KeyOwner::User("alice".to_owned())
 }
 
-async fn setup_account<S: IdentityStore>(store: &S, id: AccountId) {
+pub(super) async fn setup_account<S: IdentityStore>(store: &S, id: AccountId) {
     store
         .create_account(&id)
         .await
         .unwrap_or_else(|e| panic!("create account {id}: {e:?}"));
 }
 
-async fn add_user<S: IdentityStore>(store: &S, account: AccountId, name: &str) -> User {
+pub(super) async fn add_user<S: IdentityStore>(store: &S, account: AccountId, name: &str) -> User {
     let created = store
         .create_user(user(account, name))
         .await

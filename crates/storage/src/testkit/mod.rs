@@ -25,6 +25,7 @@
 //! Set `S4_TESTKIT_FILTER` to a substring of case names (for example `multipart::`) to run
 //! only the matching cases.
 
+mod access_keys;
 mod buckets;
 mod conditions;
 mod copy;
@@ -157,7 +158,9 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Fixture<S>>,
 {
-    run_cases("identity store", identity::cases::<S>(), make, |_: &S| None).await;
+    let mut cases = identity::cases::<S>();
+    cases.extend(access_keys::cases::<S>());
+    run_cases("identity store", cases, make, |_: &S| None).await;
 }
 
 async fn run_cases<S, F, Fut>(
