@@ -32,6 +32,8 @@ pub struct ServiceConfig {
     /// The region the service names itself; requests signed for any region verify.
     pub region: String,
     pub limits: Limits,
+    /// Proxies whose `X-Forwarded-For` the access log reports (empty: none).
+    pub trusted_proxies: crate::access_log::TrustedProxies,
 }
 
 impl ServiceConfig {
@@ -41,6 +43,7 @@ impl ServiceConfig {
             endpoint: EndpointConfig::new(domain),
             region: "us-east-1".to_owned(),
             limits: Limits::default(),
+            trusted_proxies: crate::access_log::TrustedProxies::default(),
         }
     }
 }

@@ -299,7 +299,7 @@ fn write_file(
     mut keep_rx: oneshot::Receiver<bool>,
     sync_interval: u64,
 ) -> io::Result<bool> {
-    let file = File::create_new(path)?;
+    let file = crate::create_private_file(path)?;
     let syncer = if sync_interval > 0 {
         Some(Syncer::start(file.try_clone()?)?)
     } else {

@@ -49,6 +49,23 @@ pub fn start_with(data_dir: &Path, args: &[&str]) -> Server {
     attach(child)
 }
 
+/// Starts the server with extra arguments, its log (JSON, `S4_LOG=info`) written to `log`.
+pub fn start_logged(data_dir: &Path, log: &Path, args: &[&str]) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(args)
+        .env("S4_ROOT_ACCESS_KEY", ACCESS_KEY)
+        .env("S4_ROOT_SECRET_KEY", SECRET_KEY)
+        .env("S4_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log).expect("create the log file"))
+        .spawn()
+        .expect("start s4-server");
+    attach(child)
+}
+
 /// A started server (stdout piped): waits for its "listening on" line and keeps draining
 /// stdout so that it never blocks on a full pipe.
 pub fn attach(mut child: std::process::Child) -> Server {
