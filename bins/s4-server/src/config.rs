@@ -120,6 +120,12 @@ pub struct Cli {
     #[arg(long, env = "S4_TRUSTED_PROXIES")]
     pub trusted_proxies: Option<String>,
 
+    /// Readiness (`/_s4/health/ready`) fails when the data dir's filesystem has less free
+    /// space than this: bytes, or with a unit `KiB`, `MiB`, `GiB`, `TiB`; `0` turns the check
+    /// off [default: 1GiB].
+    #[arg(long, env = "S4_MIN_FREE_SPACE", value_parser = parse_size)]
+    pub min_free_space: Option<u64>,
+
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
 
@@ -222,6 +228,8 @@ pub struct FileConfig {
     #[serde(default, deserialize_with = "deserialize_age")]
     pub shutdown_grace: Option<Duration>,
     pub trusted_proxies: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_size")]
+    pub min_free_space: Option<u64>,
 }
 
 /// The default age of an abandoned multipart upload: 7 days.
@@ -255,6 +263,54 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Proxies whose `X-Forwarded-For` the access log reports.
     pub trusted_proxies: s4_service::TrustedProxies,
+    /// Readiness fails below this many free bytes on the data dir's filesystem.
+    pub min_free_space: u64,
+}
+
+/// The default free-space floor of readiness: 1 GiB.
+pub const DEFAULT_MIN_FREE_SPACE: u64 = 1 << 30;
+
+/// A size: bytes, or a number with `KiB`, `MiB`, `GiB` or `TiB`.
+pub fn parse_size(value: &str) -> Result<u64, String> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (digits, unit) = value.split_at(split);
+    let shift = match unit.trim() {
+        "" | "B" => 0,
+        "KiB" => 10,
+        "MiB" => 20,
+        "GiB" => 30,
+        "TiB" => 40,
+        _ => {
+            return Err(format!(
+                "invalid size {value:?}: expected e.g. 0, 512MiB, 1GiB"
+            ))
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| format!("invalid size {value:?}: expected e.g. 0, 512MiB, 1GiB"))
+}
+
+fn deserialize_size<'de, D>(deserializer: D) -> Result<Option<u64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Size {
+        Bytes(u64),
+        Text(String),
+    }
+    match Option::<Size>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(Size::Bytes(n)) => Ok(Some(n)),
+        Some(Size::Text(t)) => parse_size(&t).map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 /// The default shutdown grace period: 10 seconds.
@@ -477,6 +533,7 @@ impl Config {
         );
         let _ = writeln!(out, "metadata_cache_mib = {}", self.metadata_cache_mib);
         let _ = writeln!(out, "shutdown_grace = {}", self.shutdown_grace.as_secs());
+        let _ = writeln!(out, "min_free_space = {}", self.min_free_space);
         if !self.trusted_proxies.is_empty() {
             let _ = writeln!(out, "trusted_proxies = \"{}\"", self.trusted_proxies);
         }
@@ -639,6 +696,10 @@ impl Config {
                 .or(file.shutdown_grace)
                 .unwrap_or(DEFAULT_SHUTDOWN_GRACE),
             trusted_proxies,
+            min_free_space: cli
+                .min_free_space
+                .or(file.min_free_space)
+                .unwrap_or(DEFAULT_MIN_FREE_SPACE),
         })
     }
 }
@@ -1296,6 +1357,22 @@ mod tests {
             assert!(error.contains(field), "{field}: {error}");
         }
         assert_eq!(error.lines().count(), 6, "{error}");
+    }
+
+    #[test]
+    fn sizes_take_binary_units() {
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        for bad in ["", "1GB", "-1", "1.5GiB", "99999999TiB"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+        let file: FileConfig = toml::from_str("min_free_space = \"2GiB\"\n").unwrap();
+        let config = Config::merge(&cli(&[]), file, &EnvOnly::default()).unwrap();
+        assert_eq!(config.min_free_space, 2 << 30);
+        let again: FileConfig = toml::from_str(&config.describe()).unwrap();
+        assert_eq!(again.min_free_space, Some(2 << 30));
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod admin_storage;
 mod bootstrap;
 mod config;
 mod health;
+mod host_stats;
 mod limits;
 mod metrics;
 mod overload;
@@ -274,7 +275,12 @@ async fn run_with<S: ObjectStore + IdentityStore>(
             // a listing sweep every usage_sweep_interval (see usage.rs).
             let counters = store.capabilities().usage_counters;
             let source = counters.then(|| store.clone() as Arc<dyn ObjectStore>);
-            tokio::spawn(metrics::serve(listener, service.metrics().clone(), source));
+            tokio::spawn(metrics::serve(
+                listener,
+                service.metrics().clone(),
+                source,
+                Some(local_dir.clone()),
+            ));
             if !counters {
                 let _sweep = usage::spawn_sweep(
                     store.clone(),
@@ -337,7 +343,7 @@ async fn run_with<S: ObjectStore + IdentityStore>(
         println!("s4-server metrics on http://{metrics}/metrics");
     }
     let service = overload::Guard::new(service, &config.limits);
-    let service = health::WithHealth::new(service, store, local_dir);
+    let service = health::WithHealth::new(service, store, local_dir, config.min_free_space);
     let signals = server::ShutdownSignals::listen()?;
     server::serve(
         endpoints,

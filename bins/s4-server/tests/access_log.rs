@@ -291,6 +291,31 @@ fn a_json_access_line_carries_every_field() {
         assert_eq!(line["principal"], "-", "{line:?}");
     }
     let metrics = scrape(server.metrics.unwrap());
+    // The build, the process and the data dir's free space (one test for all metrics here).
+    let commit = metrics
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(&format!(
+                "s4_build_info{{version=\"{}\",commit=\"",
+                env!("CARGO_PKG_VERSION")
+            ))
+        })
+        .unwrap_or_else(|| panic!("no s4_build_info: {metrics}"));
+    assert!(commit.ends_with("\"} 1") && commit.len() > 4, "{commit}");
+    for series in [
+        "process_cpu_seconds_total ",
+        "process_resident_memory_bytes ",
+        "process_open_fds ",
+        "s4_data_dir_free_bytes ",
+    ] {
+        let value: f64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(series))
+            .unwrap_or_else(|| panic!("no {series}: {metrics}"))
+            .parse()
+            .unwrap();
+        assert!(value > 0.0, "{series}{value}");
+    }
     for reason in ["InvalidAccessKeyId", "SignatureDoesNotMatch", "Expired"] {
         assert!(
             metrics.contains(&format!(

@@ -394,6 +394,12 @@ fn remove_any(path: &Path) -> io::Result<()> {
     }
 }
 
+/// `error` with the path it happened on in its message (the kind kept, for the service's
+/// mapping to a status), so that the log names the file or directory.
+pub(crate) fn with_path(error: &io::Error, path: &Path) -> io::Error {
+    io::Error::new(error.kind(), format!("{}: {error}", path.display()))
+}
+
 /// Makes a directory's entries (a rename, a new file) durable.
 pub(crate) fn sync_dir(path: &Path) -> io::Result<()> {
     fs::File::open(path)?.sync_all()

@@ -86,6 +86,29 @@ pub fn attach(mut child: std::process::Child) -> Server {
     Server { child, addr }
 }
 
+/// An unsigned `GET path` on a fresh connection (the health endpoints); returns the status
+/// and the body.
+pub fn unsigned_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
 /// A response: status, header block (lower-case names) and body.
 #[derive(Debug)]
 pub struct Response {
