@@ -72,7 +72,7 @@ fn an_unwritable_blob_or_temp_dir_makes_the_server_unready_and_puts_503() {
         &Method::PUT,
         "/readonly/big",
         &[],
-        &[1u8; 64 * 1024],
+        &vec![1u8; 64 * 1024],
     )
     .unwrap();
     assert_eq!(
