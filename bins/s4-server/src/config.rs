@@ -1278,7 +1278,7 @@ mod tests {
     fn domains_are_host_names() {
         let domain = |value: &str| {
             Config::merge(
-                &cli(&["--domain", value]),
+                &cli(&[&format!("--domain={value}")]),
                 FileConfig::default(),
                 &EnvOnly::default(),
             )
