@@ -53,9 +53,10 @@ pub struct Cli {
     #[arg(long, env = "S4_DATA_S3_SPOOL_DIR")]
     pub data_s3_spool_dir: Option<PathBuf>,
 
-    /// The address to listen on [default: 127.0.0.1:9000].
+    /// The address to listen on, `host:port` with an IP address (`[::1]:9000`) or a host name
+    /// (`localhost:9000`; its first IPv4 address) [default: 127.0.0.1:9000].
     #[arg(long, env = "S4_LISTEN")]
-    pub listen: Option<SocketAddr>,
+    pub listen: Option<String>,
 
     /// The endpoint domain: the server answers s3.<domain>, <bucket>.s3.<domain> and
     /// iam.<domain>, plus IP and localhost hosts [default: s4.localhost].
@@ -71,6 +72,11 @@ pub struct Cli {
     #[arg(long, env = "S4_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
 
+    /// Which events are logged, as a `tracing` filter: a level (`info`), or targets with
+    /// levels (`info,s4::access=warn`) [default: info].
+    #[arg(long, env = "S4_LOG")]
+    pub log: Option<String>,
+
     /// Age after which an abandoned multipart upload is aborted and its parts released, as
     /// seconds or with a unit: `90s`, `30m`, `12h`, `7d` [default: 7d].
     #[arg(long, env = "S4_MULTIPART_EXPIRY", value_parser = parse_age)]
@@ -79,7 +85,7 @@ pub struct Cli {
     /// An HTTPS listen address, served side by side with the HTTP one; needs --tls-cert and
     /// --tls-key.
     #[arg(long, env = "S4_TLS_LISTEN")]
-    pub tls_listen: Option<SocketAddr>,
+    pub tls_listen: Option<String>,
 
     /// PEM certificate chain for HTTPS (reloaded on SIGHUP).
     #[arg(long, env = "S4_TLS_CERT")]
@@ -91,7 +97,7 @@ pub struct Cli {
 
     /// Serve Prometheus metrics at http://<address>/metrics, apart from S3 [default: off].
     #[arg(long, env = "S4_METRICS_LISTEN")]
-    pub metrics_listen: Option<SocketAddr>,
+    pub metrics_listen: Option<String>,
 
     /// How often the per-bucket storage totals shown as metrics are recounted by listing, as
     /// seconds or with a unit [default: 60s].
@@ -102,6 +108,23 @@ pub struct Cli {
     /// their metadata records, so this bounds what they keep resident) [default: 64].
     #[arg(long, env = "S4_METADATA_CACHE_MIB", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub metadata_cache_mib: Option<u64>,
+
+    /// On SIGINT or SIGTERM, how long in-flight requests may take to finish before they are
+    /// cut short, as seconds or with a unit; a second signal cuts them short at once
+    /// [default: 10s].
+    #[arg(long, env = "S4_SHUTDOWN_GRACE", value_parser = parse_age)]
+    pub shutdown_grace: Option<Duration>,
+
+    /// Reverse proxies whose `X-Forwarded-For` header the access log reports, as a
+    /// comma-separated list of addresses and CIDR ranges (`10.0.0.0/8,::1`) [default: none].
+    #[arg(long, env = "S4_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
+
+    /// Readiness (`/_s4/health/ready`) fails when the data dir's filesystem has less free
+    /// space than this: bytes, or with a unit `KiB`, `MiB`, `GiB`, `TiB`; `0` turns the check
+    /// off [default: 1GiB].
+    #[arg(long, env = "S4_MIN_FREE_SPACE", value_parser = parse_size)]
+    pub min_free_space: Option<u64>,
 
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
@@ -188,19 +211,25 @@ pub struct FileConfig {
     pub data_s3_region: Option<String>,
     pub data_s3_access_key: Option<String>,
     pub data_s3_spool_dir: Option<PathBuf>,
-    pub listen: Option<SocketAddr>,
+    pub listen: Option<String>,
     pub domain: Option<String>,
     pub region: Option<String>,
     pub log_format: Option<LogFormat>,
+    pub log: Option<String>,
     #[serde(default, deserialize_with = "deserialize_age")]
     pub multipart_expiry: Option<Duration>,
-    pub tls_listen: Option<SocketAddr>,
+    pub tls_listen: Option<String>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
-    pub metrics_listen: Option<SocketAddr>,
+    pub metrics_listen: Option<String>,
     #[serde(default, deserialize_with = "deserialize_age")]
     pub usage_sweep_interval: Option<Duration>,
     pub metadata_cache_mib: Option<u64>,
+    #[serde(default, deserialize_with = "deserialize_age")]
+    pub shutdown_grace: Option<Duration>,
+    pub trusted_proxies: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_size")]
+    pub min_free_space: Option<u64>,
 }
 
 /// The default age of an abandoned multipart upload: 7 days.
@@ -219,6 +248,8 @@ pub struct Config {
     pub domain: String,
     pub region: String,
     pub log_format: LogFormat,
+    /// The `tracing` filter of the log (checked when the configuration is resolved).
+    pub log: String,
     /// Abandoned multipart uploads older than this are aborted.
     pub multipart_expiry: Duration,
     pub tls: Option<TlsConfig>,
@@ -228,7 +259,62 @@ pub struct Config {
     pub usage_sweep_interval: Duration,
     /// The embedded backend's metadata page cache, in MiB.
     pub metadata_cache_mib: u64,
+    /// How long in-flight requests may take to finish after a shutdown signal.
+    pub shutdown_grace: Duration,
+    /// Proxies whose `X-Forwarded-For` the access log reports.
+    pub trusted_proxies: s4_service::TrustedProxies,
+    /// Readiness fails below this many free bytes on the data dir's filesystem.
+    pub min_free_space: u64,
 }
+
+/// The default free-space floor of readiness: 1 GiB.
+pub const DEFAULT_MIN_FREE_SPACE: u64 = 1 << 30;
+
+/// A size: bytes, or a number with `KiB`, `MiB`, `GiB` or `TiB`.
+pub fn parse_size(value: &str) -> Result<u64, String> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (digits, unit) = value.split_at(split);
+    let shift = match unit.trim() {
+        "" | "B" => 0,
+        "KiB" => 10,
+        "MiB" => 20,
+        "GiB" => 30,
+        "TiB" => 40,
+        _ => {
+            return Err(format!(
+                "invalid size {value:?}: expected e.g. 0, 512MiB, 1GiB"
+            ))
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| format!("invalid size {value:?}: expected e.g. 0, 512MiB, 1GiB"))
+}
+
+fn deserialize_size<'de, D>(deserializer: D) -> Result<Option<u64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Size {
+        Bytes(u64),
+        Text(String),
+    }
+    match Option::<Size>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(Size::Bytes(n)) => Ok(Some(n)),
+        Some(Size::Text(t)) => parse_size(&t).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+/// The default shutdown grace period: 10 seconds.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// The default metadata page cache of the embedded backend: 64 MiB.
 pub const DEFAULT_METADATA_CACHE_MIB: u64 = 64;
@@ -375,6 +461,21 @@ pub enum ConfigError {
     Data(String),
     #[error("metadata_cache_mib must be at least 1")]
     MetadataCache,
+    #[error("domain {value:?}: {reason}")]
+    Domain { value: String, reason: &'static str },
+    #[error("log {value:?} (--log / S4_LOG) is not a valid filter: {message}")]
+    LogFilter { value: String, message: String },
+    #[error("{field} {value:?}: {message}")]
+    Listen {
+        field: &'static str,
+        value: String,
+        message: String,
+    },
+    #[error("trusted_proxies: {0}")]
+    TrustedProxies(String),
+    /// More than one of the above, each reported.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<ConfigError>),
 }
 
 impl Config {
@@ -411,6 +512,7 @@ impl Config {
             LogFormat::Json => "json",
         };
         let _ = writeln!(out, "log_format = \"{format}\"");
+        let _ = writeln!(out, "log = {:?}", self.log);
         let _ = writeln!(
             out,
             "multipart_expiry = {}",
@@ -430,6 +532,11 @@ impl Config {
             self.usage_sweep_interval.as_secs()
         );
         let _ = writeln!(out, "metadata_cache_mib = {}", self.metadata_cache_mib);
+        let _ = writeln!(out, "shutdown_grace = {}", self.shutdown_grace.as_secs());
+        let _ = writeln!(out, "min_free_space = {}", self.min_free_space);
+        if !self.trusted_proxies.is_empty() {
+            let _ = writeln!(out, "trusted_proxies = \"{}\"", self.trusted_proxies);
+        }
         if let Ok(id) = std::env::var("S4_ROOT_ACCESS_KEY") {
             let _ = writeln!(out, "# S4_ROOT_ACCESS_KEY = {id:?}");
         }
@@ -462,7 +569,14 @@ impl Config {
         Self::merge(cli, file, &env)
     }
 
+    /// Every setting by precedence, each checked; all the invalid ones are reported together.
     fn merge(cli: &Cli, file: FileConfig, env: &EnvOnly) -> Result<Self, ConfigError> {
+        let mut errors = Vec::new();
+        let mut check = |result: Result<(), ConfigError>| {
+            if let Err(e) = result {
+                errors.push(e);
+            }
+        };
         let meta = cli.meta.clone().or(file.meta);
         let data = resolve_data(
             cli.data_dir
@@ -478,55 +592,219 @@ impl Config {
                 spool_dir: cli.data_s3_spool_dir.clone().or(file.data_s3_spool_dir),
             },
             meta.is_some(),
-        )?;
+        );
+        let listen = resolve_listen("listen", cli.listen.clone().or(file.listen));
+        let tls_listen = resolve_listen("tls_listen", cli.tls_listen.clone().or(file.tls_listen));
+        let metrics_listen = resolve_listen(
+            "metrics_listen",
+            cli.metrics_listen.clone().or(file.metrics_listen),
+        );
         let tls = match (
-            cli.tls_listen.or(file.tls_listen),
+            tls_listen.as_ref().ok().copied().flatten(),
             cli.tls_cert.clone().or(file.tls_cert),
             cli.tls_key.clone().or(file.tls_key),
         ) {
-            (None, None, None) => None,
-            (Some(listen), Some(cert), Some(key)) => Some(TlsConfig { listen, cert, key }),
-            (None, _, _) => return Err(ConfigError::IncompleteTls("tls_listen")),
-            (_, None, _) => return Err(ConfigError::IncompleteTls("tls_cert")),
-            (_, _, None) => return Err(ConfigError::IncompleteTls("tls_key")),
+            _ if tls_listen.is_err() => Ok(None),
+            (None, None, None) => Ok(None),
+            (Some(listen), Some(cert), Some(key)) => Ok(Some(TlsConfig { listen, cert, key })),
+            (None, _, _) => Err(ConfigError::IncompleteTls("tls_listen")),
+            (_, None, _) => Err(ConfigError::IncompleteTls("tls_cert")),
+            (_, _, None) => Err(ConfigError::IncompleteTls("tls_key")),
+        };
+        let domain = cli
+            .domain
+            .clone()
+            .or(file.domain)
+            .unwrap_or_else(|| "s4.localhost".to_owned());
+        check(validate_domain(&domain));
+        let log = cli
+            .log
+            .clone()
+            .or(file.log)
+            .unwrap_or_else(|| "info".to_owned());
+        check(validate_log_filter(&log));
+        let trusted_proxies = s4_service::TrustedProxies::parse(
+            cli.trusted_proxies
+                .as_deref()
+                .or(file.trusted_proxies.as_deref())
+                .unwrap_or(""),
+        )
+        .unwrap_or_else(|message| {
+            errors.push(ConfigError::TrustedProxies(message));
+            s4_service::TrustedProxies::default()
+        });
+        let limits = crate::limits::ServerLimits::merge(&cli.limits, file.limits)
+            .map_err(ConfigError::Limits);
+        let metadata_cache_mib = match cli.metadata_cache_mib.or(file.metadata_cache_mib) {
+            Some(0) => Err(ConfigError::MetadataCache),
+            Some(mib) => Ok(mib),
+            None => Ok(DEFAULT_METADATA_CACHE_MIB),
+        };
+        let (data, listen, tls, metrics_listen, limits, metadata_cache_mib) = match (
+            data,
+            listen,
+            tls_listen.and(tls),
+            metrics_listen,
+            limits,
+            metadata_cache_mib,
+        ) {
+            (Ok(data), Ok(listen), Ok(tls), Ok(metrics), Ok(limits), Ok(mib))
+                if errors.is_empty() =>
+            {
+                (data, listen, tls, metrics, limits, mib)
+            }
+            (data, listen, tls, metrics, limits, mib) => {
+                errors.extend(data.err());
+                errors.extend(listen.err());
+                errors.extend(tls.err());
+                errors.extend(metrics.err());
+                errors.extend(limits.err());
+                errors.extend(mib.err());
+                return Err(if errors.len() == 1 {
+                    errors.remove(0)
+                } else {
+                    ConfigError::Several(errors)
+                });
+            }
         };
         Ok(Self {
-            limits: crate::limits::ServerLimits::merge(&cli.limits, file.limits)
-                .map_err(ConfigError::Limits)?,
+            limits,
             data,
             meta,
-            listen: cli
-                .listen
-                .or(file.listen)
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9000))),
-            domain: cli
-                .domain
-                .clone()
-                .or(file.domain)
-                .unwrap_or_else(|| "s4.localhost".to_owned()),
+            listen: listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9000))),
+            domain,
             region: cli
                 .region
                 .clone()
                 .or(file.region)
                 .unwrap_or_else(|| "us-east-1".to_owned()),
             log_format: cli.log_format.or(file.log_format).unwrap_or_default(),
+            log,
             multipart_expiry: cli
                 .multipart_expiry
                 .or(file.multipart_expiry)
                 .unwrap_or(DEFAULT_MULTIPART_EXPIRY),
             tls,
-            metrics_listen: cli.metrics_listen.or(file.metrics_listen),
+            metrics_listen,
             usage_sweep_interval: cli
                 .usage_sweep_interval
                 .or(file.usage_sweep_interval)
                 .unwrap_or(DEFAULT_USAGE_SWEEP_INTERVAL),
-            metadata_cache_mib: match cli.metadata_cache_mib.or(file.metadata_cache_mib) {
-                Some(0) => return Err(ConfigError::MetadataCache),
-                Some(mib) => mib,
-                None => DEFAULT_METADATA_CACHE_MIB,
-            },
+            metadata_cache_mib,
+            shutdown_grace: cli
+                .shutdown_grace
+                .or(file.shutdown_grace)
+                .unwrap_or(DEFAULT_SHUTDOWN_GRACE),
+            trusted_proxies,
+            min_free_space: cli
+                .min_free_space
+                .or(file.min_free_space)
+                .unwrap_or(DEFAULT_MIN_FREE_SPACE),
         })
     }
+}
+
+/// A listen address: `ip:port`, `[ipv6]:port`, or `host:port` resolved now (its first IPv4
+/// address, else its first address), so that a name that does not resolve fails at start.
+fn resolve_listen(
+    field: &'static str,
+    value: Option<String>,
+) -> Result<Option<SocketAddr>, ConfigError> {
+    use std::net::ToSocketAddrs as _;
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let invalid = |message: String| ConfigError::Listen {
+        field,
+        value: value.clone(),
+        message,
+    };
+    if let Ok(addr) = value.parse::<SocketAddr>() {
+        return Ok(Some(addr));
+    }
+    let Some((host, port)) = value.rsplit_once(':') else {
+        return Err(invalid(
+            "expected host:port, e.g. 127.0.0.1:9000, [::1]:9000 or localhost:9000".to_owned(),
+        ));
+    };
+    if port.parse::<u16>().is_err() {
+        return Err(invalid(format!("{port:?} is not a port number")));
+    }
+    if validate_host_name(host).is_err() {
+        return Err(invalid(format!(
+            "{host:?} is neither an IP address nor a host name"
+        )));
+    }
+    let addrs: Vec<SocketAddr> = value
+        .to_socket_addrs()
+        .map_err(|e| invalid(format!("cannot resolve {host:?}: {e}")))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .map(Some)
+        .ok_or_else(|| invalid(format!("{host:?} has no address")))
+}
+
+/// The endpoint domain is a host name (the server answers `s3.<domain>`, `<bucket>.s3.<domain>`
+/// and `iam.<domain>`): no scheme, port, path or space.
+fn validate_domain(domain: &str) -> Result<(), ConfigError> {
+    let reason = if domain.contains("://") {
+        Some("give the host name alone, without a scheme (e.g. s4.example.com)")
+    } else if domain.contains(char::is_whitespace) {
+        Some("a host name has no spaces")
+    } else if domain.contains(':') {
+        Some("give the host name alone, without a port (the port is the listen address's)")
+    } else if domain.contains('/') {
+        Some("give the host name alone, without a path")
+    } else {
+        validate_host_name(domain).err()
+    };
+    match reason {
+        Some(reason) => Err(ConfigError::Domain {
+            value: domain.to_owned(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A DNS host name: dot-separated labels of letters, digits and inner hyphens, 63 bytes each at
+/// most, 253 in all.
+fn validate_host_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() || name.len() > 253 {
+        return Err("a host name has 1 to 253 characters");
+    }
+    for label in name.split('.') {
+        let valid = !label.is_empty()
+            && label.len() <= 63
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-');
+        if !valid {
+            return Err(
+                "a host name is made of dot-separated labels of letters, digits and \
+                        inner hyphens (e.g. s4.example.com)",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The log filter parses as `tracing`'s `EnvFilter` (which would otherwise ignore what it
+/// cannot read).
+fn validate_log_filter(filter: &str) -> Result<(), ConfigError> {
+    tracing_subscriber::EnvFilter::builder()
+        .parse(filter)
+        .map(drop)
+        .map_err(|e| ConfigError::LogFilter {
+            value: filter.to_owned(),
+            message: e.to_string(),
+        })
 }
 
 /// The S3 byte store's settings as given, before validation.
@@ -754,7 +1032,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.metrics_listen, Some("0.0.0.0:9200".parse().unwrap()));
-        assert!(toml::from_str::<FileConfig>("metrics_listen = \"nowhere\"").is_err());
+        let file: FileConfig = toml::from_str("metrics_listen = \"nowhere\"").unwrap();
+        assert!(Config::merge(&cli(&[]), file, &EnvOnly::default()).is_err());
         assert_eq!(config.usage_sweep_interval, Duration::from_mins(1));
         let file: FileConfig = toml::from_str("usage_sweep_interval = \"5m\"\n").unwrap();
         assert_eq!(
@@ -967,6 +1246,133 @@ mod tests {
         again.meta.clone_from(&config.meta);
         assert_eq!(again, config);
         assert!(!format!("{config:?}").contains("very-secret-value"));
+    }
+
+    #[test]
+    fn listen_addresses_take_ips_and_host_names() {
+        let listen = |value: &str| {
+            Config::merge(
+                &cli(&["--listen", value]),
+                FileConfig::default(),
+                &EnvOnly::default(),
+            )
+            .map(|c| c.listen)
+        };
+        assert_eq!(listen("[::1]:9000").unwrap(), "[::1]:9000".parse().unwrap());
+        assert_eq!(listen("0.0.0.0:80").unwrap(), "0.0.0.0:80".parse().unwrap());
+        let local = listen("localhost:9000").unwrap();
+        assert!(local.ip().is_loopback() && local.port() == 9000, "{local}");
+        for bad in [
+            "localhost",
+            "localhost:99999",
+            "bad host:9000",
+            ":9000",
+            "1.2.3.4",
+        ] {
+            let error = listen(bad).unwrap_err().to_string();
+            assert!(error.starts_with(&format!("listen {bad:?}")), "{error}");
+        }
+    }
+
+    #[test]
+    fn domains_are_host_names() {
+        let domain = |value: &str| {
+            Config::merge(
+                &cli(&[&format!("--domain={value}")]),
+                FileConfig::default(),
+                &EnvOnly::default(),
+            )
+            .map(|c| c.domain)
+        };
+        assert_eq!(domain("s4.example.com").unwrap(), "s4.example.com");
+        assert_eq!(domain("localhost").unwrap(), "localhost");
+        for (bad, why) in [
+            ("http://x", "scheme"),
+            ("bad domain", "spaces"),
+            ("s4.example.com:9000", "port"),
+            ("s4.example.com/x", "path"),
+            ("", "1 to 253"),
+            ("a..b", "labels"),
+            ("-a.b", "labels"),
+            ("a_b.c", "labels"),
+        ] {
+            let error = domain(bad).unwrap_err().to_string();
+            assert!(error.starts_with(&format!("domain {bad:?}")), "{error}");
+            assert!(error.contains(why), "{error}");
+        }
+    }
+
+    #[test]
+    fn log_filters_are_parsed() {
+        let log = |value: &str| {
+            Config::merge(
+                &cli(&["--log", value]),
+                FileConfig::default(),
+                &EnvOnly::default(),
+            )
+            .map(|c| c.log)
+        };
+        assert_eq!(log("info,s4::access=warn").unwrap(), "info,s4::access=warn");
+        let error = log("s4=loud").unwrap_err().to_string();
+        assert!(
+            error.starts_with("log \"s4=loud\" (--log / S4_LOG)"),
+            "{error}"
+        );
+        assert_eq!(
+            Config::merge(&cli(&[]), FileConfig::default(), &EnvOnly::default())
+                .unwrap()
+                .log,
+            "info"
+        );
+    }
+
+    #[test]
+    fn every_invalid_field_is_reported_at_once() {
+        let error = Config::merge(
+            &cli(&[
+                "--domain",
+                "http://x",
+                "--log",
+                "s4=loud",
+                "--listen",
+                "nowhere",
+                "--metrics-listen",
+                "a b:1",
+                "--tls-listen",
+                "x:y",
+            ]),
+            toml::from_str("metadata_cache_mib = 0\n").unwrap(),
+            &EnvOnly::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        for field in [
+            "domain \"http://x\"",
+            "log \"s4=loud\"",
+            "listen \"nowhere\"",
+            "metrics_listen \"a b:1\"",
+            "tls_listen \"x:y\"",
+            "metadata_cache_mib",
+        ] {
+            assert!(error.contains(field), "{field}: {error}");
+        }
+        assert_eq!(error.lines().count(), 6, "{error}");
+    }
+
+    #[test]
+    fn sizes_take_binary_units() {
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        for bad in ["", "1GB", "-1", "1.5GiB", "99999999TiB"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+        let file: FileConfig = toml::from_str("min_free_space = \"2GiB\"\n").unwrap();
+        let config = Config::merge(&cli(&[]), file, &EnvOnly::default()).unwrap();
+        assert_eq!(config.min_free_space, 2 << 30);
+        let again: FileConfig = toml::from_str(&config.describe()).unwrap();
+        assert_eq!(again.min_free_space, Some(2 << 30));
     }
 
     #[test]

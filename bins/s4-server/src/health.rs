@@ -1,6 +1,7 @@
 //! Health endpoints for load balancers, answered before SigV4:
 //! `GET /_s4/health/live` (the process serves requests) and `GET /_s4/health/ready` (the
-//! metadata store answers and the data dir is writable). No bucket can be called `_s4`
+//! metadata store answers, the data dir and its blob directory take a synced write, and the
+//! disk has at least `--min-free-space` free). No bucket can be called `_s4`
 //! (bucket names have no underscores), so these paths never shadow an object.
 
 use std::convert::Infallible;
@@ -25,6 +26,7 @@ pub struct WithHealth<S, I> {
     inner: S,
     store: Arc<I>,
     data_dir: Arc<PathBuf>,
+    min_free_space: u64,
 }
 
 impl<S: Clone, I> Clone for WithHealth<S, I> {
@@ -33,16 +35,18 @@ impl<S: Clone, I> Clone for WithHealth<S, I> {
             inner: self.inner.clone(),
             store: Arc::clone(&self.store),
             data_dir: Arc::clone(&self.data_dir),
+            min_free_space: self.min_free_space,
         }
     }
 }
 
 impl<S, I> WithHealth<S, I> {
-    pub fn new(inner: S, store: Arc<I>, data_dir: PathBuf) -> Self {
+    pub fn new(inner: S, store: Arc<I>, data_dir: PathBuf, min_free_space: u64) -> Self {
         Self {
             inner,
             store,
             data_dir: Arc::new(data_dir),
+            min_free_space,
         }
     }
 }
@@ -64,8 +68,9 @@ where
             READY_PATH if is_read => {
                 let store = Arc::clone(&self.store);
                 let data_dir = Arc::clone(&self.data_dir);
+                let min_free = self.min_free_space;
                 Box::pin(async move {
-                    Ok(match readiness(store.as_ref(), &data_dir).await {
+                    Ok(match readiness(store.as_ref(), &data_dir, min_free).await {
                         Ok(()) => plain(StatusCode::OK, "ready\n"),
                         Err(reason) => {
                             tracing::warn!(%reason, "readiness check failed");
@@ -82,22 +87,58 @@ where
     }
 }
 
-/// Ready when the metadata store answers a read and a file can be written and synced in the
-/// data dir.
-async fn readiness<I: IdentityStore>(store: &I, data_dir: &std::path::Path) -> Result<(), String> {
+/// Ready when the metadata store answers a read, a file can be written and synced in the data
+/// dir and moved into its blob directory (the path every object body takes: `tmp/` to
+/// `blobs/`), and the filesystem has at least `min_free` bytes free (one `statvfs`).
+async fn readiness<I: IdentityStore>(
+    store: &I,
+    data_dir: &std::path::Path,
+    min_free: u64,
+) -> Result<(), String> {
     store
         .list_accounts()
         .await
         .map_err(|e| format!("metadata store: {e}"))?;
-    let probe = data_dir.join(".health-probe");
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        std::fs::write(&probe, b"ok")?;
-        std::fs::File::open(&probe)?.sync_all()?;
-        std::fs::remove_file(&probe)
-    })
-    .await
-    .map_err(|e| format!("data dir probe: {e}"))?
-    .map_err(|e| format!("data dir not writable: {e}"))
+    let dir = data_dir.to_path_buf();
+    tokio::task::spawn_blocking(move || probe(&dir, min_free))
+        .await
+        .map_err(|e| format!("data dir probe: {e}"))?
+}
+
+fn probe(data_dir: &std::path::Path, min_free: u64) -> Result<(), String> {
+    let failed =
+        |what: &std::path::Path, e: std::io::Error| format!("{} not writable: {e}", what.display());
+    let (tmp_dir, blob_dir) = (data_dir.join("tmp"), data_dir.join("blobs"));
+    // The data dir's layout (embedded and shared-dir backends): a temp file moved into blobs/;
+    // else (an S3 byte store's spool dir) a file in the directory itself.
+    let layout = tmp_dir.is_dir() && blob_dir.is_dir();
+    let probe_dir = if layout { &tmp_dir } else { data_dir };
+    let probe = probe_dir.join(".health-probe");
+    let write = || -> std::io::Result<()> {
+        let _ = std::fs::remove_file(&probe);
+        let mut file = s4_storage_fs::create_private_file(&probe)?;
+        std::io::Write::write_all(&mut file, b"ok")?;
+        file.sync_all()
+    };
+    write().map_err(|e| failed(probe_dir, e))?;
+    if layout {
+        let placed = blob_dir.join(".health-probe");
+        let moved = std::fs::rename(&probe, &placed);
+        let _ = std::fs::remove_file(&probe);
+        moved.map_err(|e| failed(&blob_dir, e))?;
+        std::fs::remove_file(&placed).map_err(|e| failed(&blob_dir, e))?;
+    } else {
+        std::fs::remove_file(&probe).map_err(|e| failed(probe_dir, e))?;
+    }
+    let free = crate::host_stats::free_bytes(data_dir)
+        .map_err(|e| format!("cannot read the free space of {}: {e}", data_dir.display()))?;
+    if free < min_free {
+        return Err(format!(
+            "{} has {free} bytes free, less than --min-free-space ({min_free})",
+            data_dir.display()
+        ));
+    }
+    Ok(())
 }
 
 fn plain(status: StatusCode, text: &str) -> Response<ResponseBody> {

@@ -11,9 +11,11 @@ mod admin_storage;
 mod bootstrap;
 mod config;
 mod health;
+mod host_stats;
 mod limits;
 mod metrics;
 mod overload;
+mod private_dir;
 mod root_keys;
 mod server;
 mod tls;
@@ -70,8 +72,11 @@ fn main() -> ExitCode {
         Some(Command::CheckConfig) => return check_config(&config),
         None => {}
     }
-    init_logging(config.log_format);
-    match runtime.block_on(run(config)) {
+    init_logging(config.log_format, &config.log);
+    let result = runtime.block_on(run(config));
+    // Requests cut short by the shutdown are not waited for (their uploads are discarded).
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error}");
@@ -95,6 +100,7 @@ fn parse_cli() -> Cli {
 }
 
 async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    private_dir::secure_data(&config.data)?;
     // Scale-out (`--meta`): metadata in PostgreSQL, bytes in the shared data dir or an S3
     // bucket.
     if config.meta.is_some() {
@@ -253,6 +259,9 @@ async fn run_with<S: ObjectStore + IdentityStore>(
     let mut service_config = ServiceConfig::new(&config.domain);
     service_config.region.clone_from(&config.region);
     service_config.pre_auth = config.limits.pre_auth();
+    service_config
+        .trusted_proxies
+        .clone_from(&config.trusted_proxies);
     // Abandoned uploads are checked for every tenth of their maximum age, at most hourly.
     let expiry_interval = (config.multipart_expiry / 10).min(std::time::Duration::from_hours(1));
     let _expiry = spawn_upload_expiry(store.clone(), config.multipart_expiry, expiry_interval);
@@ -267,7 +276,12 @@ async fn run_with<S: ObjectStore + IdentityStore>(
             // a listing sweep every usage_sweep_interval (see usage.rs).
             let counters = store.capabilities().usage_counters;
             let source = counters.then(|| store.clone() as Arc<dyn ObjectStore>);
-            tokio::spawn(metrics::serve(listener, service.metrics().clone(), source));
+            tokio::spawn(metrics::serve(
+                listener,
+                service.metrics().clone(),
+                source,
+                Some(local_dir.clone()),
+            ));
             if !counters {
                 let _sweep = usage::spawn_sweep(
                     store.clone(),
@@ -331,12 +345,14 @@ async fn run_with<S: ObjectStore + IdentityStore>(
         println!("s4-server metrics on http://{metrics}/metrics");
     }
     let service = overload::Guard::new(service, &config.limits);
-    let service = health::WithHealth::new(service, store, local_dir);
+    let service = health::WithHealth::new(service, store, local_dir, config.min_free_space);
+    let signals = server::ShutdownSignals::listen()?;
     server::serve(
         endpoints,
         service,
         &config.limits,
-        server::shutdown_signal(),
+        signals,
+        config.shutdown_grace,
     )
     .await?;
     if let (Some(task), Some(dir)) = (admin_task, admin_dir) {
@@ -438,11 +454,15 @@ fn print_admin_answer(answer: AdminAnswer) -> ExitCode {
     }
 }
 
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("S4_LOG")
+/// `filter` was checked when the configuration was resolved (`config::validate_log_filter`).
+fn init_logging(format: LogFormat, filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .parse(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colour escapes only on a terminal: never in a file or a journal.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Pretty => builder.init(),

@@ -75,6 +75,45 @@ pub fn render(metrics: &Metrics) -> String {
     text
 }
 
+/// The series about the build, the process and the data dir's filesystem: `s4_build_info`,
+/// `process_cpu_seconds_total`, `process_resident_memory_bytes`, `process_open_fds` and
+/// `s4_data_dir_free_bytes` (when the server has a local data or spool dir).
+pub fn render_host(text: &mut String, data_dir: Option<&std::path::Path>) {
+    text.push_str(
+        "# HELP s4_build_info The running build: version and source commit.\n\
+         # TYPE s4_build_info gauge\n",
+    );
+    let _ = writeln!(
+        text,
+        "s4_build_info{{version=\"{}\",commit=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION"),
+        env!("S4_BUILD_COMMIT")
+    );
+    if let Some(stats) = crate::host_stats::process() {
+        let _ = write!(
+            text,
+            "# HELP process_cpu_seconds_total User and system CPU time spent, in seconds.\n\
+             # TYPE process_cpu_seconds_total counter\n\
+             process_cpu_seconds_total {}\n\
+             # HELP process_resident_memory_bytes Resident memory size in bytes.\n\
+             # TYPE process_resident_memory_bytes gauge\n\
+             process_resident_memory_bytes {}\n\
+             # HELP process_open_fds Open file descriptors.\n\
+             # TYPE process_open_fds gauge\n\
+             process_open_fds {}\n",
+            stats.cpu_seconds, stats.resident_bytes, stats.open_fds
+        );
+    }
+    if let Some(free) = data_dir.and_then(|d| crate::host_stats::free_bytes(d).ok()) {
+        let _ = write!(
+            text,
+            "# HELP s4_data_dir_free_bytes Bytes still free for the server on the data dir's filesystem.\n\
+             # TYPE s4_data_dir_free_bytes gauge\n\
+             s4_data_dir_free_bytes {free}\n"
+        );
+    }
+}
+
 /// Binds the metrics address; the caller prints where it listens.
 pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
@@ -90,7 +129,9 @@ pub async fn serve(
     listener: TcpListener,
     metrics: Metrics,
     counters: Option<Arc<dyn ObjectStore>>,
+    data_dir: Option<std::path::PathBuf>,
 ) {
+    let data_dir = data_dir.map(Arc::new);
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -98,15 +139,21 @@ pub async fn serve(
         };
         let metrics = metrics.clone();
         let counters = counters.clone();
+        let data_dir = data_dir.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request: Request<Incoming>| {
                 let metrics = metrics.clone();
                 let counters = counters.clone();
+                let data_dir = data_dir.clone();
                 async move {
                     if let Some(store) = counters.filter(|_| is_scrape(&request)) {
                         refresh_usage(&*store, &metrics).await;
                     }
-                    Ok::<_, std::convert::Infallible>(answer(&request, &metrics))
+                    Ok::<_, std::convert::Infallible>(answer(
+                        &request,
+                        &metrics,
+                        data_dir.as_deref().map(std::path::PathBuf::as_path),
+                    ))
                 }
             });
             if let Err(error) = hyper::server::conn::http1::Builder::new()
@@ -137,13 +184,21 @@ async fn refresh_usage(store: &dyn ObjectStore, metrics: &Metrics) {
     }
 }
 
-fn answer(request: &Request<Incoming>, metrics: &Metrics) -> Response<Full<Bytes>> {
+fn answer(
+    request: &Request<Incoming>,
+    metrics: &Metrics,
+    data_dir: Option<&std::path::Path>,
+) -> Response<Full<Bytes>> {
     let (status, content_type, body) = match (request.method(), request.uri().path()) {
-        (&Method::GET | &Method::HEAD, "/metrics") => (
-            StatusCode::OK,
-            "text/plain; version=0.0.4; charset=utf-8",
-            render(metrics),
-        ),
+        (&Method::GET | &Method::HEAD, "/metrics") => {
+            let mut text = render(metrics);
+            render_host(&mut text, data_dir);
+            (
+                StatusCode::OK,
+                "text/plain; version=0.0.4; charset=utf-8",
+                text,
+            )
+        }
         _ => (
             StatusCode::NOT_FOUND,
             "text/plain; charset=utf-8",

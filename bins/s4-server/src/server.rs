@@ -1,8 +1,10 @@
 //! The accept loops: HTTP/1.1 on plain TCP and over TLS, with TCP_NODELAY, a header-read
 //! timeout, the connection's peer and transport passed to the service, and a graceful
-//! shutdown that lets in-flight requests finish.
+//! shutdown: the first SIGINT or SIGTERM stops accepting and lets in-flight requests finish
+//! for at most the grace period; a second signal ends them at once. Either way an upload cut
+//! short is never committed (the storage backends commit a body only once it is complete, and
+//! remove the temp files of unfinished ones at the next start).
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,9 +22,6 @@ use crate::tls::ReloadableTls;
 
 /// How long a client may take to complete a TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long shutdown waits for in-flight requests before giving up on them.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
-
 /// A listener and, for HTTPS, its TLS configuration.
 #[derive(Debug)]
 pub struct Endpoint {
@@ -30,12 +29,14 @@ pub struct Endpoint {
     pub tls: Option<ReloadableTls>,
 }
 
-/// Serves `service` on every endpoint until `shutdown` resolves, then drains connections.
+/// Serves `service` on every endpoint until the first shutdown signal, then drains
+/// connections for at most `grace`, or until the second signal.
 pub async fn serve<S>(
     endpoints: Vec<Endpoint>,
     service: S,
     limits: &crate::limits::ServerLimits,
-    shutdown: impl Future<Output = ()>,
+    mut signals: ShutdownSignals,
+    grace: Duration,
 ) -> std::io::Result<()>
 where
     S: Service<Request<Incoming>, Response = Response<ResponseBody>>
@@ -60,7 +61,7 @@ where
             endpoint, service, graceful, stop, gate,
         )));
     }
-    shutdown.await;
+    let signal = signals.next().await;
     let _ = stop_tx.send(true);
     for handle in loops {
         let _ = handle.await;
@@ -69,12 +70,31 @@ where
     let Ok(graceful) = Arc::try_unwrap(graceful) else {
         return Ok(());
     };
-    tracing::info!("shutting down: waiting for in-flight requests");
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("shutdown grace period elapsed with requests still running");
+    let in_flight = graceful.count();
+    if in_flight == 0 {
+        tracing::info!(signal, "shutting down: no request in flight");
+        return Ok(());
+    }
+    let grace_secs = grace.as_secs_f64();
+    tracing::info!(
+        signal,
+        connections = in_flight,
+        grace_secs,
+        "shutting down: letting in-flight requests finish for at most {grace_secs} s; \
+         a second signal stops them at once"
+    );
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!("shutting down: every request finished"),
+        () = tokio::time::sleep(grace) => tracing::warn!(
+            grace_secs,
+            "shutting down: the grace period elapsed; requests still running are cut short \
+             and their uploads discarded"
+        ),
+        signal = signals.next() => tracing::warn!(
+            signal,
+            "shutting down at once on a second signal; requests still running are cut short \
+             and their uploads discarded"
+        ),
     }
     Ok(())
 }
@@ -197,23 +217,29 @@ fn log_connection_error(peer: SocketAddr, error: &hyper::Error) {
     }
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+/// SIGINT and SIGTERM, listened to from creation on (so a signal that arrives while the
+/// server starts is not lost).
+#[derive(Debug)]
+pub struct ShutdownSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    pub fn listen() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// The next SIGINT or SIGTERM; its name.
+    pub async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            Some(()) = self.interrupt.recv() => "SIGINT",
+            Some(()) = self.terminate.recv() => "SIGTERM",
+            else => std::future::pending().await,
         }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
     }
 }

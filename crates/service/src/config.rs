@@ -35,6 +35,8 @@ pub struct ServiceConfig {
     pub limits: Limits,
     /// Bounds on bodies read before authentication (IAM forms): see [`crate::pre_auth`].
     pub pre_auth: PreAuthLimits,
+    /// Proxies whose `X-Forwarded-For` the access log reports (empty: none).
+    pub trusted_proxies: crate::access_log::TrustedProxies,
 }
 
 impl ServiceConfig {
@@ -45,6 +47,7 @@ impl ServiceConfig {
             region: "us-east-1".to_owned(),
             limits: Limits::default(),
             pre_auth: PreAuthLimits::default(),
+            trusted_proxies: crate::access_log::TrustedProxies::default(),
         }
     }
 }

@@ -51,6 +51,8 @@ pub(crate) struct Served {
     pub principal: Option<Principal>,
     /// The IAM action, once the request parsed.
     pub action: Option<&'static str>,
+    /// The error code of a failed request, for the access log.
+    pub error_code: Option<&'static str>,
 }
 
 /// Serves one request routed to IAM. `parsed` is the SigV4 parse of the request (an error
@@ -73,6 +75,7 @@ where
         response: Response::new(body::empty()),
         principal: None,
         action: None,
+        error_code: None,
     };
     let outcome = run(identity, keys, gate, parts, body, parsed, &mut served).await;
     served.response = match outcome {
@@ -83,6 +86,7 @@ where
                 message = error.message(),
                 "IAM request failed"
             );
+            served.error_code = Some(error.code().as_str());
             let mut response = xml_response(error.status(), error.to_xml(request_id));
             if matches!(
                 error.code(),

@@ -28,12 +28,14 @@
 //!    `x-amz-request-id` and `x-amz-id-2`.
 //!
 //! Every request ends with one structured `tracing` event at `INFO` with target
-//! `s4::access`: `request_id`, `principal` (`arn:aws:iam::<account>:root`, a user ARN, or
-//! `anonymous`), `operation`, `method`, `bucket`, `key`, `status`, `bytes_in`, `bytes_out`
-//! (the response's Content-Length) and `latency_ms`; never keys, secrets, signatures or the
-//! query string. The events a request causes (authorization decisions, handler and storage
-//! warnings) are logged inside a `request` span carrying its `request_id`. Each request is
-//! also counted in the service's [`Metrics`] (Prometheus text format, rendered by the host).
+//! `s4::access` ([`access_log`]): request ID, client address (and `X-Forwarded-For` from a
+//! trusted proxy), method, operation, bucket, key, status, error code, why authentication
+//! failed, bytes in and out, duration in milliseconds, the access key ID, the principal
+//! (`arn:aws:iam::<account>:root`, a user ARN, or `anonymous`) and the user agent; never
+//! secrets, signatures or the query string. The events a request causes (authorization
+//! decisions, handler and storage warnings) are logged inside a `request` span carrying its
+//! `request_id`. Each request is also counted in the service's [`Metrics`] (Prometheus text
+//! format, rendered by the host).
 //!
 //! Abandoned multipart uploads expire through [`spawn_upload_expiry`], a background task the
 //! server binary starts with its configured maximum age.
@@ -80,6 +82,7 @@
 //! Inside another server, call [`S4Service::handle`] with any `http::Request` whose body is
 //! an `http_body::Body<Data = Bytes>`.
 
+pub mod access_log;
 pub mod auth;
 pub mod authz;
 pub mod body;
@@ -99,6 +102,7 @@ pub mod response;
 pub mod route;
 mod service;
 
+pub use access_log::TrustedProxies;
 pub use body::ResponseBody;
 pub use config::{Limits, ServiceConfig};
 pub use connection::ConnectionInfo;

@@ -47,6 +47,8 @@ struct Registry {
     in_flight: AtomicI64,
     /// reason → count.
     rejected: Mutex<BTreeMap<&'static str, u64>>,
+    /// reason (the error code, or `Expired`) → count.
+    auth_failures: Mutex<BTreeMap<&'static str, u64>>,
     usage: Mutex<Option<UsageSnapshot>>,
     usage_sweep_failures: AtomicU64,
 }
@@ -143,6 +145,12 @@ impl Metrics {
     /// e.g. by an overload limiter; `reason` is a short fixed label such as `"overload"`.
     pub fn record_rejected(&self, reason: &'static str) {
         *lock(&self.inner.rejected).entry(reason).or_default() += 1;
+    }
+
+    /// Counts a request whose signature was refused (`s4_auth_failures_total`); `reason` is
+    /// the error code (`InvalidAccessKeyId`, `SignatureDoesNotMatch`, ...) or `Expired`.
+    pub fn record_auth_failure(&self, reason: &'static str) {
+        *lock(&self.inner.auth_failures).entry(reason).or_default() += 1;
     }
 
     /// Replaces the per-bucket storage totals with a new sweep's result.
@@ -270,6 +278,19 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "s4_rejected_requests_total{{reason=\"{}\"}} {n}",
+                escape(reason)
+            );
+        }
+        header(
+            out,
+            "s4_auth_failures_total",
+            "counter",
+            "Requests whose signature was refused, by reason (error code, or Expired).",
+        );
+        for (reason, n) in lock(&self.inner.auth_failures).iter() {
+            let _ = writeln!(
+                out,
+                "s4_auth_failures_total{{reason=\"{}\"}} {n}",
                 escape(reason)
             );
         }

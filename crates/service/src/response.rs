@@ -145,10 +145,39 @@ impl From<StorageError> for ApiError {
                 format!("This server's storage backend does not implement {what}."),
             ),
             StorageError::Body(source) => Self::from_body_error(&source),
+            StorageError::Io(e) if io_is_transient(e.kind()) => {
+                tracing::error!(error = %e, "storage I/O failed; answered 503");
+                Self::with_message(
+                    C::ServiceUnavailable,
+                    "The server's storage cannot take this request now; please retry later.",
+                )
+            }
             other => Self::internal(&other),
         }
     }
 }
+
+/// Storage I/O failures an operator can fix or that pass by themselves (a full or read-only
+/// disk, permissions, a busy or slow device): `503 ServiceUnavailable` with `Retry-After`, so
+/// that clients retry. Every other kind is a server fault: `500 InternalError`.
+fn io_is_transient(kind: std::io::ErrorKind) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(
+        kind,
+        K::StorageFull
+            | K::QuotaExceeded
+            | K::ReadOnlyFilesystem
+            | K::PermissionDenied
+            | K::ResourceBusy
+            | K::TimedOut
+            | K::WouldBlock
+            | K::Interrupted
+            | K::OutOfMemory
+    )
+}
+
+/// Seconds a client is told to wait after a `503 ServiceUnavailable`.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
 
 impl From<RequestError> for ApiError {
     fn from(e: RequestError) -> Self {
@@ -196,16 +225,23 @@ pub fn error_response(
 ) -> Response<ResponseBody> {
     let status =
         StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if head || status == StatusCode::NOT_MODIFIED {
+    let mut response = if head || status == StatusCode::NOT_MODIFIED {
         let mut response = Response::new(body::empty());
         *response.status_mut() = status;
-        return response;
+        response
+    } else {
+        let mut doc = ErrorDocument::new(error.code.as_str(), error.message.clone())
+            .with_resource(resource)
+            .with_request_id(request_id);
+        doc.extra.clone_from(&error.extra);
+        xml_response(status, &doc)
+    };
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert("retry-after", HeaderValue::from(RETRY_AFTER_SECONDS));
     }
-    let mut doc = ErrorDocument::new(error.code.as_str(), error.message.clone())
-        .with_resource(resource)
-        .with_request_id(request_id);
-    doc.extra.clone_from(&error.extra);
-    xml_response(status, &doc)
+    response
 }
 
 /// A 200-style response carrying an XML document.

@@ -24,6 +24,7 @@ use s4_storage::{BoxError, IdentityStore, ObjectStore, StorageError};
 use time::OffsetDateTime;
 use tracing::Instrument as _;
 
+use crate::access_log::{auth_failure, unsupported_operation, AccessInfo};
 use crate::auth::{authenticate, Principal};
 use crate::authz::{self, KeyAccess, PolicyCache};
 use crate::body::{request_stream, ResponseBody};
@@ -150,7 +151,11 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             inner: Box::pin(body),
             count: Arc::clone(&bytes_in),
         };
-        let mut access = AccessInfo::default();
+        let mut access = AccessInfo {
+            // The access key ID is copied only for a log line that will be written.
+            log_access_key: tracing::enabled!(target: "s4::access", tracing::Level::INFO),
+            ..AccessInfo::default()
+        };
         let mut response = match self
             .pipeline(&parts, body, &request_id, &mut access)
             .instrument(span.clone())
@@ -158,6 +163,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         {
             Ok(response) | Err(Failure::Iam(response)) => response,
             Err(Failure::S3(error)) => {
+                access.error_code = Some(error.code.as_str());
                 let resource = percent_decode_str(parts.uri.path()).decode_utf8_lossy();
                 let _entered = span.enter();
                 tracing::debug!(code = error.code.as_str(), message = %error.message, %resource, "request failed");
@@ -178,25 +184,20 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         let bytes_in = bytes_in.load(Ordering::Relaxed);
         let status = response.status().as_u16();
         let operation = access.operation.unwrap_or("-");
-        self.inner
-            .metrics
-            .record_request(operation, status, bytes_in, bytes_out, latency);
+        let metrics = &self.inner.metrics;
+        metrics.record_request(operation, status, bytes_in, bytes_out, latency);
+        if let Some(reason) = access.auth_error {
+            metrics.record_auth_failure(reason);
+        }
         let _entered = span.enter();
-        // One structured line per request. Never the Authorization header, signatures,
-        // secrets or the query string (presigned URLs carry signatures there).
-        tracing::info!(
-            target: "s4::access",
-            request_id = %request_id,
-            principal = %access.principal.as_deref().unwrap_or("-"),
-            operation,
-            method = %parts.method,
-            bucket = %access.bucket,
-            key = %access.key,
+        crate::access_log::emit(
+            &parts,
+            &access,
+            &self.inner.config.trusted_proxies,
+            &request_id,
             status,
-            bytes_in,
-            bytes_out,
-            latency_ms = latency.as_secs_f64() * 1000.0,
-            "request"
+            (bytes_in, bytes_out),
+            latency,
         );
         let headers = response.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&request_id) {
@@ -253,6 +254,9 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         };
         let parsed = match api {
             Api::Iam(parsed) => {
+                if let Ok(Some(p)) = &parsed {
+                    access.set_access_key(p.access_key_id());
+                }
                 let served = crate::iam::serve(
                     &*inner.identity,
                     &inner.keys,
@@ -268,18 +272,30 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
                     inner.key_use.note(&inner.identity, principal);
                 }
                 access.operation = served.action;
+                access.error_code = served.error_code;
+                if served.principal.is_none() && served.response.status() == 403 {
+                    access.auth_error = served.error_code;
+                }
                 return Err(Failure::Iam(served.response));
             }
             Api::S3(parsed) => parsed.map(|p| *p),
         };
         // 2. Authenticate.
+        if let Some(p) = &parsed {
+            access.set_access_key(p.access_key_id());
+        }
         let auth = authenticate(
             parsed,
             &*inner.identity,
             &inner.keys,
             OffsetDateTime::now_utc(),
         )
-        .await?;
+        .await
+        .inspect_err(|e| {
+            if e.code.status() == 403 {
+                access.auth_error = Some(auth_failure(e));
+            }
+        })?;
         access.principal = Some(principal_name(&auth.principal));
         inner.key_use.note(&inner.identity, &auth.principal);
         // 3. Bucket and key from the path.
@@ -297,6 +313,8 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             }
         }
         // 4. The typed operation.
+        access.bucket = target.bucket.clone().unwrap_or_default();
+        access.key = target.key.clone().unwrap_or_default();
         let query = Query::parse(parts.uri.query().unwrap_or(""));
         let operation = parse_operation(
             &parts.method,
@@ -304,10 +322,17 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             target.key.as_deref(),
             &query,
             &parts.headers,
-        )?;
+        )
+        .inspect_err(|e| {
+            if e.code == S3ErrorCode::NotImplemented {
+                access.operation = Some(unsupported_operation(
+                    &parts.method,
+                    target.key.is_some(),
+                    parts.uri.query().unwrap_or(""),
+                ));
+            }
+        })?;
         access.operation = Some(operation.name());
-        access.bucket = target.bucket.clone().unwrap_or_default();
-        access.key = target.key.clone().unwrap_or_default();
         // 5. Authorize, before anything touches storage.
         let owner = resource_owner(
             &*inner.identity,
@@ -509,16 +534,6 @@ fn check_decoded_length(headers: &http::HeaderMap) -> Result<(), ApiError> {
             "",
         )),
     }
-}
-
-/// What the access log line reports about a request, filled in as the pipeline learns it.
-#[derive(Default)]
-struct AccessInfo {
-    /// `None` until authenticated (logged as `-`: the request failed before).
-    principal: Option<String>,
-    operation: Option<&'static str>,
-    bucket: String,
-    key: String,
 }
 
 /// The principal as the access log names it: the account root or user ARN (never a key),

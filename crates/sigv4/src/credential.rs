@@ -214,7 +214,11 @@ pub(crate) fn parse_authorization_header(value: &str) -> Result<AuthorizationHea
 
 fn algorithm_error(algorithm: &str) -> SigV4Error {
     if algorithm.starts_with("AWS ") || algorithm == "AWS" {
-        SigV4Error::invalid("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+        SigV4Error::invalid(
+            "The authorization mechanism you have provided is not supported. Please use \
+             AWS4-HMAC-SHA256: set signature_version = s3v4 (awscli: `aws configure set \
+             default.s3.signature_version s3v4`; boto3: `Config(signature_version=\"s3v4\")`).",
+        )
     } else {
         SigV4Error::invalid(format!(
             "Unsupported authorization algorithm '{algorithm}'. Please use AWS4-HMAC-SHA256."

@@ -218,7 +218,9 @@ pub fn parse_request(
         }
         None if presigned => parse_presigned(req, raw_query, &params, services).map(Some),
         None if params.contains("AWSAccessKeyId") || params.contains("Signature") => Err(SigV4Error::invalid(
-            "Query-string authentication version 2 is not supported. Please use AWS4-HMAC-SHA256.",
+            "Query-string authentication version 2 is not supported. Please use AWS4-HMAC-SHA256: \
+             presign with signature_version = s3v4 (awscli: `aws configure set \
+             default.s3.signature_version s3v4`; boto3: `Config(signature_version=\"s3v4\")`).",
         )),
         None => Ok(None),
     }

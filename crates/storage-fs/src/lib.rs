@@ -11,6 +11,10 @@
 //! <data_dir>/tmp/<id>       bodies being received; emptied at start-up
 //! ```
 //!
+//! Every directory the store creates is `0700` and every file `0600`, set when it is created
+//! ([`create_private_dir`], [`create_private_file`]): `meta.redb` holds every secret access key
+//! and the blobs are the objects, none of it for other users of the machine.
+//!
 //! A write streams the body into `tmp/` (hashing MD5 on one thread while another writes and
 //! syncs), checks length and `Content-MD5` at the end of the stream, fsyncs the file, renames
 //! it into `blobs/`, fsyncs that directory and only then commits one redb transaction
@@ -209,6 +213,31 @@ pub struct RecoveryReport {
     pub usage_recounted: bool,
 }
 
+/// The mode of every directory the store creates: the server's user only.
+pub const PRIVATE_DIR_MODE: u32 = 0o700;
+/// The mode of every file the store creates: the server's user only.
+pub const PRIVATE_FILE_MODE: u32 = 0o600;
+
+/// Creates `path` and its missing parents with mode [`PRIVATE_DIR_MODE`] (the umask can only
+/// take bits away). An existing directory is left as it is.
+pub fn create_private_dir(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(PRIVATE_DIR_MODE)
+        .create(path)
+}
+
+/// Creates a new file (failing if it exists) with mode [`PRIVATE_FILE_MODE`], open for writing.
+pub fn create_private_file(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(PRIVATE_FILE_MODE)
+        .open(path)
+}
+
 /// Creates an empty redb file at `path` atomically: scratch file, sync, rename, sync the
 /// directory. A stale scratch file from an earlier crash is replaced.
 fn create_database_file(path: &Path) -> Result<(), StorageError> {
@@ -217,6 +246,9 @@ fn create_database_file(path: &Path) -> Result<(), StorageError> {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e.into()),
         _ => {}
     }
+    // redb keeps the mode of a file that exists (it initialises an empty one), so the secrets
+    // it will hold are never readable by others, not even between its creation and a chmod.
+    drop(create_private_file(&scratch)?);
     drop(Database::create(&scratch).db()?);
     fs::File::open(&scratch)?.sync_all()?;
     fs::rename(&scratch, path)?;
@@ -238,11 +270,11 @@ impl FsStore {
         let data_dir = config.data_dir.clone();
         let blob_dir = data_dir.join("blobs");
         let tmp_dir = data_dir.join("tmp");
-        fs::create_dir_all(&data_dir)?;
-        fs::create_dir_all(&tmp_dir)?;
+        create_private_dir(&data_dir)?;
+        create_private_dir(&tmp_dir)?;
         if !blob_dir.join("ff").is_dir() {
             for shard in 0..=255u8 {
-                fs::create_dir_all(blob_dir.join(format!("{shard:02x}")))?;
+                create_private_dir(&blob_dir.join(format!("{shard:02x}")))?;
             }
             sync_dir(&blob_dir)?;
             sync_dir(&data_dir)?;
@@ -365,6 +397,12 @@ fn remove_any(path: &Path) -> io::Result<()> {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
     }
+}
+
+/// `error` with the path it happened on in its message (the kind kept, for the service's
+/// mapping to a status), so that the log names the file or directory.
+pub(crate) fn with_path(error: &io::Error, path: &Path) -> io::Error {
+    io::Error::new(error.kind(), format!("{}: {error}", path.display()))
 }
 
 /// Makes a directory's entries (a rename, a new file) durable.

@@ -179,7 +179,8 @@ impl BlobWriter {
         let path = tmp.clone();
         let sync_interval = inner.config.sync_interval;
         let writer = tokio::task::spawn_blocking(move || {
-            let result = write_file(&path, data_rx, keep_rx, sync_interval);
+            let result = write_file(&path, data_rx, keep_rx, sync_interval)
+                .map_err(|e| crate::with_path(&e, &path));
             if !matches!(result, Ok(true)) {
                 let _ = fs::remove_file(&path);
             }
@@ -299,7 +300,7 @@ fn write_file(
     mut keep_rx: oneshot::Receiver<bool>,
     sync_interval: u64,
 ) -> io::Result<bool> {
-    let file = File::create_new(path)?;
+    let file = crate::create_private_file(path)?;
     let syncer = if sync_interval > 0 {
         Some(Syncer::start(file.try_clone()?)?)
     } else {
@@ -388,11 +389,12 @@ fn place_blob(inner: &Inner, new_blob: Option<&(BlobId, PathBuf)>) -> StorageRes
         let path = inner.blob_path(*id);
         if let Err(e) = fs::rename(tmp, &path) {
             let _ = fs::remove_file(tmp);
-            return Err(e.into());
+            return Err(crate::with_path(&e, &path).into());
         }
-        if let Err(e) = sync_dir(&inner.blob_shard(*id)) {
+        let shard = inner.blob_shard(*id);
+        if let Err(e) = sync_dir(&shard) {
             let _ = fs::remove_file(&path);
-            return Err(e.into());
+            return Err(crate::with_path(&e, &shard).into());
         }
     }
     Ok(())

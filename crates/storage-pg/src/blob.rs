@@ -72,9 +72,12 @@ impl FsBlobStore {
     /// Opens (creating if needed) the blob directory.
     pub fn open(root: impl Into<PathBuf>) -> StorageResult<Self> {
         let root = root.into();
-        std::fs::create_dir_all(root.join("tmp"))?;
+        // Private to the server's user: 0700 directories, 0600 files (see `private_file`).
+        let mut dirs = std::fs::DirBuilder::new();
+        std::os::unix::fs::DirBuilderExt::mode(dirs.recursive(true), 0o700);
+        dirs.create(root.join("tmp"))?;
         for i in 0..=255u8 {
-            std::fs::create_dir_all(root.join("blobs").join(hex::encode([i])))?;
+            dirs.create(root.join("blobs").join(hex::encode([i])))?;
         }
         Ok(Self { root })
     }
@@ -88,7 +91,7 @@ impl FsBlobStore {
     }
 
     async fn write(&self, tmp: &Path, name: &str, mut body: ByteStream) -> StorageResult<u64> {
-        let file = tokio::fs::File::create(tmp).await?;
+        let file = private_file(tmp).await?;
         let mut writer = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut written = 0u64;
         while let Some(chunk) = body.next().await {
@@ -197,4 +200,16 @@ impl BlobStore for FsBlobStore {
         .map_err(|e| StorageError::Internal(e.to_string()))?
         .map_err(StorageError::Io)
     }
+}
+
+/// Creates (or truncates) a file with mode 0600: blobs and spooled bodies are the objects, not
+/// for other users of the machine.
+pub(crate) async fn private_file(path: &Path) -> std::io::Result<tokio::fs::File> {
+    tokio::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .await
 }

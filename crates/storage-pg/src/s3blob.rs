@@ -73,7 +73,9 @@ fn not_found(name: &str) -> StorageError {
 
 impl S3BlobStore {
     pub fn new(config: S3BlobConfig) -> StorageResult<Self> {
-        std::fs::create_dir_all(&config.spool_dir)?;
+        let mut dirs = std::fs::DirBuilder::new();
+        std::os::unix::fs::DirBuilderExt::mode(dirs.recursive(true), 0o700);
+        dirs.create(&config.spool_dir)?;
         let sdk = aws_sdk_s3::Config::builder()
             .behavior_version_latest()
             .region(Region::new(config.region.clone()))
@@ -105,8 +107,8 @@ impl S3BlobStore {
         format!("{}{name}", self.prefix)
     }
 
-    async fn spool(&self, path: &PathBuf, mut body: ByteStream) -> StorageResult<u64> {
-        let mut file = tokio::fs::File::create(path).await?;
+    async fn spool(&self, path: &std::path::Path, mut body: ByteStream) -> StorageResult<u64> {
+        let mut file = crate::blob::private_file(path).await?;
         let mut written = 0u64;
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(StorageError::Body)?;

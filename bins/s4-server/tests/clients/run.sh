@@ -71,6 +71,8 @@ else
         sleep 0.1
     done
     export S4_ENDPOINT="http://127.0.0.1:$port"
+    # The docs' `s4-server admin` snippets reach this server through its data dir's socket.
+    export S4_DATA_DIR="$work/data"
 fi
 
 export PATH="$venv/bin:$PATH"

@@ -49,6 +49,23 @@ pub fn start_with(data_dir: &Path, args: &[&str]) -> Server {
     attach(child)
 }
 
+/// Starts the server with extra arguments, its log (JSON, `S4_LOG=info`) written to `log`.
+pub fn start_logged(data_dir: &Path, log: &Path, args: &[&str]) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(args)
+        .env("S4_ROOT_ACCESS_KEY", ACCESS_KEY)
+        .env("S4_ROOT_SECRET_KEY", SECRET_KEY)
+        .env("S4_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log).expect("create the log file"))
+        .spawn()
+        .expect("start s4-server");
+    attach(child)
+}
+
 /// A started server (stdout piped): waits for its "listening on" line and keeps draining
 /// stdout so that it never blocks on a full pipe.
 pub fn attach(child: std::process::Child) -> Server {
@@ -74,6 +91,29 @@ pub fn attach_with_output(mut child: std::process::Child) -> (Server, Vec<String
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     (Server { child, addr }, before)
+}
+
+/// An unsigned `GET path` on a fresh connection (the health endpoints); returns the status
+/// and the body.
+pub fn unsigned_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
 }
 
 /// A response: status, header block (lower-case names) and body.

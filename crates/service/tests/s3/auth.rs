@@ -124,6 +124,12 @@ async fn clock_skew_and_missing_headers() {
     let r = s.raw(request).await;
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(r.code().is_some());
+    // The refusal names the client setting that fixes it.
+    assert!(
+        r.text().contains("signature_version = s3v4"),
+        "{}",
+        r.text()
+    );
     // SigV2 presigned URLs are refused with an S3 error.
     let request = Request::get(format!(
         "http://{}/bkt/k?AWSAccessKeyId=x&Signature=y&Expires=1",
@@ -133,6 +139,11 @@ async fn clock_skew_and_missing_headers() {
     .unwrap();
     let r = s.raw(request).await;
     assert_eq!(r.status, 400, "{}", r.text());
+    assert!(
+        r.text().contains("signature_version = s3v4"),
+        "{}",
+        r.text()
+    );
 }
 
 #[tokio::test]
