@@ -51,22 +51,89 @@ pub fn start_with(data_dir: &Path, args: &[&str]) -> Server {
 
 /// A started server (stdout piped): waits for its "listening on" line and keeps draining
 /// stdout so that it never blocks on a full pipe.
-pub fn attach(mut child: std::process::Child) -> Server {
+pub fn attach(child: std::process::Child) -> Server {
+    attach_reading(child, false).0
+}
+
+/// Starts the server with extra arguments and a metrics listener on a free port; returns the
+/// server and the metrics address (scrape it with [`scrape_metrics`]).
+pub fn start_with_metrics(data_dir: &Path, args: &[&str]) -> (Server, SocketAddr) {
+    let mut all = vec!["--metrics-listen", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(&all)
+        .env("S4_ROOT_ACCESS_KEY", ACCESS_KEY)
+        .env("S4_ROOT_SECRET_KEY", SECRET_KEY)
+        .env("S4_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start s4-server");
+    let (server, metrics) = attach_reading(child, true);
+    (server, metrics.expect("metrics address"))
+}
+
+/// Reads stdout up to the "listening on" line (and the "metrics on" line, printed after it,
+/// when `metrics`), then keeps draining it in a thread.
+fn attach_reading(mut child: std::process::Child, metrics: bool) -> (Server, Option<SocketAddr>) {
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
+    let mut next_line = || {
+        lines
             .next()
             .expect("server exited early")
-            .expect("read stdout");
+            .expect("read stdout")
+    };
+    let addr = loop {
+        let line = next_line();
         if let Some(rest) = line.strip_prefix("s4-server listening on http://") {
             let addr = rest.split_whitespace().next().expect("address");
             break addr.parse().expect("socket address");
         }
     };
+    let metrics_addr = metrics.then(|| loop {
+        let line = next_line();
+        if let Some(rest) = line.strip_prefix("s4-server metrics on http://") {
+            break rest
+                .trim_end_matches("/metrics")
+                .parse()
+                .expect("metrics address");
+        }
+    });
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, addr }
+    (Server { child, addr }, metrics_addr)
+}
+
+/// The text of `GET /metrics` on a metrics listener; panics unless it answers 200.
+pub fn scrape_metrics(metrics: SocketAddr) -> String {
+    let mut stream = TcpStream::connect(metrics).expect("connect to the metrics listener");
+    stream
+        .set_read_timeout(Some(Duration::from_mins(1)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET /metrics HTTP/1.1\r\nhost: {metrics}\r\nconnection: close\r\n\r\n"
+    )
+    .expect("send scrape");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read scrape");
+    let (head, body) = response.split_once("\r\n\r\n").expect("scrape response");
+    assert!(head.starts_with("HTTP/1.1 200"), "scrape: {head}");
+    body.to_owned()
+}
+
+/// The value of one integer series (exact name and labels) in a scrape; panics when the
+/// series is absent, so that a metric that disappears cannot read as zero.
+pub fn metric(text: &str, series: &str) -> i64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no series {series} in the scrape:\n{text}"))
+        .parse()
+        .unwrap_or_else(|e| panic!("{series}: {e}"))
 }
 
 /// A response: status, header block (lower-case names) and body.
