@@ -27,6 +27,17 @@ impl Server {
     }
 }
 
+/// A test that fails (panics) mid-way must not leave its server running for the rest of the
+/// run: dropping a `Server` SIGKILLs and reaps it (a no-op after [`Server::kill`]).
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts the server on `data_dir` with a fixed root key on a free port.
 pub fn start(data_dir: &Path) -> Server {
     start_with(data_dir, &[])
