@@ -41,13 +41,13 @@ fn env_or(name: &str, default: u64) -> u64 {
 fn rss_mib(pid: u32) -> u64 {
     let path = format!("/proc/{pid}/status");
     let status = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    status
+    let kib = status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|kb| kb.parse::<u64>().ok())
-        .map(|kb| kb / 1024)
-        .unwrap_or_else(|| panic!("no VmRSS line in {path}:\n{status}"))
+        .unwrap_or_else(|| panic!("no VmRSS line in {path}:\n{status}"));
+    kib / 1024
 }
 
 fn in_flight(metrics: std::net::SocketAddr) -> u64 {

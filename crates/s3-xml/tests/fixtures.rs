@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
-use sha2::{Digest, Sha256};
 use s4_s3_xml::{
     parse_timestamp, AccessControlPolicy, BucketEntry, EncodingType, ErrorDocument,
     ListAllMyBucketsResult, ListMultipartUploadsResult, ListObjectsResult, ListObjectsV2Result,
     LocationConstraint, ObjectEntry, Owner, UploadEntry, XmlDocument, S3_NAMESPACE,
 };
+use sha2::{Digest, Sha256};
 
 #[derive(Debug, Default, Clone)]
 struct Node {
@@ -382,10 +382,7 @@ fn collect_fixtures(root: &Path, dir: &Path, out: &mut BTreeSet<String>) {
         let path = entry.expect("directory entry").path();
         if path.is_dir() {
             collect_fixtures(root, &path, out);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "xml" || e == "json")
-        {
+        } else if path.extension().is_some_and(|e| e == "xml" || e == "json") {
             let relative = path.strip_prefix(root).expect("under the data dir");
             out.insert(relative.to_string_lossy().into_owned());
         }

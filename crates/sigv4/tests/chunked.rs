@@ -461,7 +461,10 @@ fn trailer_failures() {
         sign("AWS4-HMAC-SHA256-TRAILER", "")
     ))
     .unwrap_err();
-    assert_eq!(invalid(e), "aws-chunked trailer lacks the declared x-amz-checksum-crc32c");
+    assert_eq!(
+        invalid(e),
+        "aws-chunked trailer lacks the declared x-amz-checksum-crc32c"
+    );
 
     // Unsigned mode: a wrong checksum is BadDigest; an encoder-made wrong trailer too.
     let mut out = Vec::new();

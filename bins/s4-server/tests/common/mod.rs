@@ -45,7 +45,12 @@ pub fn start(data_dir: &Path) -> Server {
 
 /// Starts the server with extra command-line arguments.
 pub fn start_with(data_dir: &Path, args: &[&str]) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
+    attach(spawn(data_dir, args))
+}
+
+/// The server process on `data_dir` (a free port, the fixed root key, stdout piped).
+fn spawn(data_dir: &Path, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_s4-server"))
         .arg("--data-dir")
         .arg(data_dir)
         .args(["--listen", "127.0.0.1:0"])
@@ -56,8 +61,7 @@ pub fn start_with(data_dir: &Path, args: &[&str]) -> Server {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start s4-server");
-    attach(child)
+        .expect("start s4-server")
 }
 
 /// A started server (stdout piped): waits for its "listening on" line and keeps draining
@@ -71,19 +75,7 @@ pub fn attach(child: std::process::Child) -> Server {
 pub fn start_with_metrics(data_dir: &Path, args: &[&str]) -> (Server, SocketAddr) {
     let mut all = vec!["--metrics-listen", "127.0.0.1:0"];
     all.extend_from_slice(args);
-    let child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(["--listen", "127.0.0.1:0"])
-        .args(&all)
-        .env("S4_ROOT_ACCESS_KEY", ACCESS_KEY)
-        .env("S4_ROOT_SECRET_KEY", SECRET_KEY)
-        .env("S4_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start s4-server");
-    let (server, metrics) = attach_reading(child, true);
+    let (server, metrics) = attach_reading(spawn(data_dir, &all), true);
     (server, metrics.expect("metrics address"))
 }
 
