@@ -906,12 +906,22 @@ fn load_file(path: &Path) -> Result<FileConfig, ConfigError> {
     })
 }
 
+/// Parses flags like `C::try_parse_from`, but reads no environment variable: unit tests must
+/// not depend on the `S4_*` variables of the shell that runs them.
+#[cfg(test)]
+pub(crate) fn parse_flags_only<C: Parser>(args: &[&str]) -> Result<C, clap::Error> {
+    let command = C::command().mut_args(|arg| arg.env(None));
+    let matches =
+        command.try_get_matches_from(std::iter::once("s4-server").chain(args.iter().copied()))?;
+    C::from_arg_matches(&matches)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn cli(args: &[&str]) -> Cli {
-        Cli::try_parse_from(std::iter::once("s4-server").chain(args.iter().copied())).unwrap()
+        parse_flags_only(args).unwrap()
     }
 
     #[test]

@@ -236,9 +236,7 @@ mod tests {
     }
 
     fn args(list: &[&str]) -> LimitArgs {
-        Cli::try_parse_from(std::iter::once("s4-server").chain(list.iter().copied()))
-            .unwrap()
-            .limits
+        crate::config::parse_flags_only::<Cli>(list).unwrap().limits
     }
 
     #[test]

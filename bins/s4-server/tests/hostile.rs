@@ -11,7 +11,10 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{blob_files, request, request_paused, start_with, ACCESS_KEY, SECRET_KEY};
+use common::{
+    blob_files, metric, request, request_paused, scrape_metrics, start_with, start_with_metrics,
+    ACCESS_KEY, SECRET_KEY,
+};
 use http::{HeaderMap, HeaderValue, Method, Uri};
 use s4_sigv4::{sign_headers, SignableBody, SigningParams, UNSIGNED_PAYLOAD};
 use time::OffsetDateTime;
@@ -225,7 +228,7 @@ fn slow_heads_and_idle_keep_alive_connections_are_closed() {
 fn past_the_request_limit_clients_get_503_with_retry_after_at_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data_dir = dir.path().join("data");
-    let mut server = start_with(&data_dir, &["--max-requests", "4"]);
+    let (mut server, metrics) = start_with_metrics(&data_dir, &["--max-requests", "4"]);
     create_bucket(server.addr, "busy");
     // Four uploads in flight that send one byte and wait.
     let body = vec![1u8; 1 << 20];
@@ -244,7 +247,8 @@ fn past_the_request_limit_clients_get_503_with_retry_after_at_once() {
         stream.write_all(&body[..1]).expect("first byte");
         holders.push(stream);
     }
-    std::thread::sleep(Duration::from_millis(300));
+    // All four hold their slots once the server counts them in flight.
+    wait_for_series(metrics, "s4_in_flight_requests", 4);
     let started = Instant::now();
     let response = common::request_with(server.addr, &Method::GET, "/busy", &[], b"")
         .expect("refused request");
@@ -270,18 +274,19 @@ fn past_the_request_limit_clients_get_503_with_retry_after_at_once() {
 #[test]
 fn past_the_connection_limit_a_connection_gets_a_canned_503() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut server = start_with(&dir.path().join("data"), &["--max-connections", "2"]);
+    let (mut server, metrics) =
+        start_with_metrics(&dir.path().join("data"), &["--max-connections", "2"]);
     let held: Vec<TcpStream> = (0..2)
         .map(|_| TcpStream::connect(server.addr).expect("connect"))
         .collect();
-    std::thread::sleep(Duration::from_millis(200));
+    wait_for_series(metrics, "s4_open_connections", 2);
     let mut extra = TcpStream::connect(server.addr).expect("connect");
     let (status, text) = read_response(&mut extra, Duration::from_secs(5));
     assert_eq!(status, 503, "{text}");
     assert!(text.to_ascii_lowercase().contains("retry-after: 1"));
     assert_eq!(code(&text), Some("ServiceUnavailable"));
     drop(held);
-    std::thread::sleep(Duration::from_millis(300));
+    wait_for_series(metrics, "s4_open_connections", 0);
     let (status, _) = request(server.addr, &Method::GET, "/", b"").expect("served again");
     assert_eq!(status, 200);
     server.kill();
@@ -516,4 +521,21 @@ fn host_headers_with_and_without_ports_and_ipv6_literals() {
     let (status, _) = request(server.addr, &Method::GET, "/", b"").expect("still serving");
     assert_eq!(status, 200);
     server.kill();
+}
+
+/// Polls the metrics listener until `series` reads `value`; the machine may be loaded, so the
+/// deadline is generous.
+fn wait_for_series(metrics: SocketAddr, series: &str, value: i64) {
+    let deadline = Instant::now() + Duration::from_mins(1);
+    loop {
+        let got = metric(&scrape_metrics(metrics), series);
+        if got == value {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{series} is {got}, not {value}, after a minute"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -61,7 +61,12 @@ fn acknowledged_writes_survive_sigkill() {
                             acknowledged.lock().unwrap()[key] = Some(generation);
                             in_flight = None;
                         }
-                        _ => break,
+                        // The SIGKILL cut the connection: the only way this loop ends early.
+                        Err(_) => break,
+                        Ok((status, body)) => panic!(
+                            "PUT k{key} answered {status} before the kill: {}",
+                            String::from_utf8_lossy(&body)
+                        ),
                     }
                 }
                 (generation, in_flight)

@@ -117,23 +117,40 @@ fn request_ids_on_every_line_and_no_secrets() {
     };
     std::thread::spawn(move || for _ in lines {});
 
+    // Each request is sent alone; `windows` records when it was in flight, from before its
+    // first byte to after its last.
     let mut sent = Vec::new();
-    let (status, create_id, sig) = send(addr, &Method::PUT, "/logged", b"", false);
+    let mut windows = Vec::new();
+    let mut timed = |method: &Method, path: &str, body: &[u8], presigned: bool| {
+        let started = OffsetDateTime::now_utc();
+        let (status, id, sig) = send(addr, method, path, body, presigned);
+        windows.push((started, OffsetDateTime::now_utc(), id.clone()));
+        sent.push(sig);
+        (status, id)
+    };
+    let (status, create_id) = timed(&Method::PUT, "/logged", b"", false);
     assert_eq!(status, 200);
-    sent.push(sig);
-    let (status, put_id, sig) = send(addr, &Method::PUT, "/logged/k", b"payload", false);
+    let (status, put_id) = timed(&Method::PUT, "/logged/k", b"payload", false);
     assert_eq!(status, 200);
-    sent.push(sig);
     // A failing request logs its error at debug inside the span.
-    let (status, missing_id, sig) = send(addr, &Method::GET, "/logged/missing", b"", false);
+    let (status, missing_id) = timed(&Method::GET, "/logged/missing", b"", false);
     assert_eq!(status, 404);
-    sent.push(sig);
-    let (status, presigned_id, sig) = send(addr, &Method::GET, "/logged/k", b"", true);
+    let (status, presigned_id) = timed(&Method::GET, "/logged/k", b"", true);
     assert_eq!(status, 200);
-    sent.push(sig);
 
-    // Let the last lines reach the file, then stop the server.
-    std::thread::sleep(Duration::from_millis(300));
+    // Wait until the last request's access line reached the file, then stop the server.
+    let deadline = std::time::Instant::now() + Duration::from_mins(1);
+    while !std::fs::read_to_string(&log_path)
+        .unwrap()
+        .lines()
+        .any(|l| l.contains("\"s4::access\"") && l.contains(presigned_id.as_str()))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the last request's access line was never written"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     child.kill().unwrap();
     child.wait().unwrap();
     let text = std::fs::read_to_string(&log_path).unwrap();
@@ -162,7 +179,25 @@ fn request_ids_on_every_line_and_no_secrets() {
         .filter(|l| l.starts_with('{'))
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    // Every event logged inside a request span names the request; every access line is one.
+    // Every event logged while a request was in flight carries that request's ID (the requests
+    // were sent one at a time, so nothing else was going on); every access line is one.
+    for event in &events {
+        let at = OffsetDateTime::parse(
+            event["timestamp"].as_str().expect("timestamp"),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("RFC 3339 timestamp");
+        if let Some((_, _, id)) = windows
+            .iter()
+            .find(|(started, ended, _)| *started <= at && at <= *ended)
+        {
+            assert_eq!(
+                event["span"]["request_id"].as_str(),
+                Some(id.as_str()),
+                "an event logged during request {id} without its ID: {event}"
+            );
+        }
+    }
     let mut per_request = std::collections::HashMap::<String, Vec<String>>::new();
     for event in &events {
         let target = event["target"].as_str().unwrap_or_default();

@@ -5,24 +5,18 @@
 #[allow(dead_code)]
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use http::Method;
 
+/// A server with a metrics listener; the process is killed and reaped on drop.
 struct Server {
-    child: Child,
+    _process: common::Server,
     addr: SocketAddr,
     metrics: SocketAddr,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn start(data_dir: &Path) -> Server {
@@ -30,34 +24,11 @@ fn start(data_dir: &Path) -> Server {
 }
 
 fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
-        .args(extra)
-        .env("S4_ROOT_ACCESS_KEY", common::ACCESS_KEY)
-        .env("S4_ROOT_SECRET_KEY", common::SECRET_KEY)
-        .env("S4_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start s4-server");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let (mut addr, mut metrics) = (None, None);
-    while addr.is_none() || metrics.is_none() {
-        let line = lines.next().expect("server exited early").expect("stdout");
-        if let Some(rest) = line.strip_prefix("s4-server listening on http://") {
-            addr = Some(rest.split_whitespace().next().unwrap().parse().unwrap());
-        }
-        if let Some(rest) = line.strip_prefix("s4-server metrics on http://") {
-            metrics = Some(rest.trim_end_matches("/metrics").parse().unwrap());
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
+    let (process, metrics) = common::start_with_metrics(data_dir, extra);
     Server {
-        child,
-        addr: addr.unwrap(),
-        metrics: metrics.unwrap(),
+        addr: process.addr,
+        metrics,
+        _process: process,
     }
 }
 
@@ -82,18 +53,22 @@ fn scrape(server: &Server) -> String {
     body
 }
 
-/// The value of one integer series (exact name and labels), 0 when absent.
+/// The value of one integer series (exact name and labels); panics when it is absent, so a
+/// metric that disappears cannot read as zero.
 fn value(text: &str, series: &str) -> i64 {
+    common::metric(text, series)
+}
+
+/// The value of a labelled counter in a scrape taken before the requests that create it: it
+/// appears at its first increment, so there (and only there) absent reads as 0.
+fn value_before(text: &str, series: &str) -> i64 {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
         .map_or(0, |v| v.parse().unwrap())
 }
 
-fn requests(text: &str, operation: &str, status: u16) -> i64 {
-    value(
-        text,
-        &format!("s4_requests_total{{operation=\"{operation}\",status=\"{status}\"}}"),
-    )
+fn requests(operation: &str, status: u16) -> String {
+    format!("s4_requests_total{{operation=\"{operation}\",status=\"{status}\"}}")
 }
 
 #[test]
@@ -130,14 +105,15 @@ fn counters_move_with_requests() {
     assert_eq!(status, 200);
 
     let after = scrape(&server);
-    let delta =
-        |op: &str, status: u16| requests(&after, op, status) - requests(&before, op, status);
+    let delta = |op: &str, status: u16| {
+        value(&after, &requests(op, status)) - value_before(&before, &requests(op, status))
+    };
     assert_eq!(delta("CreateBucket", 200), 1);
     assert_eq!(delta("PutObject", 200), 1);
     assert_eq!(delta("GetObject", 200), 1);
     assert_eq!(delta("GetObject", 404), 1);
     assert_eq!(delta("CreateMultipartUpload", 200), 1);
-    let series_delta = |series: &str| value(&after, series) - value(&before, series);
+    let series_delta = |series: &str| value(&after, series) - value_before(&before, series);
     assert_eq!(
         series_delta("s4_received_bytes_total{operation=\"PutObject\"}"),
         11
@@ -203,7 +179,7 @@ fn refused_requests_are_counted() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_with(&dir.path().join("data"), &["--max-uri-bytes", "64"]);
     let series = "s4_rejected_requests_total{reason=\"request_head\"}";
-    assert_eq!(value(&scrape(&server), series), 0);
+    assert_eq!(value_before(&scrape(&server), series), 0);
     let long = format!("/bucket/{}", "k".repeat(100));
     let (status, _) = common::request(server.addr, &Method::GET, &long, b"").unwrap();
     assert!(status >= 400, "{status}");

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{request, start_with, ACCESS_KEY, SECRET_KEY};
+use common::{metric, request, scrape_metrics, start_with_metrics, ACCESS_KEY, SECRET_KEY};
 use http::{HeaderMap, HeaderValue, Method, Uri};
 use s4_sigv4::{sign_headers, SignableBody, SigningParams, UNSIGNED_PAYLOAD};
 use time::OffsetDateTime;
@@ -36,14 +36,23 @@ fn env_or(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// The server's resident memory; panics when it cannot be read (a missing figure must not
+/// read as a small one).
 fn rss_mib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let kib = status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|kb| kb.parse::<u64>().ok())
-        .map_or(0, |kb| kb / 1024)
+        .unwrap_or_else(|| panic!("no VmRSS line in {path}:\n{status}"));
+    kib / 1024
+}
+
+fn in_flight(metrics: std::net::SocketAddr) -> u64 {
+    let value = metric(&scrape_metrics(metrics), "s4_in_flight_requests");
+    u64::try_from(value).expect("a count")
 }
 
 fn slow_put_head(addr: std::net::SocketAddr, key: &str, length: u64) -> String {
@@ -81,7 +90,7 @@ fn many_slow_uploads_keep_memory_bounded_and_others_served() {
     let seconds = env_or("S4_OVERLOAD_SECONDS", 3);
     let dir = tempfile::tempdir().expect("tempdir");
     let data_dir = dir.path().join("data");
-    let mut server = start_with(
+    let (mut server, metrics) = start_with_metrics(
         &data_dir,
         &[
             "--max-requests",
@@ -133,16 +142,35 @@ fn many_slow_uploads_keep_memory_bounded_and_others_served() {
         })
     };
 
-    // Trickle: 16 KiB to every connection every 100 ms; sample the server's RSS.
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+    // Trickle: 16 KiB to every connection every 100 ms; sample the server's RSS and its
+    // requests in flight. The measured `seconds` start once every upload is in flight (on a
+    // loaded machine the server may take a while to accept them all).
+    let all_held_by = Instant::now() + Duration::from_mins(2);
+    let mut held_since: Option<Instant> = None;
     let mut peak = rss_idle;
     let mut sent_per_connection = chunk.len() as u64;
-    while Instant::now() < deadline {
+    let mut write_errors = 0usize;
+    let mut held;
+    loop {
         for stream in &mut streams {
-            let _ = stream.write_all(&chunk);
+            if stream.write_all(&chunk).is_err() {
+                write_errors += 1;
+            }
         }
         sent_per_connection += chunk.len() as u64;
         peak = peak.max(rss_mib(pid));
+        held = in_flight(metrics);
+        if held >= connections as u64 && held_since.is_none() {
+            held_since = Some(Instant::now());
+        }
+        match held_since {
+            Some(since) if since.elapsed() >= Duration::from_secs(seconds) => break,
+            None => assert!(
+                Instant::now() < all_held_by,
+                "only {held} of {connections} slow uploads ever in flight"
+            ),
+            Some(_) => {}
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
     stop.store(true, Ordering::Relaxed);
@@ -160,13 +188,20 @@ fn many_slow_uploads_keep_memory_bounded_and_others_served() {
     let max = *latencies.last().expect("max");
     eprintln!(
         "overload: {connections} slow PUTs x {} KiB sent of {} MiB announced over {seconds}s; \
-         server RSS idle {rss_idle} MiB, peak {peak} MiB (ceiling {ceiling}); other \
+         server RSS idle {rss_idle} MiB, peak {peak} MiB (ceiling {ceiling}), {held} requests in \
+         flight at the end; other \
          client: {} GETs, {failures} failed, p50 {p50:?}, p99 {p99:?}, max {max:?}",
         sent_per_connection / 1024,
         announced >> 20,
         latencies.len(),
     );
     assert_eq!(failures, 0, "the other client's requests failed");
+    // Every slow upload was still being received at the end: none was cut off or finished.
+    assert_eq!(write_errors, 0, "writes to the slow uploads failed");
+    assert!(
+        held >= connections as u64,
+        "only {held} of {connections} slow uploads in flight at the end"
+    );
     assert!(
         peak < ceiling,
         "RSS {peak} MiB over the ceiling {ceiling} MiB"

@@ -20,7 +20,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{request_with, start_with, Response, Server};
 use http::{HeaderMap, HeaderValue, Method, Uri};
@@ -339,12 +339,24 @@ fn exercise(variant: &str, [a, b, mut c]: [Server; 3]) {
                 let body = payload(i, if i % 2 == 0 { 100 } else { 64 * 1024 });
                 match request_with(addr, &Method::PUT, &key, &[], &body) {
                     Ok(r) if r.status == 200 => acknowledged.lock().unwrap().push((key, body)),
-                    _ => break,
+                    // The SIGKILL cut the connection: the only way this loop ends early.
+                    Err(_) => break,
+                    Ok(r) => panic!("PUT {key} answered {} before the kill", r.status),
                 }
             }
         })
     };
-    std::thread::sleep(Duration::from_millis(1500));
+    // Kill once a few writes were acknowledged (however long that takes on a loaded machine),
+    // while the writer keeps going.
+    let deadline = Instant::now() + Duration::from_mins(2);
+    while acknowledged.lock().unwrap().len() <= 5 {
+        assert!(
+            Instant::now() < deadline && !writer.is_finished(),
+            "only {} writes acknowledged before the kill",
+            acknowledged.lock().unwrap().len()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     c.kill();
     stop.store(true, Ordering::Relaxed);
     writer.join().expect("writer");

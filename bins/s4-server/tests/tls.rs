@@ -61,8 +61,10 @@ impl Drop for Server {
     }
 }
 
-fn start(dir: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
+/// The server on `dir/data` with HTTPS from `dir/cert.pem` and `dir/key.pem`.
+fn command(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_s4-server"));
+    command
         .arg("--data-dir")
         .arg(dir.join("data"))
         .args(["--listen", "127.0.0.1:0", "--tls-listen", "127.0.0.1:0"])
@@ -72,7 +74,12 @@ fn start(dir: &Path) -> Server {
         .arg(dir.join("key.pem"))
         .env("S4_ROOT_ACCESS_KEY", ACCESS_KEY)
         .env("S4_ROOT_SECRET_KEY", SECRET_KEY)
-        .env("S4_LOG", "warn")
+        .env("S4_LOG", "warn");
+    command
+}
+
+fn start(dir: &Path) -> Server {
+    let mut child = command(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -207,22 +214,57 @@ fn https_beside_http_and_certificate_reload_on_sighup() {
     assert_eq!(list_buckets(&mut old, server.https).0, 200);
 }
 
+/// Starts the server on the `cert.pem` and `key.pem` in `dir`, expecting it to refuse to start;
+/// returns what it wrote to standard error.
+fn refused_start(dir: &Path) -> String {
+    let output = command(dir).stdin(Stdio::null()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        !output.status.success(),
+        "started with a broken TLS file: {stderr}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&output.stdout).contains("listening on"),
+        "listened with a broken TLS file"
+    );
+    stderr
+}
+
 #[test]
 fn a_broken_certificate_file_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
+    write_pki(&make_pki("broken"), dir.path());
     std::fs::write(dir.path().join("cert.pem"), "not a certificate").unwrap();
+    let stderr = refused_start(dir.path());
+    let expected = format!(
+        "s4-server: cannot read the certificate chain {}: no CERTIFICATE block found",
+        dir.path().join("cert.pem").display()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+}
+
+#[test]
+fn a_broken_key_file_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    write_pki(&make_pki("broken"), dir.path());
     std::fs::write(dir.path().join("key.pem"), "not a key").unwrap();
-    let status = Command::new(env!("CARGO_BIN_EXE_s4-server"))
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .args(["--listen", "127.0.0.1:0", "--tls-listen", "127.0.0.1:0"])
-        .arg("--tls-cert")
-        .arg(dir.path().join("cert.pem"))
-        .arg("--tls-key")
-        .arg(dir.path().join("key.pem"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(!status.success());
+    let stderr = refused_start(dir.path());
+    let expected = format!(
+        "s4-server: cannot read the private key {}:",
+        dir.path().join("key.pem").display()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+}
+
+#[test]
+fn a_key_of_another_certificate_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    write_pki(&make_pki("first"), dir.path());
+    std::fs::write(dir.path().join("key.pem"), make_pki("second").key_pem).unwrap();
+    let stderr = refused_start(dir.path());
+    assert!(
+        stderr
+            .contains("s4-server: the certificate and key do not form a usable TLS configuration"),
+        "{stderr}"
+    );
 }

@@ -3,8 +3,8 @@
 //! fed to our writer, and our output must contain exactly the same elements (paths and texts;
 //! order and whitespace aside).
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -13,6 +13,7 @@ use s4_s3_xml::{
     ListAllMyBucketsResult, ListMultipartUploadsResult, ListObjectsResult, ListObjectsV2Result,
     LocationConstraint, ObjectEntry, Owner, UploadEntry, XmlDocument, S3_NAMESPACE,
 };
+use sha2::{Digest, Sha256};
 
 #[derive(Debug, Default, Clone)]
 struct Node {
@@ -349,24 +350,41 @@ fn url_encoded_listing_decodes_to_the_fixture_values() {
     assert_eq!(decoded, plain.common_prefixes);
 }
 
+/// The copies are byte-exact: every fixture's SHA-256, recorded in `tests/data/SHA256SUMS`
+/// when it was copied, must still match, and every fixture must be listed there.
 #[test]
 fn fixtures_are_the_byte_exact_copies() {
-    // The copies must stay byte-exact with the shared test data when it is present.
-    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/xml");
-    let mut compared = 0;
-    for relative in [
-        "botocore-response-parsing/responses/s3-list-objects.xml",
-        "botocore-response-parsing/responses/s3-get-bucket-acl.xml",
-        "smithy-rs-recorded/list-objects-v2.response.xml",
-        "botocore-response-parsing/errors/s3-create-bucket.xml",
-    ] {
-        let ours = fixture(relative);
-        assert!(!ours.is_empty());
-        if let Ok(theirs) = std::fs::read(shared.join(relative)) {
-            assert_eq!(ours, theirs, "{relative}");
-            compared += 1;
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let sums = std::fs::read_to_string(data.join("SHA256SUMS"))
+        .unwrap_or_else(|e| panic!("{}/SHA256SUMS: {e}", data.display()));
+    let mut listed = BTreeSet::new();
+    for line in sums.lines() {
+        let (sum, relative) = line
+            .split_once("  ")
+            .unwrap_or_else(|| panic!("not `<sha256>  <path>`: {line:?}"));
+        let bytes = fixture(relative);
+        assert_eq!(
+            hex::encode(Sha256::digest(&bytes)),
+            sum,
+            "{relative} is no longer the byte-exact copy"
+        );
+        listed.insert(relative.to_owned());
+    }
+    let mut found = BTreeSet::new();
+    collect_fixtures(&data, &data, &mut found);
+    assert_eq!(found, listed, "fixtures on disk versus SHA256SUMS");
+    assert_eq!(listed.len(), 18);
+}
+
+/// The `.xml` and `.json` files under `dir`, as paths relative to `root`.
+fn collect_fixtures(root: &Path, dir: &Path, out: &mut BTreeSet<String>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            collect_fixtures(root, &path, out);
+        } else if path.extension().is_some_and(|e| e == "xml" || e == "json") {
+            let relative = path.strip_prefix(root).expect("under the data dir");
+            out.insert(relative.to_string_lossy().into_owned());
         }
     }
-    // Without the shared folder (a plain checkout) the local copies still had to load.
-    assert!(compared == 0 || compared == 4);
 }

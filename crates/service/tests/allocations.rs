@@ -141,15 +141,15 @@ async fn allocations_per_small_request_stay_bounded() {
     let get = count(&service, signed(Method::GET, "/alloc/object", b"")).await;
     let head = count(&service, signed(Method::HEAD, "/alloc/object", b"")).await;
     println!("allocations: PUT 4 KiB {put}, GET 4 KiB {get}, HEAD {head}");
-    // Ceilings a little above what was measured when this test was written (see
-    // docs/performance.md); lower them when a change removes allocations.
+    // Ceilings about 15 % above the measured counts (see the constants); lower them when a
+    // change removes allocations, raise them only for a reason the commit names.
     assert!(
         get <= GET_CEILING,
         "GET allocated {get} times (ceiling {GET_CEILING})"
     );
     assert!(
-        head <= GET_CEILING,
-        "HEAD allocated {head} times (ceiling {GET_CEILING})"
+        head <= HEAD_CEILING,
+        "HEAD allocated {head} times (ceiling {HEAD_CEILING})"
     );
     assert!(
         put <= PUT_CEILING,
@@ -157,5 +157,7 @@ async fn allocations_per_small_request_stay_bounded() {
     );
 }
 
-const GET_CEILING: u64 = 1_000;
-const PUT_CEILING: u64 = 1_000;
+// Measured on 2026-12-07: GET 75, HEAD 70, PUT 71 (see docs/performance.md).
+const GET_CEILING: u64 = 86;
+const HEAD_CEILING: u64 = 80;
+const PUT_CEILING: u64 = 81;

@@ -317,7 +317,13 @@ fn signed_data_is_released_only_after_its_signature() {
     );
     assert!(matches!(e, SigV4Error::ChunkSignatureMismatch));
     assert!(dec.pop().is_none());
-    assert!(dec.push(Bytes::from_static(b"x")).is_err());
+    assert!(
+        matches!(
+            dec.push(Bytes::from_static(b"x")),
+            Err(SigV4Error::InvalidRequest(m)) if m == "aws-chunked body already failed to decode"
+        ),
+        "a failed decoder must refuse further input"
+    );
 }
 
 #[test]
@@ -333,8 +339,11 @@ fn final_chunk_signature_is_checked() {
     let second = body.windows(5).position(|w| w == b"\r\n400").unwrap() + 2;
     let mut dropped = body[..second].to_vec();
     dropped.extend_from_slice(b"0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n");
+    // The final chunk's signature was made after the dropped chunk's: the chain check refuses
+    // it before the decoded length (one chunk short) is ever compared.
     let dec = mode.chunked_decoder().unwrap();
-    assert!(decode(dec, &[&dropped]).is_err());
+    let e = decode(dec, &[&dropped]).unwrap_err();
+    assert!(matches!(e, SigV4Error::ChunkSignatureMismatch), "{e:?}");
 }
 
 #[test]
@@ -430,19 +439,32 @@ fn trailer_failures() {
     );
     assert_eq!((e.s3_code(), e.http_status()), ("BadDigest", 400));
 
-    // Missing signature, undeclared trailer, missing checksum.
-    assert!(with_trailer("x-amz-checksum-crc32c:sOO8/Q==\r\n\r\n").is_err());
+    // Missing signature, undeclared trailer, missing checksum: each refused for its reason.
+    let invalid = |e: SigV4Error| match e {
+        SigV4Error::InvalidRequest(message) => message,
+        other => panic!("expected InvalidRequest, got {other:?}"),
+    };
+    let e = with_trailer("x-amz-checksum-crc32c:sOO8/Q==\r\n\r\n").unwrap_err();
+    assert_eq!(invalid(e), "missing x-amz-trailer-signature");
     let other = "x-amz-checksum-crc32:AAAAAA==\n";
-    assert!(with_trailer(&format!(
+    let e = with_trailer(&format!(
         "x-amz-checksum-crc32:AAAAAA==\r\nx-amz-trailer-signature:{}\r\n\r\n",
         sign("AWS4-HMAC-SHA256-TRAILER", other)
     ))
-    .is_err());
-    assert!(with_trailer(&format!(
+    .unwrap_err();
+    assert_eq!(
+        invalid(e),
+        "aws-chunked trailer 'x-amz-checksum-crc32' was not declared in x-amz-trailer"
+    );
+    let e = with_trailer(&format!(
         "x-amz-trailer-signature:{}\r\n\r\n",
         sign("AWS4-HMAC-SHA256-TRAILER", "")
     ))
-    .is_err());
+    .unwrap_err();
+    assert_eq!(
+        invalid(e),
+        "aws-chunked trailer lacks the declared x-amz-checksum-crc32c"
+    );
 
     // Unsigned mode: a wrong checksum is BadDigest; an encoder-made wrong trailer too.
     let mut out = Vec::new();

@@ -12,6 +12,11 @@
 //!
 //! The parent then records what it observed for the in-flight operation (`A` or `X`) so that
 //! the next child starts from the true state.
+//!
+//! Every random choice (kill moments, operations, sizes) comes from one seed, printed at the
+//! start; `S4_TEST_SEED=<seed>` replays its choices (the kill moments still race the child).
+
+mod common;
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -22,6 +27,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use md5::{Digest, Md5};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use s4_naming::AccountId;
 use s4_storage::multipart::{CompleteUpload, CompletedPart, UploadPart, UploadRef};
 use s4_storage::{
@@ -32,21 +39,104 @@ use s4_storage_fs::{FsConfig, FsStore};
 
 const KEYS: usize = 8;
 const MIN_PART: u64 = 64 * 1024;
-const KILLS: usize = 60;
-const BUDGET: Duration = Duration::from_secs(55);
+const KILLS: usize = 50;
+/// Generous: on a loaded machine each recovery check takes longer, never the kill count less.
+const DEADLINE: Duration = Duration::from_mins(10);
+
+/// The name `cargo test` filters match against.
+const NAME: &str = "crash";
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("child") {
-        child(Path::new(&args[2]), Path::new(&args[3]));
+        let seed = args[4].parse().expect("child seed");
+        child(Path::new(&args[2]), Path::new(&args[3]), seed);
         return;
     }
-    // `cargo test` passes filters and flags; a filter that does not name us skips the test.
-    let filters: Vec<&String> = args[1..].iter().filter(|a| !a.starts_with('-')).collect();
-    if !filters.is_empty() && !filters.iter().any(|f| "crash".contains(f.as_str())) {
-        return;
+    match selection(&args[1..]) {
+        Selection::Run => parent(),
+        Selection::List => println!("{NAME}: test"),
+        Selection::FilteredOut => println!("{NAME}: filtered out (0 tests run)"),
     }
-    parent();
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Selection {
+    Run,
+    List,
+    FilteredOut,
+}
+
+/// What the libtest-style arguments `cargo test` passes ask of this harness-less test. Options
+/// that take a value (`--test-threads 2`, `--skip x`, ...) consume it, so it is never read as
+/// a filter; unknown options are refused rather than guessed at.
+fn selection(args: &[String]) -> Selection {
+    const WITH_VALUE: [&str; 7] = [
+        "--test-threads",
+        "--skip",
+        "--format",
+        "--color",
+        "--logfile",
+        "--shuffle-seed",
+        "-Z",
+    ];
+    const FLAGS: [&str; 9] = [
+        "--nocapture",
+        "--no-capture",
+        "--show-output",
+        "--quiet",
+        "-q",
+        "--include-ignored",
+        "--report-time",
+        "--shuffle",
+        "--test",
+    ];
+    let (mut filters, mut skips) = (Vec::new(), Vec::new());
+    let (mut exact, mut list, mut ignored_only) = (false, false, false);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((name, value)) if name.starts_with('-') => (name, Some(value.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        if WITH_VALUE.contains(&name) {
+            let value = inline
+                .or_else(|| rest.next().cloned())
+                .unwrap_or_else(|| panic!("{name} needs a value"));
+            if name == "--skip" {
+                skips.push(value);
+            }
+        } else if name == "--exact" {
+            exact = true;
+        } else if name == "--list" {
+            list = true;
+        } else if name == "--ignored" {
+            ignored_only = true;
+        } else if FLAGS.contains(&name) || name == "--bench" {
+            // Output and scheduling options: nothing to select.
+        } else if name.starts_with('-') {
+            panic!("{NAME}: unknown test option {arg}");
+        } else {
+            filters.push(arg.clone());
+        }
+    }
+    let matches = |pattern: &String| {
+        if exact {
+            pattern == NAME
+        } else {
+            NAME.contains(pattern.as_str())
+        }
+    };
+    let selected = (filters.is_empty() || filters.iter().any(matches))
+        && !skips.iter().any(matches)
+        && !ignored_only;
+    if !selected {
+        Selection::FilteredOut
+    } else if list {
+        Selection::List
+    } else {
+        Selection::Run
+    }
 }
 
 fn account() -> AccountId {
@@ -147,15 +237,16 @@ fn md5_hex(data: &[u8]) -> String {
 // ---------------------------------------------------------------------------------------
 // Child
 
-fn child(data_dir: &Path, log_path: &Path) {
+fn child(data_dir: &Path, log_path: &Path, seed: u64) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(child_loop(data_dir, log_path));
+    runtime.block_on(child_loop(data_dir, log_path, seed));
 }
 
-async fn child_loop(data_dir: &Path, log_path: &Path) {
+async fn child_loop(data_dir: &Path, log_path: &Path, seed: u64) {
+    let mut rng = StdRng::seed_from_u64(seed);
     let (mut state, pending) = replay(log_path);
     assert!(
         pending.is_none(),
@@ -172,11 +263,11 @@ async fn child_loop(data_dir: &Path, log_path: &Path) {
         Err(e) => panic!("{e}"),
     }
     loop {
-        let k = key(rand::random_range(0..KEYS));
-        let seed: u64 = rand::random();
-        match rand::random_range(0..100u32) {
+        let k = key(rng.random_range(0..KEYS));
+        let seed: u64 = rng.random();
+        match rng.random_range(0..100u32) {
             0..50 => {
-                let size = [0usize, 10, 4096, 4097, 70_000, 300_000][rand::random_range(0..6)];
+                let size = [0usize, 10, 4096, 4097, 70_000, 300_000][rng.random_range(0..6)];
                 let data = payload(seed, size);
                 let etag = md5_hex(&data);
                 log.line(&format!("I {k} P {seed} {size} {etag}"));
@@ -206,8 +297,8 @@ async fn child_loop(data_dir: &Path, log_path: &Path) {
                 state.insert(k, None);
             }
             65..85 => {
-                let parts = rand::random_range(1..=3usize);
-                let last = rand::random_range(1..=MIN_PART as usize);
+                let parts = rng.random_range(1..=3usize);
+                let last = rng.random_range(1..=MIN_PART as usize);
                 let size = (parts - 1) * MIN_PART as usize + last;
                 let data = payload(seed, size);
                 let md5s: Vec<[u8; 16]> = data
@@ -255,7 +346,7 @@ async fn child_loop(data_dir: &Path, log_path: &Path) {
                 state.insert(k, Some(Content { seed, size, etag }));
             }
             _ => {
-                let source = key(rand::random_range(0..KEYS));
+                let source = key(rng.random_range(0..KEYS));
                 let Some(Some(content)) = state.get(&source).cloned() else {
                     continue;
                 };
@@ -292,19 +383,25 @@ fn parent() {
         .enable_all()
         .build()
         .unwrap();
+    let mut rng = StdRng::seed_from_u64(common::test_seed(NAME));
     let mut kills = 0;
     let mut checked_objects = 0usize;
     let mut in_flight_new = 0usize;
-    while kills < KILLS && started.elapsed() < BUDGET {
+    while kills < KILLS {
+        assert!(
+            started.elapsed() < DEADLINE,
+            "only {kills} of {KILLS} kills in {DEADLINE:?}"
+        );
         let mut child = Command::new(std::env::current_exe().unwrap())
             .arg("child")
             .arg(&data_dir)
             .arg(&log_path)
+            .arg(rng.random::<u64>().to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(rand::random_range(10..250)));
+        std::thread::sleep(Duration::from_millis(rng.random_range(10..250)));
         if let Some(status) = child.try_wait().unwrap() {
             panic!("the child stopped by itself: {status}");
         }
@@ -315,7 +412,6 @@ fn parent() {
         checked_objects += objects;
         in_flight_new += usize::from(took_new);
     }
-    assert!(kills >= 50, "only {kills} kills in {BUDGET:?}");
     println!(
         "crash: {kills} SIGKILLs, {checked_objects} object checks, in-flight op visible after {in_flight_new} kills, {:?}",
         started.elapsed()

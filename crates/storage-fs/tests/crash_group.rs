@@ -5,7 +5,10 @@
 //! checks that every acknowledged write is there with its exact bytes, that every object is
 //! whole (its bytes are the payload its name and ETag announce), that each shared key holds
 //! the acknowledged creator's bytes, that the usage totals equal what the listing counts, and
-//! that no temp file remains.
+//! that no temp file remains. The kill moments come from a seed printed at the start
+//! (`S4_TEST_SEED=<seed>` replays them).
+
+mod common;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -16,6 +19,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use md5::{Digest, Md5};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use s4_naming::AccountId;
 use s4_storage::{
     body, AccountBucketUsage, BucketUsage, ETag, ListQuery, ObjectAttributes, ObjectRef,
@@ -90,6 +95,7 @@ fn group_commit_survives_sigkill() {
         .enable_all()
         .build()
         .unwrap();
+    let mut rng = StdRng::seed_from_u64(common::test_seed("group_commit_survives_sigkill"));
     let started = Instant::now();
     let mut acked = 0;
     for round in 0..KILLS {
@@ -103,7 +109,7 @@ fn group_commit_survives_sigkill() {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(rand::random_range(100..400)));
+        std::thread::sleep(Duration::from_millis(rng.random_range(100..400)));
         if let Some(status) = child.try_wait().unwrap() {
             panic!("the child stopped by itself: {status}");
         }

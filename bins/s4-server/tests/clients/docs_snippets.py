@@ -6,14 +6,15 @@ run.sh starts the server and exports S4_ENDPOINT and the AWS_* credentials. Ever
 preceded by an HTML comment `<!-- ci: KIND [options] -->` is run, in document order, in one
 working directory, with the environment each shell snippet leaves behind passed to the next:
 
-- `sh`: bash with -euo pipefail; `needs=TOOL` skips it (with a message) when TOOL is missing
-  and cannot be installed with apt-get; `background wait=HOST:PORT` starts it and waits for
-  the port (stopped at the end).
+- `sh`: bash with -euo pipefail; `needs=TOOL` skips it (with a message, counted as skipped)
+  when TOOL is missing and cannot be installed with apt-get; `background wait=HOST:PORT`
+  checks that the port is free, starts it and waits for the port (stopped at the end).
 - `python`: the client virtualenv's Python.
 - `rust example=NAME`: the block must be the text of crates/service/examples/NAME.rs, which is
   then run with `cargo run -p s4-service --example NAME`.
 
-Prints one line per snippet and a closing 'N passed, M failed' line.
+Prints one line per snippet and a closing 'N passed, M failed, K skipped' line. Fails when a
+snippet failed, when none passed, and under CI=true when any was skipped.
 """
 
 import os
@@ -50,6 +51,19 @@ def have(tool):
     if not shutil.which(tool):
         print(f"  apt-get install -y {tool} failed")
     return bool(shutil.which(tool))
+
+
+def port_is_free(address):
+    """Whether nothing listens on HOST:PORT yet (a bind succeeds)."""
+    host, port = address.rsplit(":", 1)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the server binds: connections in TIME_WAIT do not make the port busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, int(port)))
+        except OSError:
+            return False
+    return True
 
 
 def wait_for(address, seconds=30):
@@ -104,7 +118,11 @@ def main():
                 print(f"SKIP {label}: {options['needs']} unavailable")
                 skipped += 1
                 continue
-            if kind == "sh" and "background" in options:
+            if kind == "sh" and "background" in options and not port_is_free(options["wait"]):
+                # Something else listens there: waiting for the port would pass without the
+                # snippet's server.
+                result = f"{options['wait']} is already in use before the snippet starts"
+            elif kind == "sh" and "background" in options:
                 log = open(os.path.join(WORK, f"docs-background-{line}.log"), "w")
                 background.append(
                     subprocess.Popen(["bash", "-c", "exec " + code.strip()], cwd=cwd, env=env, stdout=log, stderr=log)
@@ -150,7 +168,14 @@ def main():
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
-    print(f"docs: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+    print(f"docs: {passed} passed, {failed} failed, {skipped} skipped")
+    if not passed:
+        print("FAIL: no snippet passed")
+        return 1
+    if skipped and os.environ.get("CI") == "true":
+        # CI installs every tool the snippets need; a skipped snippet there is an untested one.
+        print("FAIL: snippets were skipped in CI (CI=true)")
+        return 1
     return 1 if failed else 0
 
 

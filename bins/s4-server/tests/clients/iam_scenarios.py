@@ -14,6 +14,8 @@ import traceback
 import boto3
 from botocore.exceptions import ClientError
 
+from ensure import ensure
+
 ENDPOINT = os.environ["S4_ENDPOINT"]
 READ = "arn:aws:iam::aws:policy/S3ReadAccess"
 NOPE = "arn:aws:iam::aws:policy/NoSuchPolicy"
@@ -50,8 +52,8 @@ def aws_json(*args, creds=None):
 def aws_error(code, *args, creds=None):
     """Expects `aws <args>` to fail with this error code."""
     proc = aws(*args, check=False, creds=creds)
-    assert proc.returncode != 0, f"aws {' '.join(args)} succeeded: {proc.stdout}"
-    assert f"({code})" in proc.stderr, f"expected {code}: {proc.stderr}"
+    ensure(proc.returncode != 0, f"aws {' '.join(args)} succeeded: {proc.stdout}")
+    ensure(f"({code})" in proc.stderr, f"expected {code}: {proc.stderr}")
     return proc.stderr
 
 
@@ -64,9 +66,9 @@ def expect_error(code, status, fn, *args, **kwargs):
         fn(*args, **kwargs)
     except ClientError as e:
         got = e.response["Error"]["Code"]
-        assert got == code, f"expected {code}, got {got}: {e}"
+        ensure(got == code, f"expected {code}, got {got}: {e}")
         got_status = e.response["ResponseMetadata"]["HTTPStatusCode"]
-        assert got_status == status, f"expected {status}, got {got_status}: {e}"
+        ensure(got_status == status, f"expected {status}, got {got_status}: {e}")
         return e
     raise AssertionError(f"expected {code}, call succeeded")
 
@@ -78,23 +80,23 @@ def expect_error(code, status, fn, *args, **kwargs):
 def awscli_managed_policies():
     listed = aws_json("iam", "list-policies")["Policies"]
     names = [p["PolicyName"] for p in listed]
-    assert len(names) == 20, names
-    assert names[0] == "AdministratorAccess" and "S3ReadAccess" in names, names
+    ensure(len(names) == 20, names)
+    ensure(names[0] == "AdministratorAccess" and "S3ReadAccess" in names, names)
     # Server-side pages of 7 (Marker/IsTruncated), joined by awscli's paginator.
     paged = aws_json("iam", "list-policies", "--page-size", "7")["Policies"]
-    assert [p["PolicyName"] for p in paged] == names
+    ensure([p["PolicyName"] for p in paged] == names)
     policy = aws_json("iam", "get-policy", "--policy-arn", READ)["Policy"]
-    assert policy["Arn"] == READ and policy["PolicyId"] == "S3READACCESS", policy
-    assert policy["DefaultVersionId"] == "v1" and policy["AttachmentCount"] == 0, policy
+    ensure(policy["Arn"] == READ and policy["PolicyId"] == "S3READACCESS", policy)
+    ensure(policy["DefaultVersionId"] == "v1" and policy["AttachmentCount"] == 0, policy)
     # botocore URL-decodes and parses the Document.
     version = aws_json(
         "iam", "get-policy-version", "--policy-arn", READ, "--version-id", "v1"
     )["PolicyVersion"]
-    assert version["IsDefaultVersion"] is True, version
+    ensure(version["IsDefaultVersion"] is True, version)
     document = version["Document"]
     if isinstance(document, str):
         document = json.loads(document)
-    assert document["Version"] == "2012-10-17", document
+    ensure(document["Version"] == "2012-10-17", document)
     aws_error("NoSuchEntity", "iam", "get-policy", "--policy-arn", NOPE)
     aws_error("NoSuchEntity", "iam", "get-policy-version", "--policy-arn", READ, "--version-id", "v2")
     aws_error("InvalidInput", "iam", "get-policy", "--policy-arn", "arn:aws:s3:::some-bucket")
@@ -104,17 +106,17 @@ def awscli_managed_policies():
 def boto3_list_policies_markers():
     client = iam()
     page = client.list_policies(MaxItems=5)
-    assert page["IsTruncated"] is True and page["Marker"] == "5", page
+    ensure(page["IsTruncated"] is True and page["Marker"] == "5", page)
     page = client.list_policies(Marker="15", MaxItems=10)
-    assert len(page["Policies"]) == 5 and page["IsTruncated"] is False, page
-    assert client.list_policies(Marker="20")["Policies"] == []
+    ensure(len(page["Policies"]) == 5 and page["IsTruncated"] is False, page)
+    ensure(client.list_policies(Marker="20")["Policies"] == [])
     expect_error("MalformedInput", 400, client.list_policies, Marker="x")
     expect_error("ValidationError", 400, client.list_policies, Marker="21")
     expect_error("ValidationError", 400, client.list_policies, Marker="-1")
     # (botocore refuses MaxItems below 1 itself; above the server's 1000 is ours to refuse.)
     expect_error("ValidationError", 400, client.list_policies, MaxItems=1001)
     pages = client.get_paginator("list_policies").paginate(PaginationConfig={"PageSize": 6})
-    assert sum(len(p["Policies"]) for p in pages) == 20
+    ensure(sum(len(p["Policies"]) for p in pages) == 20)
 
 
 @scenario
@@ -124,11 +126,11 @@ def awscli_attach_detach():
     aws("iam", "attach-user-policy", "--user-name", "pol-user", "--policy-arn", READ)
     aws("iam", "attach-group-policy", "--group-name", "pol-group", "--policy-arn", READ)
     attached = aws_json("iam", "list-attached-user-policies", "--user-name", "pol-user")
-    assert attached["AttachedPolicies"] == [{"PolicyName": "S3ReadAccess", "PolicyArn": READ}], attached
+    ensure(attached["AttachedPolicies"] == [{"PolicyName": "S3ReadAccess", "PolicyArn": READ}], attached)
     attached = aws_json("iam", "list-attached-group-policies", "--group-name", "pol-group")
-    assert [p["PolicyArn"] for p in attached["AttachedPolicies"]] == [READ], attached
+    ensure([p["PolicyArn"] for p in attached["AttachedPolicies"]] == [READ], attached)
     count = aws_json("iam", "get-policy", "--policy-arn", READ)["Policy"]["AttachmentCount"]
-    assert count == 2, count
+    ensure(count == 2, count)
     aws_error("InvalidArgument", "iam", "attach-user-policy", "--user-name", "pol-user", "--policy-arn", NOPE)
     aws_error("InvalidArgument", "iam", "detach-group-policy", "--group-name", "pol-group", "--policy-arn", NOPE)
     aws_error("NoSuchEntity", "iam", "attach-user-policy", "--user-name", "ghost", "--policy-arn", READ)
@@ -138,7 +140,7 @@ def awscli_attach_detach():
     aws("iam", "detach-group-policy", "--group-name", "pol-group", "--policy-arn", READ)
     aws_error("NoSuchEntity", "iam", "detach-user-policy", "--user-name", "pol-user", "--policy-arn", READ)
     count = aws_json("iam", "get-policy", "--policy-arn", READ)["Policy"]["AttachmentCount"]
-    assert count == 0, count
+    ensure(count == 0, count)
     aws("iam", "delete-user", "--user-name", "pol-user")
     aws("iam", "delete-group", "--group-name", "pol-group")
 
@@ -158,20 +160,20 @@ def boto3_list_attached_status_codes():
 @scenario
 def awscli_users():
     user = aws_json("iam", "create-user", "--user-name", "Carol")["User"]
-    assert user["UserName"] == "Carol" and user["UserId"].startswith("AIDA"), user
-    assert user["Arn"].endswith(":user/Carol") and user["Path"] == "/", user
+    ensure(user["UserName"] == "Carol" and user["UserId"].startswith("AIDA"), user)
+    ensure(user["Arn"].endswith(":user/Carol") and user["Path"] == "/", user)
     got = aws_json("iam", "get-user", "--user-name", "carol")["User"]
-    assert got["UserId"] == user["UserId"], got
+    ensure(got["UserId"] == user["UserId"], got)
     me = aws_json("iam", "get-user")["User"]
-    assert me["Arn"].endswith(":root"), me
+    ensure(me["Arn"].endswith(":root"), me)
     for name in ["dave", "erin"]:
         aws("iam", "create-user", "--user-name", name)
     names = [u["UserName"] for u in aws_json("iam", "list-users", "--page-size", "1")["Users"]]
-    assert names == sorted(names) and {"Carol", "dave", "erin"} <= set(names), names
+    ensure(names == sorted(names) and {"Carol", "dave", "erin"} <= set(names), names)
     aws_error("EntityAlreadyExists", "iam", "create-user", "--user-name", "CAROL")
     aws_error("ValidationError", "iam", "create-user", "--user-name", "bad name")
     err = aws_error("InvalidInput", "iam", "create-user", "--user-name", "tagged", "--tags", "Key=team,Value=a")
-    assert "Tags" in err, err
+    ensure("Tags" in err, err)
     aws_error("NoSuchEntity", "iam", "get-user", "--user-name", "tagged")
     for name in ["Carol", "dave", "erin"]:
         aws("iam", "delete-user", "--user-name", name)
@@ -181,18 +183,18 @@ def awscli_users():
 @scenario
 def awscli_groups_and_memberships():
     group = aws_json("iam", "create-group", "--group-name", "devs")["Group"]
-    assert group["GroupId"].startswith("AGPA") and group["Arn"].endswith(":group/devs"), group
+    ensure(group["GroupId"].startswith("AGPA") and group["Arn"].endswith(":group/devs"), group)
     aws("iam", "create-group", "--group-name", "ops")
     aws_error("EntityAlreadyExists", "iam", "create-group", "--group-name", "DEVS")
     aws("iam", "create-user", "--user-name", "gina")
     aws("iam", "add-user-to-group", "--group-name", "devs", "--user-name", "gina")
     aws("iam", "add-user-to-group", "--group-name", "ops", "--user-name", "gina")
     got = aws_json("iam", "get-group", "--group-name", "devs")
-    assert [u["UserName"] for u in got["Users"]] == ["gina"], got
+    ensure([u["UserName"] for u in got["Users"]] == ["gina"], got)
     groups = aws_json("iam", "list-groups")["Groups"]
-    assert {"devs", "ops"} <= {g["GroupName"] for g in groups}, groups
+    ensure({"devs", "ops"} <= {g["GroupName"] for g in groups}, groups)
     of_gina = aws_json("iam", "list-groups-for-user", "--user-name", "gina")["Groups"]
-    assert [g["GroupName"] for g in of_gina] == ["devs", "ops"], of_gina
+    ensure([g["GroupName"] for g in of_gina] == ["devs", "ops"], of_gina)
     aws_error("DeleteConflict", "iam", "delete-group", "--group-name", "devs")
     aws_error("DeleteConflict", "iam", "delete-user", "--user-name", "gina")
     aws_error("NoSuchEntity", "iam", "add-user-to-group", "--group-name", "ghosts", "--user-name", "gina")
@@ -215,12 +217,12 @@ def awscli_user_key_flow():
     aws("iam", "attach-group-policy", "--group-name", "readers", "--policy-arn", READ)
     aws("iam", "add-user-to-group", "--group-name", "readers", "--user-name", "reader")
     key = aws_json("iam", "create-access-key", "--user-name", "reader")["AccessKey"]
-    assert key["UserName"] == "reader" and key["Status"] == "Active", key
-    assert len(key["AccessKeyId"]) == 20 and len(key["SecretAccessKey"]) == 40, key
+    ensure(key["UserName"] == "reader" and key["Status"] == "Active", key)
+    ensure(len(key["AccessKeyId"]) == 20 and len(key["SecretAccessKey"]) == 40, key)
     creds = (key["AccessKeyId"], key["SecretAccessKey"])
     listed = aws_json("iam", "list-access-keys", "--user-name", "reader")["AccessKeyMetadata"]
-    assert [k["AccessKeyId"] for k in listed] == [key["AccessKeyId"]], listed
-    assert all("SecretAccessKey" not in k for k in listed), listed
+    ensure([k["AccessKeyId"] for k in listed] == [key["AccessKeyId"]], listed)
+    ensure(all("SecretAccessKey" not in k for k in listed), listed)
 
     # The key authenticates; the group's S3ReadAccess lets it list, not write.
     aws("s3", "mb", "s3://iam-flow")
@@ -232,7 +234,7 @@ def awscli_user_key_flow():
     # Inactive: refused at once; Active again: authenticates again.
     aws("iam", "update-access-key", "--user-name", "reader", "--access-key-id", key["AccessKeyId"], "--status", "Inactive")
     status = aws_json("iam", "list-access-keys", "--user-name", "reader")["AccessKeyMetadata"][0]["Status"]
-    assert status == "Inactive", status
+    ensure(status == "Inactive", status)
     aws_error("InvalidAccessKeyId", "s3api", "list-objects-v2", "--bucket", "iam-flow", creds=creds)
     aws("iam", "update-access-key", "--user-name", "reader", "--access-key-id", key["AccessKeyId"], "--status", "Active")
     aws("s3api", "list-objects-v2", "--bucket", "iam-flow", creds=creds)
@@ -257,7 +259,7 @@ def awscli_user_key_flow():
 @scenario
 def awscli_root_keys():
     own = aws_json("iam", "list-access-keys")["AccessKeyMetadata"]
-    assert [k["AccessKeyId"] for k in own] == [os.environ["AWS_ACCESS_KEY_ID"]], own
+    ensure([k["AccessKeyId"] for k in own] == [os.environ["AWS_ACCESS_KEY_ID"]], own)
     key = aws_json("iam", "create-access-key")["AccessKey"]
     creds = (key["AccessKeyId"], key["SecretAccessKey"])
     # The new root key works for S3 and IAM alike.
@@ -280,7 +282,9 @@ def main():
             print(f"FAIL {fn.__name__}")
             traceback.print_exc()
     print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    if not passed:
+        print("FAIL: no scenario passed (none ran)")
+    return 1 if failed or not passed else 0
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import traceback
 import urllib.error
 import urllib.request
 
+from ensure import ensure
+
 ENDPOINT = os.environ["S4_ENDPOINT"]
 RESULTS = []
 
@@ -50,8 +52,8 @@ def aws_json(*args, creds=None):
 def aws_error(code, *args, creds=None):
     """Expects `aws <args>` to fail with this error code."""
     proc = aws(*args, check=False, creds=creds)
-    assert proc.returncode != 0, f"aws {' '.join(args)} succeeded: {proc.stdout}"
-    assert f"({code})" in proc.stderr, f"expected {code}: {proc.stderr}"
+    ensure(proc.returncode != 0, f"aws {' '.join(args)} succeeded: {proc.stdout}")
+    ensure(f"({code})" in proc.stderr, f"expected {code}: {proc.stderr}")
     return proc.stderr
 
 
@@ -83,7 +85,7 @@ def awscli_put_get_delete_bucket_policy():
     }])
     aws("s3api", "put-bucket-policy", "--bucket", "pol-cli", "--policy", doc)
     got = aws_json("s3api", "get-bucket-policy", "--bucket", "pol-cli")["Policy"]
-    assert got == doc, f"not byte for byte: {got!r}"
+    ensure(got == doc, f"not byte for byte: {got!r}")
     aws("s3api", "delete-bucket-policy", "--bucket", "pol-cli")
     aws_error("NoSuchBucketPolicy", "s3api", "get-bucket-policy", "--bucket", "pol-cli")
     aws_error("NoSuchBucketPolicy", "s3api", "delete-bucket-policy", "--bucket", "pol-cli")
@@ -98,13 +100,13 @@ def awscli_put_bucket_policy_errors():
         "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::pol-err/*",
     }])
     err = aws_error("MalformedPolicy", "s3api", "put-bucket-policy", "--bucket", "pol-err", "--policy", bad_action)
-    assert "Action" in err, err
+    ensure("Action" in err, err)
     other_bucket = policy("pol-err", [{
         "Effect": "Allow", "Principal": "*",
         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::elsewhere/*",
     }])
     err = aws_error("MalformedPolicy", "s3api", "put-bucket-policy", "--bucket", "pol-err", "--policy", other_bucket)
-    assert "Resource" in err, err
+    ensure("Resource" in err, err)
     aws_error("MalformedPolicy", "s3api", "put-bucket-policy", "--bucket", "pol-err", "--policy", "{not json")
     aws_error("NoSuchBucket", "s3api", "put-bucket-policy", "--bucket", "pol-none", "--policy", bad_action)
     aws_error("NoSuchBucketPolicy", "s3api", "get-bucket-policy", "--bucket", "pol-err")
@@ -121,21 +123,21 @@ def anonymous_public_read_through_the_account_url():
         aws("s3", "cp", f.name, "s3://pol-pub/docs/a.txt")
     # No policy: the public URL is refused.
     status, _ = anonymous("GET", f"/{acct}/pol-pub/docs/a.txt")
-    assert status == 403, status
+    ensure(status == 403, status)
     doc = policy("pol-pub", [{
         "Effect": "Allow", "Principal": "*",
         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::pol-pub/docs/*",
     }])
     aws("s3api", "put-bucket-policy", "--bucket", "pol-pub", "--policy", doc)
     status, body = anonymous("GET", f"/{acct}/pol-pub/docs/a.txt")
-    assert (status, body) == (200, b"public bytes"), (status, body)
+    ensure((status, body) == (200, b"public bytes"), (status, body))
     # Only GET: no anonymous PUT, no listing, no unknown account.
     status, _ = anonymous("PUT", f"/{acct}/pol-pub/docs/b.txt", body=b"x")
-    assert status == 403, status
+    ensure(status == 403, status)
     status, _ = anonymous("GET", f"/{acct}/pol-pub")
-    assert status == 403, status
+    ensure(status == 403, status)
     status, body = anonymous("GET", "/999999999999999/pol-pub/docs/a.txt")
-    assert status == 404 and b"NoSuchAccessPoint" in body, (status, body)
+    ensure(status == 404 and b"NoSuchAccessPoint" in body, (status, body))
     aws("s3", "rm", "s3://pol-pub/docs/a.txt")
     aws("s3api", "delete-bucket-policy", "--bucket", "pol-pub")
     aws("s3", "rb", "s3://pol-pub")
@@ -155,9 +157,9 @@ def awscli_user_policies_and_bucket_deny():
         try:
             # S3ReadAccess: read and list, no write, no delete.
             out = aws("s3", "cp", "s3://pol-user/a.txt", "-", creds=creds).stdout
-            assert out == "hello", out
+            ensure(out == "hello", out)
             listed = aws_json("s3api", "list-objects-v2", "--bucket", "pol-user", creds=creds)
-            assert [o["Key"] for o in listed["Contents"]] == ["a.txt"], listed
+            ensure([o["Key"] for o in listed["Contents"]] == ["a.txt"], listed)
             aws_error("AccessDenied", "s3api", "put-object", "--bucket", "pol-user", "--key", "b.txt", "--body", f.name, creds=creds)
             aws_error("AccessDenied", "s3api", "delete-object", "--bucket", "pol-user", "--key", "a.txt", creds=creds)
             aws_error("AccessDenied", "iam", "list-users", creds=creds)
@@ -191,7 +193,9 @@ def main():
             print(f"FAIL {fn.__name__}")
             traceback.print_exc()
     print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    if not passed:
+        print("FAIL: no scenario passed (none ran)")
+    return 1 if failed or not passed else 0
 
 
 if __name__ == "__main__":

@@ -61,19 +61,28 @@ if [ -n "${S4_CLIENTS_ENDPOINT:-}" ]; then
     fi
     echo "client scenarios against the running endpoint $S4_ENDPOINT"
 else
-    port=$(( 20000 + RANDOM % 20000 ))
     export S4_ROOT_ACCESS_KEY="AKIACLIENTSCENARIO01"
     export S4_ROOT_SECRET_KEY="clientscenariosecretclientscenariosecret"
-    "$server_bin" --data-dir "$work/data" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+    # Port 0: the server takes a free port and prints it; a port guessed here could be taken.
+    "$server_bin" --data-dir "$work/data" --listen "127.0.0.1:0" >"$work/server.log" 2>&1 &
     server_pid=$!
-    for _ in $(seq 1 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+    address=
+    for _ in $(seq 1 600); do
+        address=$(sed -n 's|^s4-server listening on http://\([0-9.]*:[0-9]*\).*|\1|p' "$work/server.log" | head -1)
+        if [ -n "$address" ] || ! kill -0 "$server_pid" 2>/dev/null; then break; fi
         sleep 0.1
     done
-    export S4_ENDPOINT="http://127.0.0.1:$port"
+    if [ -z "$address" ]; then
+        echo "the server did not start listening within 60 s:"
+        cat "$work/server.log"
+        exit 1
+    fi
+    export S4_ENDPOINT="http://$address"
     # The docs' `s4-server admin` snippets reach this server through its data dir's socket.
     export S4_DATA_DIR="$work/data"
 fi
+# `ensure` checks cannot be optimised away, but a bare `assert` in a scenario file could.
+unset PYTHONOPTIMIZE
 
 export PATH="$venv/bin:$PATH"
 export AWS_ACCESS_KEY_ID="$S4_ROOT_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S4_ROOT_SECRET_KEY"

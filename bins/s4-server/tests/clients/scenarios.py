@@ -18,6 +18,8 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from ensure import ensure
+
 ENDPOINT = os.environ["S4_ENDPOINT"]
 WORK = sys.argv[1]
 # Keys that break naive servers: every one must round-trip through every client.
@@ -86,7 +88,7 @@ def expect_error(code, fn, *args, **kwargs):
         fn(*args, **kwargs)
     except ClientError as e:
         got = e.response["Error"]["Code"]
-        assert got == code, f"expected {code}, got {got}: {e}"
+        ensure(got == code, f"expected {code}, got {got}: {e}")
         return e
     raise AssertionError(f"expected {code}, call succeeded")
 
@@ -98,15 +100,15 @@ def expect_error(code, fn, *args, **kwargs):
 def awscli_bucket_lifecycle():
     aws("s3", "mb", "s3://cli-bucket")
     listed = aws("s3", "ls").stdout
-    assert "cli-bucket" in listed, listed
+    ensure("cli-bucket" in listed, listed)
     err = aws("s3api", "create-bucket", "--bucket", "cli-bucket", check=False)
-    assert "BucketAlreadyOwnedByYou" in err.stderr, err.stderr
+    ensure("BucketAlreadyOwnedByYou" in err.stderr, err.stderr)
     err = aws("s3api", "create-bucket", "--bucket", "Bad_Name", check=False)
-    assert err.returncode != 0 and "InvalidBucketName" in err.stderr, err.stderr
+    ensure(err.returncode != 0 and "InvalidBucketName" in err.stderr, err.stderr)
     location = json.loads(aws("s3api", "get-bucket-location", "--bucket", "cli-bucket").stdout)
-    assert location.get("LocationConstraint") in (None, ""), location
+    ensure(location.get("LocationConstraint") in (None, ""), location)
     acl = json.loads(aws("s3api", "get-bucket-acl", "--bucket", "cli-bucket").stdout)
-    assert acl["Grants"][0]["Permission"] == "FULL_CONTROL", acl
+    ensure(acl["Grants"][0]["Permission"] == "FULL_CONTROL", acl)
     aws("s3api", "head-bucket", "--bucket", "cli-bucket")
 
 
@@ -117,10 +119,10 @@ def awscli_cp_round_trip():
     aws("s3", "cp", src, "s3://cli-bucket/cp/src.bin")
     dst = os.path.join(WORK, "cp/back.bin")
     aws("s3", "cp", "s3://cli-bucket/cp/src.bin", dst)
-    assert read_file(dst) == data
+    ensure(read_file(dst) == data)
     head = json.loads(aws("s3api", "head-object", "--bucket", "cli-bucket", "--key", "cp/src.bin").stdout)
-    assert head["ContentLength"] == len(data), head
-    assert head["ETag"] == '"%s"' % hashlib.md5(data).hexdigest(), head
+    ensure(head["ContentLength"] == len(data), head)
+    ensure(head["ETag"] == '"%s"' % hashlib.md5(data).hexdigest(), head)
 
 
 @scenario
@@ -131,11 +133,11 @@ def awscli_awkward_keys():
         aws("s3api", "put-object", "--bucket", "cli-bucket", "--key", key, "--body", src)
         dst = os.path.join(WORK, f"awk/{i}.back")
         aws("s3api", "get-object", "--bucket", "cli-bucket", "--key", key, dst)
-        assert read_file(dst) == data, key
+        ensure(read_file(dst) == data, key)
     listed = json.loads(aws("s3api", "list-objects-v2", "--bucket", "cli-bucket").stdout)
     keys = {o["Key"] for o in listed["Contents"]}
     missing = [k for k in AWKWARD_KEYS if k not in keys]
-    assert not missing, missing
+    ensure(not missing, missing)
 
 
 @scenario
@@ -147,14 +149,19 @@ def awscli_sync_ls_rm():
     listing = aws("s3", "ls", "--recursive", "s3://cli-bucket/tree/").stdout.splitlines()
     got = {line.split()[-1]: int(line.split()[2]) for line in listing}
     want = {name: len(data) for name, data in files.items()}
-    assert got == want, (got, want)
+    ensure(got == want, (got, want))
     # A second sync uploads nothing: sizes and times match.
     again = aws("s3", "sync", os.path.join(WORK, "tree"), "s3://cli-bucket/tree").stdout
-    assert "upload:" not in again, again
+    ensure("upload:" not in again, again)
     top = aws("s3", "ls", "s3://cli-bucket/tree/").stdout
-    assert "PRE b/" in top and "a.txt" in top, top
+    ensure("PRE b/" in top and "a.txt" in top, top)
     aws("s3", "rm", "--recursive", "s3://cli-bucket/tree")
-    assert aws("s3", "ls", "--recursive", "s3://cli-bucket/tree/", check=False).stdout.strip() == ""
+    # `aws s3 ls` of an empty prefix exits 1 with no output, as it does for a failed
+    # listing: ask ListObjectsV2 for the count instead.
+    left = aws(
+        "s3api", "list-objects-v2", "--bucket", "cli-bucket", "--prefix", "tree/", "--no-paginate", "--query", "KeyCount"
+    )
+    ensure(left.stdout.strip() == "0", left.stdout)
 
 
 @scenario
@@ -164,10 +171,10 @@ def awscli_mv_and_copy():
     aws("s3", "cp", os.path.join(WORK, "mv.bin"), "s3://cli-bucket/mv/from")
     aws("s3", "mv", "s3://cli-bucket/mv/from", "s3://cli-bucket/mv/to")
     err = aws("s3api", "head-object", "--bucket", "cli-bucket", "--key", "mv/from", check=False)
-    assert err.returncode != 0 and "404" in err.stderr, err.stderr
+    ensure(err.returncode != 0 and "404" in err.stderr, err.stderr)
     dst = os.path.join(WORK, "mv.back")
     aws("s3", "cp", "s3://cli-bucket/mv/to", dst)
-    assert read_file(dst) == data
+    ensure(read_file(dst) == data)
 
 
 @scenario
@@ -176,9 +183,9 @@ def awscli_presign():
     write_file("presign.bin", data)
     aws("s3", "cp", os.path.join(WORK, "presign.bin"), "s3://cli-bucket/presigned")
     url = aws("s3", "presign", "s3://cli-bucket/presigned", "--expires-in", "300").stdout.strip()
-    assert "X-Amz-Signature=" in url, url
+    ensure("X-Amz-Signature=" in url, url)
     with urllib.request.urlopen(url) as response:
-        assert response.read() == data
+        ensure(response.read() == data)
 
 
 @scenario
@@ -190,25 +197,25 @@ def awscli_s3api_objects():
         "--cache-control", "max-age=60",
     )
     head = json.loads(aws("s3api", "head-object", "--bucket", "cli-bucket", "--key", "meta").stdout)
-    assert head["Metadata"] == {"colour": "blue", "size": "xl"}, head
-    assert head["ContentType"] == "text/plain" and head["CacheControl"] == "max-age=60", head
+    ensure(head["Metadata"] == {"colour": "blue", "size": "xl"}, head)
+    ensure(head["ContentType"] == "text/plain" and head["CacheControl"] == "max-age=60", head)
     dst = os.path.join(WORK, "range.out")
     aws("s3api", "get-object", "--bucket", "cli-bucket", "--key", "meta", "--range", "bytes=6-13", dst)
-    assert read_file(dst) == b"metadata"
+    ensure(read_file(dst) == b"metadata")
     aws(
         "s3api", "copy-object", "--bucket", "cli-bucket", "--key", "meta-copy",
         "--copy-source", "cli-bucket/meta", "--metadata-directive", "REPLACE",
         "--metadata", "colour=red", "--content-type", "text/x-copy",
     )
     head = json.loads(aws("s3api", "head-object", "--bucket", "cli-bucket", "--key", "meta-copy").stdout)
-    assert head["Metadata"] == {"colour": "red"} and head["ContentType"] == "text/x-copy", head
+    ensure(head["Metadata"] == {"colour": "red"} and head["ContentType"] == "text/x-copy", head)
     err = aws("s3api", "get-object", "--bucket", "cli-bucket", "--key", "absent", dst, check=False)
-    assert "NoSuchKey" in err.stderr, err.stderr
+    ensure("NoSuchKey" in err.stderr, err.stderr)
     deleted = json.loads(aws(
         "s3api", "delete-objects", "--bucket", "cli-bucket",
         "--delete", '{"Objects":[{"Key":"meta"},{"Key":"meta-copy"},{"Key":"never-existed"}]}',
     ).stdout)
-    assert sorted(d["Key"] for d in deleted["Deleted"]) == ["meta", "meta-copy", "never-existed"], deleted
+    ensure(sorted(d["Key"] for d in deleted["Deleted"]) == ["meta", "meta-copy", "never-existed"], deleted)
 
 
 @scenario
@@ -219,11 +226,11 @@ def awscli_list_pagination():
     out = json.loads(aws(
         "s3api", "list-objects-v2", "--bucket", "cli-bucket", "--prefix", "page/", "--page-size", "2",
     ).stdout)
-    assert [o["Key"] for o in out["Contents"]] == [f"page/{i}" for i in range(7)], out
+    ensure([o["Key"] for o in out["Contents"]] == [f"page/{i}" for i in range(7)], out)
     v1 = json.loads(aws(
         "s3api", "list-objects", "--bucket", "cli-bucket", "--prefix", "page/", "--page-size", "3",
     ).stdout)
-    assert len(v1["Contents"]) == 7, v1
+    ensure(len(v1["Contents"]) == 7, v1)
 
 
 @scenario
@@ -232,9 +239,9 @@ def awscli_bucket_not_empty_then_rb():
     write_file("doomed.bin", b"x")
     aws("s3", "cp", os.path.join(WORK, "doomed.bin"), "s3://cli-doomed/x")
     err = aws("s3api", "delete-bucket", "--bucket", "cli-doomed", check=False)
-    assert "BucketNotEmpty" in err.stderr, err.stderr
+    ensure("BucketNotEmpty" in err.stderr, err.stderr)
     aws("s3", "rb", "--force", "s3://cli-doomed")
-    assert "cli-doomed" not in aws("s3", "ls").stdout
+    ensure("cli-doomed" not in aws("s3", "ls").stdout)
 
 
 # ---------------------------------------------------------------- boto3
@@ -246,15 +253,15 @@ def boto3_put_get_defaults():
     s3.create_bucket(Bucket="boto-bucket")
     data = payload("boto", 100_000)
     put = s3.put_object(Bucket="boto-bucket", Key="obj", Body=data, Metadata={"k": "v"})
-    assert put["ETag"] == '"%s"' % hashlib.md5(data).hexdigest()
+    ensure(put["ETag"] == '"%s"' % hashlib.md5(data).hexdigest())
     got = s3.get_object(Bucket="boto-bucket", Key="obj")
-    assert got["Body"].read() == data and got["Metadata"] == {"k": "v"}
+    ensure(got["Body"].read() == data and got["Metadata"] == {"k": "v"})
     part = s3.get_object(Bucket="boto-bucket", Key="obj", Range="bytes=-10")
-    assert part["Body"].read() == data[-10:] and part["ContentRange"] == f"bytes {len(data) - 10}-{len(data) - 1}/{len(data)}"
+    ensure(part["Body"].read() == data[-10:] and part["ContentRange"] == f"bytes {len(data) - 10}-{len(data) - 1}/{len(data)}")
     expect_error("InvalidRange", s3.get_object, Bucket="boto-bucket", Key="obj", Range=f"bytes={len(data)}-")
     for key in AWKWARD_KEYS:
         s3.put_object(Bucket="boto-bucket", Key=key, Body=key.encode())
-        assert s3.get_object(Bucket="boto-bucket", Key=key)["Body"].read() == key.encode(), key
+        ensure(s3.get_object(Bucket="boto-bucket", Key=key)["Body"].read() == key.encode(), key)
 
 
 @scenario
@@ -262,7 +269,7 @@ def boto3_when_required_checksums():
     s3 = client(request_checksum_calculation="when_required", response_checksum_validation="when_required")
     data = payload("plain", 4096)
     s3.put_object(Bucket="boto-bucket", Key="plain", Body=data)
-    assert s3.get_object(Bucket="boto-bucket", Key="plain")["Body"].read() == data
+    ensure(s3.get_object(Bucket="boto-bucket", Key="plain")["Body"].read() == data)
 
 
 @scenario
@@ -274,7 +281,7 @@ def boto3_upload_download_file():
     s3.upload_file(src, "boto-bucket", "files/up.bin", Config=small)
     dst = os.path.join(WORK, "boto/down.bin")
     s3.download_file("boto-bucket", "files/up.bin", dst, Config=small)
-    assert read_file(dst) == data
+    ensure(read_file(dst) == data)
 
 
 @scenario
@@ -290,14 +297,14 @@ def boto3_paginators_and_delimiters():
     for page in pages:
         seen_keys += [o["Key"] for o in page.get("Contents", [])]
         seen_prefixes += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
-    assert seen_keys == ["p/a", "p/c", "p/e", "p/f"], seen_keys
-    assert seen_prefixes == ["p/b/", "p/d/"], seen_prefixes
+    ensure(seen_keys == ["p/a", "p/c", "p/e", "p/f"], seen_keys)
+    ensure(seen_prefixes == ["p/b/", "p/d/"], seen_prefixes)
     v1 = s3.get_paginator("list_objects").paginate(Bucket="boto-bucket", Prefix="p/", PaginationConfig={"PageSize": 3})
-    assert [o["Key"] for page in v1 for o in page.get("Contents", [])] == keys
+    ensure([o["Key"] for page in v1 for o in page.get("Contents", [])] == keys)
     # Asked for explicitly, encoding-type=url is left to the caller to decode (botocore decodes
     # only when it added the parameter itself).
     encoded = s3.list_objects_v2(Bucket="boto-bucket", Prefix="plus", EncodingType="url")
-    assert [o["Key"] for o in encoded["Contents"]] == ["plus%2Bsign"], encoded["Contents"]
+    ensure([o["Key"] for o in encoded["Contents"]] == ["plus%2Bsign"], encoded["Contents"])
 
 
 @scenario
@@ -307,16 +314,16 @@ def boto3_presigned_urls():
     data = payload("pre", 1234)
     request = urllib.request.Request(put_url, data=data, method="PUT")
     with urllib.request.urlopen(request) as response:
-        assert response.status == 200
+        ensure(response.status == 200)
     get_url = s3.generate_presigned_url("get_object", Params={"Bucket": "boto-bucket", "Key": "pre"}, ExpiresIn=300)
     with urllib.request.urlopen(get_url) as response:
-        assert response.read() == data
+        ensure(response.read() == data)
     tampered = get_url.replace("pre?", "prf?")
     try:
         urllib.request.urlopen(tampered)
         raise AssertionError("tampered URL was accepted")
     except urllib.error.HTTPError as e:
-        assert e.code == 403 and b"SignatureDoesNotMatch" in e.read()
+        ensure(e.code == 403 and b"SignatureDoesNotMatch" in e.read())
 
 
 @scenario
@@ -325,10 +332,10 @@ def boto3_conditionals_copy_delete():
     put = s3.put_object(Bucket="boto-bucket", Key="cond", Body=b"v1")
     etag = put["ETag"]
     err = expect_error("304", s3.get_object, Bucket="boto-bucket", Key="cond", IfNoneMatch=etag)
-    assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 304
+    ensure(err.response["ResponseMetadata"]["HTTPStatusCode"] == 304)
     expect_error("PreconditionFailed", s3.get_object, Bucket="boto-bucket", Key="cond", IfMatch='"0000"')
     s3.copy_object(Bucket="boto-bucket", Key="cond-copy", CopySource={"Bucket": "boto-bucket", "Key": "cond"})
-    assert s3.get_object(Bucket="boto-bucket", Key="cond-copy")["Body"].read() == b"v1"
+    ensure(s3.get_object(Bucket="boto-bucket", Key="cond-copy")["Body"].read() == b"v1")
     expect_error(
         "PreconditionFailed", s3.copy_object, Bucket="boto-bucket", Key="cond-copy2",
         CopySource={"Bucket": "boto-bucket", "Key": "cond"}, CopySourceIfMatch='"0000"',
@@ -337,7 +344,7 @@ def boto3_conditionals_copy_delete():
         Bucket="boto-bucket",
         Delete={"Objects": [{"Key": "cond"}, {"Key": "cond-copy"}], "Quiet": True},
     )
-    assert not out.get("Errors") and not out.get("Deleted"), out
+    ensure(not out.get("Errors") and not out.get("Deleted"), out)
     expect_error("NoSuchKey", s3.get_object, Bucket="boto-bucket", Key="cond")
 
 
@@ -367,28 +374,28 @@ def awscli_multipart_100mib_round_trip_and_copy():
     aws("s3", "mb", "s3://cli-mp")
     aws("s3", "cp", src, "s3://cli-mp/big.bin")
     head = json.loads(aws("s3api", "head-object", "--bucket", "cli-mp", "--key", "big.bin").stdout)
-    assert head["ContentLength"] == len(data), head
-    assert head["ETag"] == multipart_etag(data, 8 * MIB), (head["ETag"], multipart_etag(data, 8 * MIB))
+    ensure(head["ContentLength"] == len(data), head)
+    ensure(head["ETag"] == multipart_etag(data, 8 * MIB), (head["ETag"], multipart_etag(data, 8 * MIB)))
     parts = len(server_log_lines("UploadPart"))
-    assert parts >= 13, f"expected a 13-part upload, saw {parts} UploadPart requests"
+    ensure(parts >= 13, f"expected a 13-part upload, saw {parts} UploadPart requests")
     gets_before = len(server_log_lines("GetObject"))
     # Download: HeadObject, then ranged GETs with If-Match, reassembled byte-exact.
     dst = os.path.join(WORK, "mp/big.back")
     aws("s3", "cp", "s3://cli-mp/big.bin", dst)
-    assert read_file(dst) == data
+    ensure(read_file(dst) == data)
     ranged = [l for l in server_log_lines("GetObject")[gets_before:] if re.search(r"status\S*?206\b", l)]
-    assert len(ranged) >= 13, f"expected ranged GETs, saw {len(ranged)}"
+    ensure(len(ranged) >= 13, f"expected ranged GETs, saw {len(ranged)}")
     # Server-side copy above the threshold: CreateMultipartUpload, then UploadPartCopy with
     # x-amz-copy-source-range and x-amz-copy-source-if-match.
     copies_before = len(server_log_lines("UploadPartCopy"))
     aws("s3", "cp", "s3://cli-mp/big.bin", "s3://cli-mp/big-copy.bin")
     copies = len(server_log_lines("UploadPartCopy")) - copies_before
-    assert copies >= 13, f"expected UploadPartCopy requests, saw {copies}"
+    ensure(copies >= 13, f"expected UploadPartCopy requests, saw {copies}")
     dst2 = os.path.join(WORK, "mp/big-copy.back")
     aws("s3", "cp", "s3://cli-mp/big-copy.bin", dst2)
-    assert read_file(dst2) == data
+    ensure(read_file(dst2) == data)
     uploads = json.loads(aws("s3api", "list-multipart-uploads", "--bucket", "cli-mp").stdout or "{}")
-    assert not uploads.get("Uploads"), uploads
+    ensure(not uploads.get("Uploads"), uploads)
     for key in ("big.bin", "big-copy.bin"):
         aws("s3", "rm", f"s3://cli-mp/{key}")
     os.remove(src), os.remove(dst), os.remove(dst2)
@@ -403,8 +410,8 @@ def boto3_upload_file_concurrent_parts_and_ranged_download():
     config = TransferConfig(multipart_threshold=8 * MIB, multipart_chunksize=8 * MIB, max_concurrency=10)
     s3.upload_file(src, "boto-mp", "dir/boto.bin", Config=config)
     head = s3.head_object(Bucket="boto-mp", Key="dir/boto.bin")
-    assert head["ContentLength"] == len(data)
-    assert head["ETag"] == multipart_etag(data, 8 * MIB), head["ETag"]
+    ensure(head["ContentLength"] == len(data))
+    ensure(head["ETag"] == multipart_etag(data, 8 * MIB), head["ETag"])
     # Record the download's GET requests: ranged, each with If-Match on the ETag.
     seen = []
     s3.meta.events.register(
@@ -413,22 +420,22 @@ def boto3_upload_file_concurrent_parts_and_ranged_download():
     )
     dst = os.path.join(WORK, "mp/boto.back")
     s3.download_file("boto-mp", "dir/boto.bin", dst, Config=config)
-    assert read_file(dst) == data
-    assert len(seen) == 8, len(seen)
+    ensure(read_file(dst) == data)
+    ensure(len(seen) == 8, len(seen))
     for headers in seen:
         rng = headers.get("Range", b"")
         rng = rng.decode() if isinstance(rng, bytes) else rng
-        assert rng.startswith("bytes="), headers
+        ensure(rng.startswith("bytes="), headers)
         if_match = headers.get("If-Match", b"")
         if_match = if_match.decode() if isinstance(if_match, bytes) else if_match
-        assert if_match == head["ETag"], headers
+        ensure(if_match == head["ETag"], headers)
     # boto3 copy(): ranged UploadPartCopy.
     s3.copy({"Bucket": "boto-mp", "Key": "dir/boto.bin"}, "boto-mp", "dir/boto-copy.bin", Config=config)
     got = s3.get_object(Bucket="boto-mp", Key="dir/boto-copy.bin")["Body"].read()
-    assert got == data
+    ensure(got == data)
     # A range across a part boundary.
     got = s3.get_object(Bucket="boto-mp", Key="dir/boto.bin", Range=f"bytes={8 * MIB - 10}-{16 * MIB + 9}")["Body"].read()
-    assert got == data[8 * MIB - 10:16 * MIB + 10]
+    ensure(got == data[8 * MIB - 10:16 * MIB + 10])
     os.remove(src), os.remove(dst)
 
 
@@ -446,9 +453,9 @@ def boto3_multipart_rules_and_errors():
     expect_error("InvalidPart", s3.upload_part, Bucket="boto-mp", Key="rules", UploadId=uid, PartNumber=2, Body=full)
     expect_error("InvalidPart", s3.upload_part, Bucket="boto-mp", Key="rules", UploadId=uid, PartNumber=4, Body=b"")
     parts = s3.list_parts(Bucket="boto-mp", Key="rules", UploadId=uid, MaxParts=2)
-    assert [p["PartNumber"] for p in parts["Parts"]] == [1, 2] and parts["IsTruncated"], parts
+    ensure([p["PartNumber"] for p in parts["Parts"]] == [1, 2] and parts["IsTruncated"], parts)
     listed = s3.list_multipart_uploads(Bucket="boto-mp", Prefix="ru")
-    assert [u["UploadId"] for u in listed["Uploads"]] == [uid], listed
+    ensure([u["UploadId"] for u in listed["Uploads"]] == [uid], listed)
     expect_error(
         "InvalidPartOrder", s3.complete_multipart_upload, Bucket="boto-mp", Key="rules", UploadId=uid,
         MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": e2}, {"PartNumber": 1, "ETag": e1}, {"PartNumber": 3, "ETag": e3}]},
@@ -461,10 +468,10 @@ def boto3_multipart_rules_and_errors():
         Bucket="boto-mp", Key="rules", UploadId=uid,
         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}, {"PartNumber": 3, "ETag": e3}]},
     )
-    assert done["ETag"] == multipart_etag(full + full + tail, 5 * MIB), done
+    ensure(done["ETag"] == multipart_etag(full + full + tail, 5 * MIB), done)
     obj = s3.get_object(Bucket="boto-mp", Key="rules")
-    assert obj["ContentType"] == "text/plain" and obj["Metadata"] == {"a": "b"}, obj
-    assert obj["Body"].read() == full + full + tail
+    ensure(obj["ContentType"] == "text/plain" and obj["Metadata"] == {"a": "b"}, obj)
+    ensure(obj["Body"].read() == full + full + tail)
     expect_error(
         "NoSuchUpload", s3.complete_multipart_upload, Bucket="boto-mp", Key="rules", UploadId=uid,
         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1}]},
@@ -477,14 +484,14 @@ def boto3_multipart_rules_and_errors():
     # Abort: 204, then NoSuchUpload.
     uid = s3.create_multipart_upload(Bucket="boto-mp", Key="aborted")["UploadId"]
     out = s3.abort_multipart_upload(Bucket="boto-mp", Key="aborted", UploadId=uid)
-    assert out["ResponseMetadata"]["HTTPStatusCode"] == 204
+    ensure(out["ResponseMetadata"]["HTTPStatusCode"] == 204)
     expect_error("NoSuchUpload", s3.abort_multipart_upload, Bucket="boto-mp", Key="aborted", UploadId=uid)
     err = expect_error(
         "NoSuchKey", s3.upload_part_copy, Bucket="boto-mp", Key="x",
         UploadId=s3.create_multipart_upload(Bucket="boto-mp", Key="x")["UploadId"], PartNumber=1,
         CopySource={"Bucket": "boto-mp", "Key": "missing"},
     )
-    assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    ensure(err.response["ResponseMetadata"]["HTTPStatusCode"] == 400)
 
 
 def main():
@@ -499,7 +506,9 @@ def main():
             print(f"FAIL {fn.__name__}")
             traceback.print_exc()
     print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    if not passed:
+        print("FAIL: no scenario passed (none ran)")
+    return 1 if failed or not passed else 0
 
 
 if __name__ == "__main__":

@@ -27,6 +27,17 @@ impl Server {
     }
 }
 
+/// A test that fails (panics) mid-way must not leave its server running for the rest of the
+/// run: dropping a `Server` SIGKILLs and reaps it (a no-op after [`Server::kill`]).
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts the server on `data_dir` with a fixed root key on a free port.
 pub fn start(data_dir: &Path) -> Server {
     start_with(data_dir, &[])
@@ -34,7 +45,12 @@ pub fn start(data_dir: &Path) -> Server {
 
 /// Starts the server with extra command-line arguments.
 pub fn start_with(data_dir: &Path, args: &[&str]) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
+    attach(spawn(data_dir, args))
+}
+
+/// The server process on `data_dir` (a free port, the fixed root key, stdout piped).
+fn spawn(data_dir: &Path, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_s4-server"))
         .arg("--data-dir")
         .arg(data_dir)
         .args(["--listen", "127.0.0.1:0"])
@@ -45,8 +61,7 @@ pub fn start_with(data_dir: &Path, args: &[&str]) -> Server {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start s4-server");
-    attach(child)
+        .expect("start s4-server")
 }
 
 /// Starts the server with extra arguments, its log (JSON, `S4_LOG=info`) written to `log`.
@@ -69,28 +84,60 @@ pub fn start_logged(data_dir: &Path, log: &Path, args: &[&str]) -> Server {
 /// A started server (stdout piped): waits for its "listening on" line and keeps draining
 /// stdout so that it never blocks on a full pipe.
 pub fn attach(child: std::process::Child) -> Server {
-    attach_with_output(child).0
+    attach_reading(child, false).0
 }
 
 /// [`attach`], also returning what the server printed before it listened.
-pub fn attach_with_output(mut child: std::process::Child) -> (Server, Vec<String>) {
+pub fn attach_with_output(child: std::process::Child) -> (Server, Vec<String>) {
+    let (server, _, before) = attach_reading(child, false);
+    (server, before)
+}
+
+/// Starts the server with extra arguments and a metrics listener on a free port; returns the
+/// server and the metrics address (scrape it with [`scrape_metrics`]).
+pub fn start_with_metrics(data_dir: &Path, args: &[&str]) -> (Server, SocketAddr) {
+    let mut all = vec!["--metrics-listen", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let (server, metrics, _) = attach_reading(spawn(data_dir, &all), true);
+    (server, metrics.expect("metrics address"))
+}
+
+/// Reads stdout up to the "listening on" line (and the "metrics on" line, printed after it,
+/// when `metrics`), then keeps draining it in a thread. Returns the server, the metrics
+/// address and the lines printed before the "listening on" line.
+fn attach_reading(
+    mut child: std::process::Child,
+    metrics: bool,
+) -> (Server, Option<SocketAddr>, Vec<String>) {
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let mut before = Vec::new();
-    let addr = loop {
-        let line = lines
+    let mut next_line = || {
+        lines
             .next()
             .expect("server exited early")
-            .expect("read stdout");
+            .expect("read stdout")
+    };
+    let addr = loop {
+        let line = next_line();
         if let Some(rest) = line.strip_prefix("s4-server listening on http://") {
             let addr = rest.split_whitespace().next().expect("address");
             break addr.parse().expect("socket address");
         }
         before.push(line);
     };
+    let metrics_addr = metrics.then(|| loop {
+        let line = next_line();
+        if let Some(rest) = line.strip_prefix("s4-server metrics on http://") {
+            break rest
+                .trim_end_matches("/metrics")
+                .parse()
+                .expect("metrics address");
+        }
+    });
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    (Server { child, addr }, before)
+    (Server { child, addr }, metrics_addr, before)
 }
 
 /// An unsigned `GET path` on a fresh connection (the health endpoints); returns the status
@@ -114,6 +161,34 @@ pub fn unsigned_get(addr: SocketAddr, path: &str) -> (u16, String) {
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
     (status, body)
+}
+
+/// The text of `GET /metrics` on a metrics listener; panics unless it answers 200.
+pub fn scrape_metrics(metrics: SocketAddr) -> String {
+    let mut stream = TcpStream::connect(metrics).expect("connect to the metrics listener");
+    stream
+        .set_read_timeout(Some(Duration::from_mins(1)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET /metrics HTTP/1.1\r\nhost: {metrics}\r\nconnection: close\r\n\r\n"
+    )
+    .expect("send scrape");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read scrape");
+    let (head, body) = response.split_once("\r\n\r\n").expect("scrape response");
+    assert!(head.starts_with("HTTP/1.1 200"), "scrape: {head}");
+    body.to_owned()
+}
+
+/// The value of one integer series (exact name and labels) in a scrape; panics when the
+/// series is absent, so that a metric that disappears cannot read as zero.
+pub fn metric(text: &str, series: &str) -> i64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no series {series} in the scrape:\n{text}"))
+        .parse()
+        .unwrap_or_else(|e| panic!("{series}: {e}"))
 }
 
 /// A response: status, header block (lower-case names) and body.

@@ -23,7 +23,8 @@
 //! (and the kit checks that their methods answer `NotImplemented`).
 //!
 //! Set `S4_TESTKIT_FILTER` to a substring of case names (for example `multipart::`) to run
-//! only the matching cases.
+//! only the matching cases. A suite in which no case ran (the filter matched none of its cases,
+//! or the backend skipped them all) fails.
 
 mod access_keys;
 mod buckets;
@@ -173,6 +174,7 @@ async fn run_cases<S, F, Fut>(
     Fut: Future<Output = Fixture<S>>,
 {
     let filter = std::env::var("S4_TESTKIT_FILTER").ok();
+    let total = cases.len();
     let mut failures = Vec::new();
     let mut ran = 0usize;
     for case in cases {
@@ -204,6 +206,13 @@ async fn run_cases<S, F, Fut>(
             failures.push(format!("{}: {message}", case.name));
         }
     }
+    // A suite that ran nothing proves nothing: a filter that matches no case, or a backend
+    // that skips them all, fails rather than passing empty.
+    assert!(
+        ran > 0,
+        "no {suite} conformance case ran (of {total}; S4_TESTKIT_FILTER={filter:?}); run only \
+         the suites that have matching cases"
+    );
     assert!(
         failures.is_empty(),
         "{} of {ran} {suite} conformance cases failed:\n  {}",
