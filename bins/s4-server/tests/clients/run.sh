@@ -35,7 +35,8 @@ if ! command -v s3cmd >/dev/null; then
 fi
 if ! command -v rclone >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        apt-get install -y -qq rclone >/dev/null
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rclone >/dev/null
     else
         echo "run.sh: rclone is not installed (apt-get install rclone)" >&2
         exit 1
