@@ -11,8 +11,9 @@ import hashlib
 import os
 import subprocess
 import sys
-import traceback
 from urllib.parse import urlparse
+
+from ensure import ensure, run_scenarios
 
 ENDPOINT = os.environ["S4_ENDPOINT"]
 ACCESS_KEY = os.environ["S4_ROOT_ACCESS_KEY"]
@@ -32,23 +33,11 @@ class Scenarios:
         return fn
 
     def main(self):
-        passed = failed = 0
-        for fn in self.fns:
-            try:
-                fn()
-                passed += 1
-                print(f"ok   {fn.__name__}")
-            except Exception:  # noqa: BLE001 - report every failure and go on
-                failed += 1
-                print(f"FAIL {fn.__name__}")
-                traceback.print_exc()
-        print(f"{passed} passed, {failed} failed")
-        return 1 if failed else 0
+        return run_scenarios(self.fns)
 
 
 def check(condition, message):
-    if not condition:
-        raise AssertionError(message)
+    ensure(condition, message)
 
 
 def check_equal(got, expected, what):

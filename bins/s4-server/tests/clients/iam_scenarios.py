@@ -9,12 +9,11 @@ import json
 import os
 import subprocess
 import sys
-import traceback
 
 import boto3
 from botocore.exceptions import ClientError
 
-from ensure import ensure
+from ensure import ensure, run_scenarios
 
 ENDPOINT = os.environ["S4_ENDPOINT"]
 READ = "arn:aws:iam::aws:policy/S3ReadAccess"
@@ -271,20 +270,7 @@ def awscli_root_keys():
 
 
 def main():
-    passed = failed = 0
-    for fn in RESULTS:
-        try:
-            fn()
-            passed += 1
-            print(f"ok   {fn.__name__}")
-        except Exception:  # noqa: BLE001 - report every failure and go on
-            failed += 1
-            print(f"FAIL {fn.__name__}")
-            traceback.print_exc()
-    print(f"{passed} passed, {failed} failed")
-    if not passed:
-        print("FAIL: no scenario passed (none ran)")
-    return 1 if failed or not passed else 0
+    return run_scenarios(RESULTS)
 
 
 if __name__ == "__main__":

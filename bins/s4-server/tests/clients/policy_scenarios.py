@@ -12,11 +12,10 @@ import os
 import subprocess
 import sys
 import tempfile
-import traceback
 import urllib.error
 import urllib.request
 
-from ensure import ensure
+from ensure import ensure, run_scenarios
 
 ENDPOINT = os.environ["S4_ENDPOINT"]
 RESULTS = []
@@ -182,20 +181,7 @@ def awscli_user_policies_and_bucket_deny():
 
 
 def main():
-    passed = failed = 0
-    for fn in RESULTS:
-        try:
-            fn()
-            passed += 1
-            print(f"ok   {fn.__name__}")
-        except Exception:  # noqa: BLE001 - report every failure and go on
-            failed += 1
-            print(f"FAIL {fn.__name__}")
-            traceback.print_exc()
-    print(f"{passed} passed, {failed} failed")
-    if not passed:
-        print("FAIL: no scenario passed (none ran)")
-    return 1 if failed or not passed else 0
+    return run_scenarios(RESULTS)
 
 
 if __name__ == "__main__":

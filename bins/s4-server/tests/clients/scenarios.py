@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-import traceback
 import urllib.request
 
 import boto3
@@ -18,7 +17,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from ensure import ensure
+from ensure import ensure, run_scenarios
 
 ENDPOINT = os.environ["S4_ENDPOINT"]
 WORK = sys.argv[1]
@@ -495,20 +494,7 @@ def boto3_multipart_rules_and_errors():
 
 
 def main():
-    passed = failed = 0
-    for fn in RESULTS:
-        try:
-            fn()
-            passed += 1
-            print(f"ok   {fn.__name__}")
-        except Exception:  # noqa: BLE001 - report every failure and go on
-            failed += 1
-            print(f"FAIL {fn.__name__}")
-            traceback.print_exc()
-    print(f"{passed} passed, {failed} failed")
-    if not passed:
-        print("FAIL: no scenario passed (none ran)")
-    return 1 if failed or not passed else 0
+    return run_scenarios(RESULTS)
 
 
 if __name__ == "__main__":
