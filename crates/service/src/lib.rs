@@ -10,7 +10,8 @@
 //!    [`IdentityStore`](s4_storage::IdentityStore); anonymous requests go on to authorization.
 //!    A verified key's use is recorded in the background, at most once a minute per key
 //!    ([`key_use`]).
-//! 3. **Parse** into one [`S3Operation`] from method, bucket/key and sub-resource flags.
+//! 3. **Route** to one [`S3Operation`] of the catalogue ([`operation`]) by method, bucket/key,
+//!    sub-resource flags and distinguishing header.
 //! 4. **Authorize** ([`authz`]) with the policy engine of `s4-policy`, before anything
 //!    touches storage: every check of the operation is decided against the principal's
 //!    identity policies (its own and its groups' managed policies) and the bucket policy

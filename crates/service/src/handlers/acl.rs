@@ -8,7 +8,7 @@ use http::StatusCode;
 use s4_s3_xml::{AccessControlPolicyRequest, AclGrantee, RequestError};
 use s4_storage::ObjectStore;
 
-use super::{empty_response, Ctx, HandlerResult};
+use super::{empty_response, Ctx, HandlerResult, NoInput};
 use crate::error_code::S3ErrorCode;
 use crate::response::ApiError;
 
@@ -19,10 +19,21 @@ pub(crate) enum AclTarget {
     Object,
 }
 
-pub(crate) async fn put_acl<O: ObjectStore>(
+pub(crate) async fn put_bucket_acl<O: ObjectStore>(
     ctx: &mut Ctx<'_, O>,
-    target: AclTarget,
+    _: NoInput,
 ) -> HandlerResult {
+    put_acl(ctx, AclTarget::Bucket).await
+}
+
+pub(crate) async fn put_object_acl<O: ObjectStore>(
+    ctx: &mut Ctx<'_, O>,
+    _: NoInput,
+) -> HandlerResult {
+    put_acl(ctx, AclTarget::Object).await
+}
+
+async fn put_acl<O: ObjectStore>(ctx: &mut Ctx<'_, O>, target: AclTarget) -> HandlerResult {
     match target {
         AclTarget::Bucket => {
             ctx.store.head_bucket(&ctx.account, &ctx.bucket).await?;

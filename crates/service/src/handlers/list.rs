@@ -6,7 +6,7 @@ use http::StatusCode;
 use s4_s3_xml::{EncodingType, ListObjectsResult, ListObjectsV2Result, ObjectEntry};
 use s4_storage::{ListPage, ListQuery, ObjectStore};
 
-use super::{Ctx, HandlerResult};
+use super::{Ctx, HandlerResult, NoInput};
 use crate::response::{xml_response, ApiError};
 
 const MAX_KEYS: usize = 1000;
@@ -76,7 +76,7 @@ async fn page<O: ObjectStore>(ctx: &Ctx<'_, O>, query: &ListQuery) -> Result<Lis
         .await?)
 }
 
-pub(crate) async fn list_objects_v1<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
+pub(crate) async fn list_objects_v1<O: ObjectStore>(ctx: &Ctx<'_, O>, _: NoInput) -> HandlerResult {
     let Common {
         mut query,
         encoding,
@@ -124,7 +124,7 @@ pub(crate) fn decode_token(token: &str) -> Result<String, ApiError> {
         })
 }
 
-pub(crate) async fn list_objects_v2<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
+pub(crate) async fn list_objects_v2<O: ObjectStore>(ctx: &Ctx<'_, O>, _: NoInput) -> HandlerResult {
     let Common {
         mut query,
         encoding,

@@ -1,12 +1,12 @@
 //! Operation handlers: one function per S3 operation, grouped by resource.
 
-mod acl;
-mod bucket;
-mod copy;
-mod list;
-mod multipart;
-mod object;
-mod policy;
+pub(crate) mod acl;
+pub(crate) mod bucket;
+pub(crate) mod copy;
+pub(crate) mod list;
+pub(crate) mod multipart;
+pub(crate) mod object;
+pub(crate) mod policy;
 
 use std::sync::{Mutex, PoisonError};
 
@@ -15,14 +15,14 @@ use http::{HeaderMap, Response, StatusCode};
 use s4_naming::AccountId;
 use s4_s3_xml::Owner;
 use s4_sigv4::{ChecksumAlgorithm, Checksummer, PayloadMode};
-use s4_storage::{ByteStream, ObjectRef, ObjectStore};
+use s4_storage::{ByteStream, ObjectRef};
 use sha2::{Digest, Sha256};
 
 use crate::authz::{KeyAccess, PolicyCache};
 use crate::body::{self, read_limited, verified_stream, ResponseBody};
 use crate::config::ServiceConfig;
 use crate::error_code::S3ErrorCode;
-use crate::operation::{Query, S3Operation};
+use crate::operation::Query;
 use crate::response::ApiError;
 // The header parsers the fuzz targets drive (crate::fuzzing).
 pub(crate) use object::{parse_range, read_conditions};
@@ -55,44 +55,42 @@ const CHECKSUM_PREFIX: &str = "x-amz-checksum-";
 
 pub(crate) type HandlerResult = Result<Response<ResponseBody>, ApiError>;
 
-pub(crate) async fn execute<O: ObjectStore>(mut ctx: Ctx<'_, O>, op: S3Operation) -> HandlerResult {
-    match op {
-        S3Operation::ListBuckets => bucket::list_buckets(&ctx).await,
-        S3Operation::CreateBucket => bucket::create_bucket(&mut ctx).await,
-        S3Operation::DeleteBucket => bucket::delete_bucket(&ctx).await,
-        S3Operation::HeadBucket => bucket::head_bucket(&ctx).await,
-        S3Operation::GetBucketLocation => bucket::get_bucket_location(&ctx).await,
-        S3Operation::GetBucketAcl => bucket::get_bucket_acl(&ctx).await,
-        S3Operation::PutBucketAcl => acl::put_acl(&mut ctx, acl::AclTarget::Bucket).await,
-        S3Operation::PutObjectAcl => acl::put_acl(&mut ctx, acl::AclTarget::Object).await,
-        S3Operation::ListObjects => list::list_objects_v1(&ctx).await,
-        S3Operation::ListObjectsV2 => list::list_objects_v2(&ctx).await,
-        S3Operation::DeleteObjects => object::delete_objects(&mut ctx).await,
-        S3Operation::PutObject => object::put_object(&mut ctx).await,
-        S3Operation::CopyObject(source) => copy::copy_object(&ctx, source).await,
-        S3Operation::GetObject | S3Operation::HeadObject => object::get_object(&ctx).await,
-        S3Operation::DeleteObject => object::delete_object(&ctx).await,
-        S3Operation::GetObjectAcl => object::get_object_acl(&ctx).await,
-        S3Operation::CreateMultipartUpload => multipart::create_multipart_upload(&ctx).await,
-        S3Operation::UploadPart(part) => multipart::upload_part(&mut ctx, part).await,
-        S3Operation::UploadPartCopy(part, source) => {
-            multipart::upload_part_copy(&ctx, part, source).await
-        }
-        S3Operation::CompleteMultipartUpload { upload_id } => {
-            multipart::complete_multipart_upload(&mut ctx, &upload_id).await
-        }
-        S3Operation::AbortMultipartUpload { upload_id } => {
-            multipart::abort_multipart_upload(&ctx, &upload_id).await
-        }
-        S3Operation::ListParts { upload_id } => multipart::list_parts(&ctx, &upload_id).await,
-        S3Operation::ListMultipartUploads => multipart::list_multipart_uploads(&ctx).await,
-        S3Operation::GetBucketPolicy => policy::get_bucket_policy(&ctx).await,
-        S3Operation::PutBucketPolicy => policy::put_bucket_policy(&mut ctx).await,
-        S3Operation::DeleteBucketPolicy => policy::delete_bucket_policy(&ctx).await,
+/// What a typed input is parsed from: the request's headers and decoded query.
+pub(crate) struct RequestView<'a> {
+    pub headers: &'a HeaderMap,
+    pub query: &'a Query,
+}
+
+/// An operation's typed input, parsed from the request before its handler runs (see the
+/// catalogue in [`crate::operation`]).
+pub(crate) trait FromRequest: Sized {
+    fn from_request(request: &RequestView<'_>) -> Result<Self, ApiError>;
+}
+
+/// The input of an operation that needs nothing beyond its bucket and key.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NoInput;
+
+impl FromRequest for NoInput {
+    fn from_request(_: &RequestView<'_>) -> Result<Self, ApiError> {
+        Ok(Self)
+    }
+}
+
+impl<A: FromRequest, B: FromRequest> FromRequest for (A, B) {
+    fn from_request(request: &RequestView<'_>) -> Result<Self, ApiError> {
+        Ok((A::from_request(request)?, B::from_request(request)?))
     }
 }
 
 impl<O> Ctx<'_, O> {
+    pub fn view(&self) -> RequestView<'_> {
+        RequestView {
+            headers: self.headers,
+            query: self.query,
+        }
+    }
+
     pub fn object(&self) -> ObjectRef {
         ObjectRef {
             account: self.account,

@@ -16,9 +16,9 @@ use s4_storage::{ByteRange, ETag, ObjectRef, ObjectStore, StorageError};
 use super::object::{
     content_md5, object_attributes, read_conditions, write_precondition, IfNoneMatch,
 };
-use super::{empty_response, Ctx, HandlerResult};
+use super::{empty_response, Ctx, HandlerResult, NoInput};
 use crate::error_code::S3ErrorCode;
-use crate::operation::{CopySource, PartTarget};
+use crate::operation::{CopySource, PartTarget, UploadId};
 use crate::response::{xml_response, ApiError};
 
 const MAX_LISTED: usize = 1000;
@@ -47,7 +47,10 @@ impl<O> Ctx<'_, O> {
     }
 }
 
-pub(crate) async fn create_multipart_upload<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
+pub(crate) async fn create_multipart_upload<O: ObjectStore>(
+    ctx: &Ctx<'_, O>,
+    _: NoInput,
+) -> HandlerResult {
     let attributes = object_attributes(ctx)?;
     let upload = ctx
         .store
@@ -128,8 +131,7 @@ fn copy_source_range(value: &str) -> Result<ByteRange, ApiError> {
 /// accepts that ETag for the part ([`resolve_copied_part_etags`]).
 pub(crate) async fn upload_part_copy<O: ObjectStore>(
     ctx: &Ctx<'_, O>,
-    part: PartTarget,
-    source: CopySource,
+    (part, source): (PartTarget, CopySource),
 ) -> HandlerResult {
     super::copy::check_source_owner(ctx)?;
     let range = ctx
@@ -270,7 +272,7 @@ async fn resolve_copied_part_etags<O: ObjectStore>(
 
 pub(crate) async fn complete_multipart_upload<O: ObjectStore>(
     ctx: &mut Ctx<'_, O>,
-    upload_id: &str,
+    UploadId(upload_id): UploadId,
 ) -> HandlerResult {
     let precondition = write_precondition(ctx, IfNoneMatch::AnyValue)?;
     let body = ctx.read_xml_body().await?;
@@ -283,7 +285,7 @@ pub(crate) async fn complete_multipart_upload<O: ObjectStore>(
             etag: ETag::parse(&p.etag),
         })
         .collect();
-    let upload = ctx.upload(upload_id);
+    let upload = ctx.upload(&upload_id);
     resolve_copied_part_etags(ctx, &upload, &mut parts).await?;
     let info = ctx
         .store
@@ -306,15 +308,18 @@ pub(crate) async fn complete_multipart_upload<O: ObjectStore>(
 
 pub(crate) async fn abort_multipart_upload<O: ObjectStore>(
     ctx: &Ctx<'_, O>,
-    upload_id: &str,
+    UploadId(upload_id): UploadId,
 ) -> HandlerResult {
     ctx.store
-        .abort_multipart_upload(&ctx.upload(upload_id))
+        .abort_multipart_upload(&ctx.upload(&upload_id))
         .await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
-pub(crate) async fn list_parts<O: ObjectStore>(ctx: &Ctx<'_, O>, upload_id: &str) -> HandlerResult {
+pub(crate) async fn list_parts<O: ObjectStore>(
+    ctx: &Ctx<'_, O>,
+    UploadId(upload_id): UploadId,
+) -> HandlerResult {
     let max_parts = ctx
         .count_param("max-parts")?
         .map_or(MAX_LISTED, |n| n.min(MAX_LISTED as u64) as usize);
@@ -323,7 +328,7 @@ pub(crate) async fn list_parts<O: ObjectStore>(ctx: &Ctx<'_, O>, upload_id: &str
         .map_or(0, |n| n.min(u64::from(u32::MAX)) as u32);
     let page = ctx
         .store
-        .list_parts(&ctx.upload(upload_id), marker, max_parts)
+        .list_parts(&ctx.upload(&upload_id), marker, max_parts)
         .await?;
     let owner = ctx.owner();
     Ok(xml_response(
@@ -331,7 +336,7 @@ pub(crate) async fn list_parts<O: ObjectStore>(ctx: &Ctx<'_, O>, upload_id: &str
         &ListPartsResult {
             bucket: ctx.bucket.clone(),
             key: ctx.key.clone(),
-            upload_id: upload_id.to_owned(),
+            upload_id,
             part_number_marker: marker,
             next_part_number_marker: page.next_part_number_marker,
             max_parts: max_parts as u32,
@@ -352,7 +357,10 @@ pub(crate) async fn list_parts<O: ObjectStore>(ctx: &Ctx<'_, O>, upload_id: &str
     ))
 }
 
-pub(crate) async fn list_multipart_uploads<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
+pub(crate) async fn list_multipart_uploads<O: ObjectStore>(
+    ctx: &Ctx<'_, O>,
+    _: NoInput,
+) -> HandlerResult {
     let encoding = EncodingType::from_query(ctx.query.get("encoding-type"))?;
     let max_uploads = ctx
         .count_param("max-uploads")?

@@ -15,7 +15,7 @@ use s4_storage::{
     PutObject, ReadConditions, StorageError, WritePrecondition,
 };
 
-use super::{base64_decode, empty_response, Ctx, HandlerResult};
+use super::{base64_decode, empty_response, Ctx, HandlerResult, NoInput};
 use crate::body::{self, refuse_data};
 use crate::error_code::S3ErrorCode;
 use crate::response::{http_date, parse_http_date, xml_response, ApiError};
@@ -129,7 +129,7 @@ pub(crate) fn write_precondition<O: ObjectStore>(
     Ok(precondition)
 }
 
-pub(crate) async fn put_object<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> HandlerResult {
+pub(crate) async fn put_object<O: ObjectStore>(ctx: &mut Ctx<'_, O>, _: NoInput) -> HandlerResult {
     let content_md5 = content_md5(ctx)?;
     let attributes = object_attributes(ctx)?;
     let precondition = write_precondition(ctx, IfNoneMatch::AnyValue)?;
@@ -284,7 +284,7 @@ fn condition_failure(outcome: ConditionOutcome, info: &ObjectInfo) -> HandlerRes
 }
 
 /// GetObject and HeadObject: conditions first, then the range, then the bytes (streamed).
-pub(crate) async fn get_object<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
+pub(crate) async fn get_object<O: ObjectStore>(ctx: &Ctx<'_, O>, _: NoInput) -> HandlerResult {
     let conditions = read_conditions(ctx.headers, false);
     let range = ctx.header("range").and_then(parse_range);
     let object = ctx.object();
@@ -347,12 +347,12 @@ pub(crate) async fn get_object<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResul
     Ok(response)
 }
 
-pub(crate) async fn delete_object<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
+pub(crate) async fn delete_object<O: ObjectStore>(ctx: &Ctx<'_, O>, _: NoInput) -> HandlerResult {
     ctx.store.delete_object(&ctx.object()).await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
-pub(crate) async fn get_object_acl<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
+pub(crate) async fn get_object_acl<O: ObjectStore>(ctx: &Ctx<'_, O>, _: NoInput) -> HandlerResult {
     ctx.store.head_object(&ctx.object()).await?;
     Ok(xml_response(
         StatusCode::OK,
@@ -383,7 +383,10 @@ pub(crate) async fn read_digested_body<O>(
     Ok(body)
 }
 
-pub(crate) async fn delete_objects<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> HandlerResult {
+pub(crate) async fn delete_objects<O: ObjectStore>(
+    ctx: &mut Ctx<'_, O>,
+    _: NoInput,
+) -> HandlerResult {
     let body = read_digested_body(
         ctx,
         ApiError::with_message(

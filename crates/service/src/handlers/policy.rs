@@ -10,7 +10,7 @@ use s4_policy::{CompiledPolicy, MAX_BUCKET_POLICY_BYTES};
 use s4_storage::ObjectStore;
 
 use super::object::read_digested_body;
-use super::{empty_response, Ctx, HandlerResult};
+use super::{empty_response, Ctx, HandlerResult, NoInput};
 use crate::body;
 use crate::error_code::S3ErrorCode;
 use crate::response::ApiError;
@@ -18,7 +18,10 @@ use crate::response::ApiError;
 /// PUT `/<bucket>?policy`. An integrity header is mandatory (`Content-MD5` or one
 /// `x-amz-checksum-*`: `InvalidDigest` when missing, `BadDigest` when wrong); the document
 /// is at most 20 KB and must compile as a policy of this bucket (`MalformedPolicy`).
-pub(crate) async fn put_bucket_policy<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> HandlerResult {
+pub(crate) async fn put_bucket_policy<O: ObjectStore>(
+    ctx: &mut Ctx<'_, O>,
+    _: NoInput,
+) -> HandlerResult {
     let body = read_digested_body(
         ctx,
         ApiError::with_message(
@@ -54,7 +57,10 @@ pub(crate) async fn put_bucket_policy<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> H
 }
 
 /// GET `/<bucket>?policy`: the stored document, byte for byte.
-pub(crate) async fn get_bucket_policy<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
+pub(crate) async fn get_bucket_policy<O: ObjectStore>(
+    ctx: &Ctx<'_, O>,
+    _: NoInput,
+) -> HandlerResult {
     let text = ctx
         .store
         .get_bucket_policy(&ctx.account, &ctx.bucket)
@@ -68,7 +74,10 @@ pub(crate) async fn get_bucket_policy<O: ObjectStore>(ctx: &Ctx<'_, O>) -> Handl
 }
 
 /// DELETE `/<bucket>?policy`: 204, or `NoSuchBucketPolicy` when the bucket has none.
-pub(crate) async fn delete_bucket_policy<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
+pub(crate) async fn delete_bucket_policy<O: ObjectStore>(
+    ctx: &Ctx<'_, O>,
+    _: NoInput,
+) -> HandlerResult {
     ctx.store
         .get_bucket_policy(&ctx.account, &ctx.bucket)
         .await?;
