@@ -6,8 +6,9 @@
 //! A row names the operation, its route (method, target, sub-resource, and the header or
 //! query value that tells it apart from its siblings), the IAM action and resource kind it is
 //! authorized as, its typed input (parsed from the query and headers by
-//! [`FromRequest`](crate::handlers::FromRequest)) and its handler. Adding an operation is one
-//! row here plus its handler and input.
+//! [`FromRequest`](crate::input::FromRequest), see [`crate::input`]) and its handler, a
+//! typed function `fn(&Env, Input, RequestBody)`. Adding an operation is one row here plus its
+//! handler (and its input type, when it needs more than its bucket and key).
 //!
 //! Rows are matched in order (see [`route`]): among rows of the same target, the first row
 //! whose sub-resource flag the query carries decides the sub-resource, so rows of
@@ -175,20 +176,27 @@ macro_rules! s3_catalogue {
         /// Parses the operation's typed input and runs its handler.
         pub(crate) async fn dispatch<O: s4_storage::ObjectStore>(
             operation: S3Operation,
-            ctx: &mut crate::handlers::Ctx<'_, O>,
+            env: &crate::handlers::Env<'_, O>,
+            request: &crate::input::RequestView<'_>,
+            body: crate::input::RequestBody,
         ) -> crate::handlers::HandlerResult {
-            use crate::handlers::FromRequest as _;
+            use crate::input::FromRequest as _;
             match operation {
                 $(S3Operation::$name => {
-                    let input = <$input>::from_request(&ctx.view())?;
-                    $handler(ctx, input).await
+                    let input = <$input>::from_request(request)?;
+                    $handler(env, input, body).await
                 })*
             }
         }
     };
 }
 
-use crate::handlers::{acl, bucket, copy, list, multipart, object, policy, NoInput};
+use crate::handlers::{acl, bucket, copy, list, multipart, object, policy};
+use crate::input::{
+    AclInput, CompleteUploadInput, CopyObjectInput, CreateUploadInput, DigestedBody,
+    GetObjectInput, ListObjectsInput, ListObjectsV2Input, ListPartsInput, ListUploadsInput,
+    NoInput, PutObjectInput, UploadPartCopyInput, UploadPartInput,
+};
 use Sub::{Flag, UploadId as WithUploadId};
 use When::{Always, CopySourceHeader, QueryValue};
 
@@ -209,7 +217,7 @@ s3_catalogue! {
     PutBucketAcl {
         route: (Put, Bucket, Flag("acl"), Always),
         authorized: ("s3:PutBucketAcl" on Bucket, Alone),
-        input: NoInput,
+        input: AclInput,
         handler: acl::put_bucket_acl,
     },
     GetObjectAcl {
@@ -221,7 +229,7 @@ s3_catalogue! {
     PutObjectAcl {
         route: (Put, Object, Flag("acl"), Always),
         authorized: ("s3:PutObjectAcl" on Object, Alone),
-        input: NoInput,
+        input: AclInput,
         handler: acl::put_object_acl,
     },
     GetBucketLocation {
@@ -233,13 +241,13 @@ s3_catalogue! {
     ListMultipartUploads {
         route: (Get, Bucket, Flag("uploads"), Always),
         authorized: ("s3:ListBucketMultipartUploads" on Bucket, Alone),
-        input: NoInput,
+        input: ListUploadsInput,
         handler: multipart::list_multipart_uploads,
     },
     CreateMultipartUpload {
         route: (Post, Object, Flag("uploads"), Always),
         authorized: ("s3:PutObject" on Object, Alone),
-        input: NoInput,
+        input: CreateUploadInput,
         handler: multipart::create_multipart_upload,
     },
     GetBucketPolicy {
@@ -251,7 +259,7 @@ s3_catalogue! {
     PutBucketPolicy {
         route: (Put, Bucket, Flag("policy"), Always),
         authorized: ("s3:PutBucketPolicy" on Bucket, Alone),
-        input: NoInput,
+        input: DigestedBody,
         handler: policy::put_bucket_policy,
     },
     DeleteBucketPolicy {
@@ -263,25 +271,25 @@ s3_catalogue! {
     DeleteObjects {
         route: (Post, Bucket, Flag("delete"), Always),
         authorized: ("s3:DeleteObject" on Object, PerKey),
-        input: NoInput,
+        input: DigestedBody,
         handler: object::delete_objects,
     },
     UploadPartCopy {
         route: (Put, Object, WithUploadId, CopySourceHeader),
         authorized: ("s3:PutObject" on Object, AndCopySourceRead),
-        input: (PartTarget, CopySource),
+        input: UploadPartCopyInput,
         handler: multipart::upload_part_copy,
     },
     UploadPart {
         route: (Put, Object, WithUploadId, Always),
         authorized: ("s3:PutObject" on Object, Alone),
-        input: PartTarget,
+        input: UploadPartInput,
         handler: multipart::upload_part,
     },
     CompleteMultipartUpload {
         route: (Post, Object, WithUploadId, Always),
         authorized: ("s3:PutObject" on Object, Alone),
-        input: UploadId,
+        input: CompleteUploadInput,
         handler: multipart::complete_multipart_upload,
     },
     AbortMultipartUpload {
@@ -293,19 +301,19 @@ s3_catalogue! {
     ListParts {
         route: (Get, Object, WithUploadId, Always),
         authorized: ("s3:ListMultipartUploadParts" on Object, Alone),
-        input: UploadId,
+        input: ListPartsInput,
         handler: multipart::list_parts,
     },
     ListObjectsV2 {
         route: (Get, Bucket, Sub::None, QueryValue("list-type", "2")),
         authorized: ("s3:ListBucket" on Bucket, Alone),
-        input: NoInput,
+        input: ListObjectsV2Input,
         handler: list::list_objects_v2,
     },
     ListObjects {
         route: (Get, Bucket, Sub::None, Always),
         authorized: ("s3:ListBucket" on Bucket, Alone),
-        input: NoInput,
+        input: ListObjectsInput,
         handler: list::list_objects_v1,
     },
     CreateBucket {
@@ -329,25 +337,25 @@ s3_catalogue! {
     CopyObject {
         route: (Put, Object, Sub::None, CopySourceHeader),
         authorized: ("s3:PutObject" on Object, AndCopySourceRead),
-        input: CopySource,
+        input: CopyObjectInput,
         handler: copy::copy_object,
     },
     PutObject {
         route: (Put, Object, Sub::None, Always),
         authorized: ("s3:PutObject" on Object, Alone),
-        input: NoInput,
+        input: PutObjectInput,
         handler: object::put_object,
     },
     GetObject {
         route: (Get, Object, Sub::None, Always),
         authorized: ("s3:GetObject" on Object, Alone),
-        input: NoInput,
+        input: GetObjectInput,
         handler: object::get_object,
     },
     HeadObject {
         route: (Head, Object, Sub::None, Always),
         authorized: ("s3:GetObject" on Object, Alone),
-        input: NoInput,
+        input: GetObjectInput,
         handler: object::get_object,
     },
     DeleteObject {

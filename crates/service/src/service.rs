@@ -30,7 +30,8 @@ use crate::authz::{self, KeyAccess, PolicyCache};
 use crate::body::{request_stream, ResponseBody};
 use crate::config::ServiceConfig;
 use crate::error_code::S3ErrorCode;
-use crate::handlers::Ctx;
+use crate::handlers::Env;
+use crate::input::{RequestBody, RequestView};
 use crate::key_use::KeyUse;
 use crate::metrics::Metrics;
 use crate::operation::{route, Query, Routed, S3Operation};
@@ -359,21 +360,26 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         // 6. Refuse what S4 does not implement, before any handler can store a byte.
         crate::refusals::check(&operation, &parts.headers, &query)?;
         // 7. Execute.
-        let mut ctx = Ctx {
+        let env = Env {
             store: &*inner.store,
             config: &inner.config,
             account,
             bucket,
             key,
-            headers: &parts.headers,
-            query: &query,
-            payload: auth.payload,
-            body: std::sync::Mutex::new(Some(request_stream(body))),
             head: parts.method == Method::HEAD,
             policies: &inner.policies,
             key_access,
         };
-        Ok(crate::operation::dispatch(operation, &mut ctx).await?)
+        let request = RequestView {
+            headers: &parts.headers,
+            query: &query,
+            account: &env.account,
+            bucket: &env.bucket,
+            key: &env.key,
+            limits: &inner.config.limits,
+        };
+        let body = RequestBody::new(request_stream(body), auth.payload, &request);
+        Ok(crate::operation::dispatch(operation, &env, &request, body).await?)
     }
 
     /// Decides every check of `operation` with the policy engine (see [`crate::authz`]);

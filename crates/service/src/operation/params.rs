@@ -5,7 +5,7 @@
 use percent_encoding::percent_decode_str;
 use s4_naming::{validate_bucket_name, validate_object_key};
 
-use crate::handlers::{FromRequest, RequestView};
+use crate::input::{FromRequest, RequestView};
 use crate::response::ApiError;
 
 /// The source of a CopyObject or UploadPartCopy, from `x-amz-copy-source`.
