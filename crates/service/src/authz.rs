@@ -458,9 +458,9 @@ pub async fn explain_request<O: ObjectStore + ?Sized, I: IdentityStore + ?Sized>
         let bucket_policy = if check.bucket.is_empty() {
             None
         } else {
-            match store.get_bucket_policy(&owner, &check.bucket).await {
+            match store.get_bucket_policy(&owner, check.bucket).await {
                 Ok(text) => Some(
-                    CompiledPolicy::parse_bucket(&text, &check.bucket)
+                    CompiledPolicy::parse_bucket(&text, check.bucket)
                         .map_err(|e| format!("stored policy of {}: {e}", check.bucket))?,
                 ),
                 Err(

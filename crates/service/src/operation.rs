@@ -122,10 +122,10 @@ pub struct CatalogueRow {
 /// One authorization an operation needs: this action on this resource ARN, with the bucket
 /// whose policy decides it (empty for the service).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccessCheck {
+pub struct AccessCheck<'a> {
     pub action: &'static str,
     pub resource: String,
-    pub bucket: String,
+    pub bucket: &'a str,
 }
 
 macro_rules! s3_catalogue {
@@ -384,7 +384,7 @@ impl S3Operation {
 
     /// The operation's own action on its resource: `bucket`/`key` as its resource kind
     /// needs them.
-    pub fn own_check(self, bucket: &str, key: &str) -> AccessCheck {
+    pub fn own_check<'a>(self, bucket: &'a str, key: &str) -> AccessCheck<'a> {
         let row = self.row();
         let (resource, policy_bucket) = match row.resource {
             ResourceKind::Service | ResourceKind::Iam => (ALL_BUCKETS_ARN.to_owned(), ""),
@@ -394,19 +394,19 @@ impl S3Operation {
         AccessCheck {
             action: row.action,
             resource,
-            bucket: policy_bucket.to_owned(),
+            bucket: policy_bucket,
         }
     }
 
     /// The authorization checks of the operation on `bucket`/`key`, in order: its own action
     /// on its resource, then `s3:GetObject` on the copy source of a copy. DeleteObjects is
     /// authorized per key by its handler and has no check here.
-    pub fn checks(
+    pub fn checks<'a>(
         self,
-        bucket: &str,
+        bucket: &'a str,
         key: &str,
-        copy_source: Option<&CopySource>,
-    ) -> Vec<AccessCheck> {
+        copy_source: Option<&'a CopySource>,
+    ) -> Vec<AccessCheck<'a>> {
         let row = self.row();
         if row.authorized == Authorized::PerKey {
             return Vec::new();
@@ -416,7 +416,7 @@ impl S3Operation {
             checks.push(AccessCheck {
                 action: "s3:GetObject",
                 resource: object_arn(&source.bucket, &source.key),
-                bucket: source.bucket.clone(),
+                bucket: &source.bucket,
             });
         }
         checks

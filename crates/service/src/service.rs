@@ -412,7 +412,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             } else {
                 inner
                     .policies
-                    .get(&*inner.store, &owner, &check.bucket)
+                    .get(&*inner.store, &owner, check.bucket)
                     .await?
             };
             if owner_root && bucket_policy.is_none() {

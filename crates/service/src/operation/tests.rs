@@ -81,7 +81,7 @@ fn dispatch() {
     assert_eq!(
         checks
             .iter()
-            .map(|c| (c.action, c.resource.as_str(), c.bucket.as_str()))
+            .map(|c| (c.action, c.resource.as_str(), c.bucket))
             .collect::<Vec<_>>(),
         [
             ("s3:PutObject", "arn:aws:s3:::dst/b", "dst"),
@@ -279,7 +279,9 @@ fn request_for(
             if !query.is_empty() {
                 query.push('&');
             }
-            query.push_str(&format!("{name}={value}"));
+            query.push_str(name);
+            query.push('=');
+            query.push_str(value);
         }
     }
     (method, bucket, key, query, headers)
