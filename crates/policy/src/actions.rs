@@ -1,16 +1,14 @@
-//! The action table: which IAM action each S3 operation needs, on which resource, and the
-//! lists of known S3 and IAM action names that policy validation checks against.
+//! The action vocabulary: the S3 and IAM action names policy validation checks against,
+//! the resource kind each S3 action is authorized against, and the ARNs of S3 resources.
+//! Which action and resource an S3 request is authorized as is the caller's to say (the S4
+//! service's operation catalogue); the evaluation takes them as given.
 //!
 //! ```
-//! use s4_policy::actions::S3Operation;
+//! use s4_policy::actions::{bucket_arn, object_arn, ResourceKind, S3_ACTIONS};
 //!
-//! let checks = S3Operation::CopyObject.checks("dst", Some("new.jpg"), Some(("src", "old.jpg")));
-//! assert_eq!(checks.len(), 2);
-//! assert_eq!(checks[0].action, "s3:PutObject");
-//! assert_eq!(checks[0].resource, "arn:aws:s3:::dst/new.jpg");
-//! assert_eq!(checks[1].action, "s3:GetObject");
-//! assert_eq!(checks[1].resource, "arn:aws:s3:::src/old.jpg");
-//! assert_eq!(S3Operation::from_name("HeadBucket").unwrap().action(), "s3:ListBucket");
+//! assert_eq!(object_arn("photos", "a.jpg"), "arn:aws:s3:::photos/a.jpg");
+//! assert_eq!(bucket_arn("photos"), "arn:aws:s3:::photos");
+//! assert!(S3_ACTIONS.contains(&("ListBucket", ResourceKind::Bucket)));
 //! ```
 
 /// What kind of resource an action is authorized against.
@@ -26,133 +24,6 @@ pub enum ResourceKind {
     Iam,
 }
 
-/// The S3 operations S4 serves (spec section 2.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
-pub enum S3Operation {
-    ListBuckets,
-    CreateBucket,
-    DeleteBucket,
-    HeadBucket,
-    GetBucketLocation,
-    GetBucketAcl,
-    PutBucketAcl,
-    ListObjects,
-    ListObjectsV2,
-    GetObject,
-    HeadObject,
-    PutObject,
-    CopyObject,
-    DeleteObject,
-    DeleteObjects,
-    CreateMultipartUpload,
-    UploadPart,
-    UploadPartCopy,
-    CompleteMultipartUpload,
-    AbortMultipartUpload,
-    ListParts,
-    ListMultipartUploads,
-    GetObjectAcl,
-    PutObjectAcl,
-    GetBucketPolicy,
-    PutBucketPolicy,
-    DeleteBucketPolicy,
-}
-
-/// `(operation, name, action, resource kind)`.
-const S3_OPERATIONS: &[(S3Operation, &str, &str, ResourceKind)] = {
-    use ResourceKind::{Bucket, Object, Service};
-    use S3Operation as O;
-    &[
-        (
-            O::ListBuckets,
-            "ListBuckets",
-            "s3:ListAllMyBuckets",
-            Service,
-        ),
-        (O::CreateBucket, "CreateBucket", "s3:CreateBucket", Bucket),
-        (O::DeleteBucket, "DeleteBucket", "s3:DeleteBucket", Bucket),
-        (O::HeadBucket, "HeadBucket", "s3:ListBucket", Bucket),
-        (
-            O::GetBucketLocation,
-            "GetBucketLocation",
-            "s3:GetBucketLocation",
-            Bucket,
-        ),
-        (O::GetBucketAcl, "GetBucketAcl", "s3:GetBucketAcl", Bucket),
-        (O::PutBucketAcl, "PutBucketAcl", "s3:PutBucketAcl", Bucket),
-        (O::ListObjects, "ListObjects", "s3:ListBucket", Bucket),
-        (O::ListObjectsV2, "ListObjectsV2", "s3:ListBucket", Bucket),
-        (O::GetObject, "GetObject", "s3:GetObject", Object),
-        (O::HeadObject, "HeadObject", "s3:GetObject", Object),
-        (O::PutObject, "PutObject", "s3:PutObject", Object),
-        (O::CopyObject, "CopyObject", "s3:PutObject", Object),
-        (O::DeleteObject, "DeleteObject", "s3:DeleteObject", Object),
-        (O::DeleteObjects, "DeleteObjects", "s3:DeleteObject", Object),
-        (
-            O::CreateMultipartUpload,
-            "CreateMultipartUpload",
-            "s3:PutObject",
-            Object,
-        ),
-        (O::UploadPart, "UploadPart", "s3:PutObject", Object),
-        (O::UploadPartCopy, "UploadPartCopy", "s3:PutObject", Object),
-        (
-            O::CompleteMultipartUpload,
-            "CompleteMultipartUpload",
-            "s3:PutObject",
-            Object,
-        ),
-        (
-            O::AbortMultipartUpload,
-            "AbortMultipartUpload",
-            "s3:AbortMultipartUpload",
-            Object,
-        ),
-        (
-            O::ListParts,
-            "ListParts",
-            "s3:ListMultipartUploadParts",
-            Object,
-        ),
-        (
-            O::ListMultipartUploads,
-            "ListMultipartUploads",
-            "s3:ListBucketMultipartUploads",
-            Bucket,
-        ),
-        (O::GetObjectAcl, "GetObjectAcl", "s3:GetObjectAcl", Object),
-        (O::PutObjectAcl, "PutObjectAcl", "s3:PutObjectAcl", Object),
-        (
-            O::GetBucketPolicy,
-            "GetBucketPolicy",
-            "s3:GetBucketPolicy",
-            Bucket,
-        ),
-        (
-            O::PutBucketPolicy,
-            "PutBucketPolicy",
-            "s3:PutBucketPolicy",
-            Bucket,
-        ),
-        (
-            O::DeleteBucketPolicy,
-            "DeleteBucketPolicy",
-            "s3:DeleteBucketPolicy",
-            Bucket,
-        ),
-    ]
-};
-
-/// One authorization an operation needs: this action on this resource ARN.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct AccessCheck {
-    /// The IAM action, e.g. `s3:GetObject`.
-    pub action: &'static str,
-    /// The resource ARN, e.g. `arn:aws:s3:::photos/a.jpg`.
-    pub resource: String,
-}
-
 /// `arn:aws:s3:::<bucket>`.
 pub fn bucket_arn(bucket: &str) -> String {
     format!("arn:aws:s3:::{bucket}")
@@ -165,71 +36,6 @@ pub fn object_arn(bucket: &str, key: &str) -> String {
 
 /// The resource of `s3:ListAllMyBuckets`.
 pub const ALL_BUCKETS_ARN: &str = "arn:aws:s3:::*";
-
-impl S3Operation {
-    /// Every operation.
-    pub fn all() -> impl Iterator<Item = S3Operation> {
-        S3_OPERATIONS.iter().map(|e| e.0)
-    }
-
-    fn entry(self) -> &'static (S3Operation, &'static str, &'static str, ResourceKind) {
-        S3_OPERATIONS
-            .iter()
-            .find(|e| e.0 == self)
-            .expect("every operation is in the table")
-    }
-
-    /// The operation's API name (`ListObjectsV2`).
-    pub fn name(self) -> &'static str {
-        self.entry().1
-    }
-
-    /// Looks an operation up by its API name (exact case).
-    pub fn from_name(name: &str) -> Option<Self> {
-        S3_OPERATIONS.iter().find(|e| e.1 == name).map(|e| e.0)
-    }
-
-    /// The IAM action authorized against the operation's own resource.
-    pub fn action(self) -> &'static str {
-        self.entry().2
-    }
-
-    /// The kind of resource [`action`](Self::action) is authorized against.
-    pub fn resource_kind(self) -> ResourceKind {
-        self.entry().3
-    }
-
-    /// The checks the operation needs, in order: the operation's own action on its resource,
-    /// then for `CopyObject` and `UploadPartCopy` `s3:GetObject` on the copy source.
-    ///
-    /// `key` is the object key (ignored by bucket and service operations; for
-    /// `DeleteObjects` call this once per key). `copy_source` is `(bucket, key)`.
-    pub fn checks(
-        self,
-        bucket: &str,
-        key: Option<&str>,
-        copy_source: Option<(&str, &str)>,
-    ) -> Vec<AccessCheck> {
-        let resource = match self.resource_kind() {
-            ResourceKind::Service | ResourceKind::Iam => ALL_BUCKETS_ARN.to_owned(),
-            ResourceKind::Bucket => bucket_arn(bucket),
-            ResourceKind::Object => object_arn(bucket, key.unwrap_or_default()),
-        };
-        let mut out = vec![AccessCheck {
-            action: self.action(),
-            resource,
-        }];
-        if matches!(self, Self::CopyObject | Self::UploadPartCopy) {
-            if let Some((src_bucket, src_key)) = copy_source {
-                out.push(AccessCheck {
-                    action: "s3:GetObject",
-                    resource: object_arn(src_bucket, src_key),
-                });
-            }
-        }
-        out
-    }
-}
 
 /// The actions only identities of the bucket's owning account may use, as in AWS: for a
 /// principal of any other account, or an anonymous one, [`crate::decide`] answers
@@ -416,110 +222,6 @@ pub(crate) fn lookup_action(action: &str) -> Option<KnownAction> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn operation_table() {
-        use S3Operation as O;
-        let cases: &[(O, &str, &str)] = &[
-            (O::ListBuckets, "s3:ListAllMyBuckets", "arn:aws:s3:::*"),
-            (O::CreateBucket, "s3:CreateBucket", "arn:aws:s3:::b"),
-            (O::DeleteBucket, "s3:DeleteBucket", "arn:aws:s3:::b"),
-            (O::HeadBucket, "s3:ListBucket", "arn:aws:s3:::b"),
-            (O::ListObjects, "s3:ListBucket", "arn:aws:s3:::b"),
-            (O::ListObjectsV2, "s3:ListBucket", "arn:aws:s3:::b"),
-            (
-                O::GetBucketLocation,
-                "s3:GetBucketLocation",
-                "arn:aws:s3:::b",
-            ),
-            (O::GetBucketAcl, "s3:GetBucketAcl", "arn:aws:s3:::b"),
-            (O::PutBucketAcl, "s3:PutBucketAcl", "arn:aws:s3:::b"),
-            (O::GetObject, "s3:GetObject", "arn:aws:s3:::b/k/x"),
-            (O::HeadObject, "s3:GetObject", "arn:aws:s3:::b/k/x"),
-            (O::PutObject, "s3:PutObject", "arn:aws:s3:::b/k/x"),
-            (O::CopyObject, "s3:PutObject", "arn:aws:s3:::b/k/x"),
-            (
-                O::CreateMultipartUpload,
-                "s3:PutObject",
-                "arn:aws:s3:::b/k/x",
-            ),
-            (O::UploadPart, "s3:PutObject", "arn:aws:s3:::b/k/x"),
-            (O::UploadPartCopy, "s3:PutObject", "arn:aws:s3:::b/k/x"),
-            (
-                O::CompleteMultipartUpload,
-                "s3:PutObject",
-                "arn:aws:s3:::b/k/x",
-            ),
-            (
-                O::AbortMultipartUpload,
-                "s3:AbortMultipartUpload",
-                "arn:aws:s3:::b/k/x",
-            ),
-            (
-                O::ListParts,
-                "s3:ListMultipartUploadParts",
-                "arn:aws:s3:::b/k/x",
-            ),
-            (
-                O::ListMultipartUploads,
-                "s3:ListBucketMultipartUploads",
-                "arn:aws:s3:::b",
-            ),
-            (O::DeleteObject, "s3:DeleteObject", "arn:aws:s3:::b/k/x"),
-            (O::DeleteObjects, "s3:DeleteObject", "arn:aws:s3:::b/k/x"),
-            (O::GetBucketPolicy, "s3:GetBucketPolicy", "arn:aws:s3:::b"),
-            (O::PutBucketPolicy, "s3:PutBucketPolicy", "arn:aws:s3:::b"),
-            (
-                O::DeleteBucketPolicy,
-                "s3:DeleteBucketPolicy",
-                "arn:aws:s3:::b",
-            ),
-            (O::GetObjectAcl, "s3:GetObjectAcl", "arn:aws:s3:::b/k/x"),
-            (O::PutObjectAcl, "s3:PutObjectAcl", "arn:aws:s3:::b/k/x"),
-        ];
-        assert_eq!(cases.len(), S3Operation::all().count());
-        for &(op, action, resource) in cases {
-            let checks = op.checks("b", Some("k/x"), None);
-            assert_eq!(checks.len(), 1, "{op:?}");
-            assert_eq!(checks[0].action, action, "{op:?}");
-            assert_eq!(checks[0].resource, resource, "{op:?}");
-            assert_eq!(S3Operation::from_name(op.name()), Some(op));
-            // Every action the table produces is a known one of the right kind.
-            assert_eq!(
-                lookup_action(action),
-                Some(KnownAction::S3(op.resource_kind())),
-                "{op:?}"
-            );
-        }
-        assert_eq!(S3Operation::from_name("listbuckets"), None);
-    }
-
-    #[test]
-    fn copies_also_read_the_source() {
-        for op in [S3Operation::CopyObject, S3Operation::UploadPartCopy] {
-            let checks = op.checks("dst", Some("d"), Some(("src", "s/k")));
-            assert_eq!(
-                checks,
-                vec![
-                    AccessCheck {
-                        action: "s3:PutObject",
-                        resource: "arn:aws:s3:::dst/d".into()
-                    },
-                    AccessCheck {
-                        action: "s3:GetObject",
-                        resource: "arn:aws:s3:::src/s/k".into()
-                    },
-                ]
-            );
-        }
-        // Other operations ignore a copy source.
-        assert_eq!(
-            S3Operation::PutObject
-                .checks("b", Some("k"), Some(("s", "k")))
-                .len(),
-            1
-        );
-    }
 
     #[test]
     fn iam_actions() {

@@ -9,14 +9,14 @@
 //!    parsed CIDRs, dates and numbers, policy-variable templates). Store the compiled form;
 //!    evaluation never touches JSON again.
 //! 2. Build a [`RequestContext`] per request (principal, action, resource ARN, condition
-//!    keys); [`actions::S3Operation::checks`] gives the action and resource of each S3
-//!    operation.
+//!    keys): the caller says which action on which resource a request needs
+//!    ([`actions`] has the S3 and IAM action names and the ARNs of buckets and objects).
 //! 3. [`decide`] (or [`explain`], which also names the deciding policy and statement) with
 //!    the principal's identity policies and the bucket's policy.
 //!
 //! ```
 //! use s4_naming::AccountId;
-//! use s4_policy::actions::S3Operation;
+//! use s4_policy::actions::object_arn;
 //! use s4_policy::{decide, explain, keys, managed, CompiledPolicy, Decision, Principal, RequestContext};
 //!
 //! let owner = AccountId::from_number(1).unwrap();
@@ -36,15 +36,15 @@
 //! .unwrap();
 //!
 //! // Anonymous GET of a public object over TLS.
-//! let check = &S3Operation::GetObject.checks("photos", Some("public/cat.jpg"), None)[0];
-//! let ctx = RequestContext::new(Principal::Anonymous, check.action, check.resource.clone())
+//! let resource = object_arn("photos", "public/cat.jpg");
+//! let ctx = RequestContext::new(Principal::Anonymous, "s3:GetObject", resource.clone())
 //!     .with(keys::SECURE_TRANSPORT, "true");
 //! assert_eq!(decide(&ctx, Some(owner), &[], Some(&bucket)), Decision::Allow);
 //!
 //! // The same over plain HTTP is denied explicitly, even for the owner's users.
 //! let alice = Principal::User { account: owner, name: "alice".into(), user_id: "AIDA1".into() };
 //! let full = managed::by_name("S3FullAccess").unwrap().compiled();
-//! let ctx = RequestContext::new(alice, check.action, check.resource.clone())
+//! let ctx = RequestContext::new(alice, "s3:GetObject", resource)
 //!     .with(keys::SECURE_TRANSPORT, "false");
 //! let why = explain(&ctx, Some(owner), &[full], Some(&bucket));
 //! assert_eq!(why.decision, Decision::ExplicitDeny);

@@ -10,7 +10,7 @@
 //! `s3:x-amz-copy-source`, `s3:x-amz-metadata-directive` and, for listings, `s3:prefix`,
 //! `s3:delimiter` and `s3:max-keys`.
 //!
-//! Each [`AccessCheck`](s4_policy::actions::AccessCheck) of the operation is decided with
+//! Each [`AccessCheck`](crate::operation::AccessCheck) of the operation is decided with
 //! [`decide`] against the user's identity policies ([`s4_iam::identity_policies`]: its own
 //! attachments and its groups', the managed policies' compiled forms) and the bucket policy
 //! of the bucket the check is about. Decisions are logged at `DEBUG` with target
@@ -191,7 +191,7 @@ fn push_header(
 pub fn s3_keys(
     parts: &Parts,
     query: &Query,
-    operation: &S3Operation,
+    operation: S3Operation,
     signed: bool,
 ) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
@@ -407,7 +407,7 @@ pub async fn explain_request<O: ObjectStore + ?Sized, I: IdentityStore + ?Sized>
     }
     let target = crate::route::split_path(path, None, false).map_err(|e| e.to_string())?;
     let query = Query::parse(raw_query);
-    let operation = crate::operation::parse_operation(
+    let routed = crate::operation::route(
         &method,
         target.bucket.as_deref(),
         target.key.as_deref(),
@@ -415,6 +415,7 @@ pub async fn explain_request<O: ObjectStore + ?Sized, I: IdentityStore + ?Sized>
         &HeaderMap::new(),
     )
     .map_err(|e| format!("{}: {}", e.code.as_str(), e.message))?;
+    let operation = routed.operation;
     let owner = key.account;
     let policy_principal = policy_principal(identity, &principal)
         .await
@@ -447,30 +448,20 @@ pub async fn explain_request<O: ObjectStore + ?Sized, I: IdentityStore + ?Sized>
     }
     let bucket = target.bucket.unwrap_or_default();
     let object_key = target.key.unwrap_or_default();
-    let mut checks: Vec<(String, s4_policy::actions::AccessCheck)> = operation
-        .checks(&bucket, &object_key)
-        .into_iter()
-        .map(|c| (bucket.clone(), c))
-        .collect();
+    let mut checks = operation.checks(&bucket, &object_key, routed.copy_source.as_ref());
     if operation == S3Operation::DeleteObjects {
         // Decided per key; explain the bucket-wide form.
-        checks.push((
-            bucket.clone(),
-            s4_policy::actions::AccessCheck {
-                action: "s3:DeleteObject",
-                resource: object_arn(&bucket, "*"),
-            },
-        ));
+        checks.push(operation.own_check(&bucket, "*"));
     }
     let mut out = Vec::with_capacity(checks.len());
-    for (check_bucket, check) in checks {
-        let bucket_policy = if check_bucket.is_empty() {
+    for check in checks {
+        let bucket_policy = if check.bucket.is_empty() {
             None
         } else {
-            match store.get_bucket_policy(&owner, &check_bucket).await {
+            match store.get_bucket_policy(&owner, check.bucket).await {
                 Ok(text) => Some(
-                    CompiledPolicy::parse_bucket(&text, &check_bucket)
-                        .map_err(|e| format!("stored policy of {check_bucket}: {e}"))?,
+                    CompiledPolicy::parse_bucket(&text, check.bucket)
+                        .map_err(|e| format!("stored policy of {}: {e}", check.bucket))?,
                 ),
                 Err(
                     StorageError::NoSuchBucketPolicy

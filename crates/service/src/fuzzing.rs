@@ -11,14 +11,14 @@ use crate::response::{http_date, parse_http_date};
 /// The `Range` header as GetObject and HeadObject read it: one `bytes=` range, else `None`
 /// (the whole object is served).
 pub fn parse_range_header(value: &str) -> Option<ByteRange> {
-    crate::handlers::parse_range(value)
+    crate::input::parse_range(value)
 }
 
 /// The four read conditions (`If-Match`, `If-None-Match`, `If-Modified-Since`,
 /// `If-Unmodified-Since`) of a request, or with `copy_source` their `x-amz-copy-source-`
 /// forms.
 pub fn parse_read_conditions(headers: &HeaderMap, copy_source: bool) -> ReadConditions {
-    crate::handlers::read_conditions(headers, copy_source)
+    crate::input::read_conditions(headers, copy_source)
 }
 
 /// The `range_header` oracle: never panics; a parsed range is printed back to the same range;

@@ -10,7 +10,8 @@
 //!    [`IdentityStore`](s4_storage::IdentityStore); anonymous requests go on to authorization.
 //!    A verified key's use is recorded in the background, at most once a minute per key
 //!    ([`key_use`]).
-//! 3. **Parse** into one [`S3Operation`] from method, bucket/key and sub-resource flags.
+//! 3. **Route** to one [`S3Operation`] of the catalogue ([`operation`]) by method, bucket/key,
+//!    sub-resource flags and distinguishing header.
 //! 4. **Authorize** ([`authz`]) with the policy engine of `s4-policy`, before anything
 //!    touches storage: every check of the operation is decided against the principal's
 //!    identity policies (its own and its groups' managed policies) and the bucket policy
@@ -21,9 +22,11 @@
 //! 5. **Refuse** what S4 does not implement ([`refusals`]): one table of request headers and
 //!    query parameters (encryption, object lock, tagging, version IDs, ACLs other than the
 //!    owner's, ...), applied before any handler runs, so that a refused request stores nothing.
-//! 6. **Execute** against the [`ObjectStore`](s4_storage::ObjectStore), the request body
-//!    wrapped by the verifiers its signature asks for, so that a failed check stores nothing;
-//!    object bodies stream both ways and are never buffered.
+//! 6. **Execute** the operation's typed handler (`crate::handlers`) with its typed input,
+//!    parsed from the headers and query (`crate::input`), against the
+//!    [`ObjectStore`](s4_storage::ObjectStore), the request body wrapped by the verifiers its
+//!    signature asks for, so that a failed check stores nothing; object bodies stream both
+//!    ways and are never buffered.
 //! 7. **Respond**, errors as the S3 `<Error>` document ([`response`]), every response with
 //!    `x-amz-request-id` and `x-amz-id-2`.
 //!
@@ -93,6 +96,7 @@ pub mod expiry;
 pub mod fuzzing;
 mod handlers;
 mod iam;
+mod input;
 pub mod key_use;
 pub mod metrics;
 pub mod operation;

@@ -1,607 +1,430 @@
-//! Parsing a routed, authenticated request into one typed S3 operation, dispatched on the
-//! method, the bucket/key shape and the sub-resource flags of the query.
+//! The S3 operation catalogue: one row per operation S4 serves, and everything derived from
+//! it — the [`S3Operation`] enum and its [`name`](S3Operation::name) (the access-log name and
+//! metrics label), the routing table ([`route`]), the authorization checks
+//! ([`S3Operation::checks`]) and dispatch to the operation's typed handler.
+//!
+//! A row names the operation, its route (method, target, sub-resource, and the header or
+//! query value that tells it apart from its siblings), the IAM action and resource kind it is
+//! authorized as, its typed input (parsed from the query and headers by
+//! [`FromRequest`](crate::input::FromRequest), see [`crate::input`]) and its handler, a
+//! typed function `fn(&Env, Input, RequestBody)`. Adding an operation is one row here plus its
+//! handler (and its input type, when it needs more than its bucket and key).
+//!
+//! Rows are matched in order (see [`route`]): among rows of the same target, the first row
+//! whose sub-resource flag the query carries decides the sub-resource, so rows of
+//! sub-resources that win over others come first.
 
-use http::{HeaderMap, Method};
-use percent_encoding::percent_decode_str;
-use s4_naming::{validate_bucket_name, validate_object_key};
+mod params;
+mod query;
+mod routing;
 
-use crate::error_code::S3ErrorCode;
-use crate::response::ApiError;
+use s4_policy::actions::{bucket_arn, object_arn, ResourceKind, ALL_BUCKETS_ARN};
 
-/// The decoded query parameters, in order. Flags without a value (`?acl`) and with an empty
-/// one (`?uploads=`, as minio-py and rclone send them) are alike.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Query(Vec<(String, String)>);
+pub(crate) use params::{copy_source_header, parse_part_number, require_upload_id};
+pub use params::{parse_copy_source, CopySource, PartTarget, UploadId};
+pub use query::Query;
+pub use routing::{route, Routed, UNSUPPORTED_SUBRESOURCES};
 
-impl Query {
-    /// Decodes a raw query string with the decoding the signature check uses
-    /// ([`s4_sigv4::query_pairs`]): `+` is a space, `%2B` a plus, as on AWS.
-    pub fn parse(raw: &str) -> Self {
-        let text = |b: Vec<u8>| {
-            String::from_utf8(b)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-        };
-        Self(
-            s4_sigv4::query_pairs(raw)
-                .map(|(n, v)| (text(n), text(v)))
-                .collect(),
-        )
-    }
+/// The HTTP methods the S3 API uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Head,
+}
 
-    /// The first value of `name`.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn has(&self, name: &str) -> bool {
-        self.0.iter().any(|(n, _)| n == name)
-    }
-
-    /// Every parameter's name and value, in order.
-    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+impl Verb {
+    /// The verb of an HTTP method, `None` for methods S3 does not use.
+    pub fn of(method: &http::Method) -> Option<Self> {
+        Some(match *method {
+            http::Method::GET => Self::Get,
+            http::Method::PUT => Self::Put,
+            http::Method::POST => Self::Post,
+            http::Method::DELETE => Self::Delete,
+            http::Method::HEAD => Self::Head,
+            _ => return None,
+        })
     }
 }
 
-/// Sub-resources S4 does not implement (yet): answered `501 NotImplemented`, which s3cmd and
-/// the SDKs tolerate where a 400 would break them.
-const UNSUPPORTED_SUBRESOURCES: &[&str] = &[
-    "accelerate",
-    "analytics",
-    "attributes",
-    "cors",
-    "encryption",
-    "intelligent-tiering",
-    "inventory",
-    "legal-hold",
-    "lifecycle",
-    "logging",
-    "metrics",
-    "notification",
-    "object-lock",
-    "ownershipControls",
-    "policyStatus",
-    "publicAccessBlock",
-    "replication",
-    "requestPayment",
-    "restore",
-    "retention",
-    "select",
-    "tagging",
-    "torrent",
-    "versioning",
-    "versions",
-    "website",
-];
-
-/// The source of a CopyObject, from `x-amz-copy-source`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CopySource {
-    pub bucket: String,
-    pub key: String,
+/// What a request's path names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// `/`: no bucket.
+    Service,
+    /// `/<bucket>`.
+    Bucket,
+    /// `/<bucket>/<key>`.
+    Object,
 }
 
-/// One S3 operation. Bucket and key travel with the request target.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum S3Operation {
-    ListBuckets,
-    CreateBucket,
-    DeleteBucket,
-    HeadBucket,
-    GetBucketLocation,
-    GetBucketAcl,
-    PutBucketAcl,
-    ListObjects,
-    ListObjectsV2,
-    DeleteObjects,
-    PutObject,
-    CopyObject(CopySource),
-    GetObject,
-    HeadObject,
-    DeleteObject,
-    GetObjectAcl,
-    PutObjectAcl,
-    CreateMultipartUpload,
-    UploadPart(PartTarget),
-    UploadPartCopy(PartTarget, CopySource),
-    CompleteMultipartUpload { upload_id: String },
-    AbortMultipartUpload { upload_id: String },
-    ListParts { upload_id: String },
-    ListMultipartUploads,
-    GetBucketPolicy,
-    PutBucketPolicy,
-    DeleteBucketPolicy,
+/// The sub-resource a row answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sub {
+    /// None of the target's sub-resource flags is present.
+    None,
+    /// The query carries this flag (`?acl`, `?uploads=`).
+    Flag(&'static str),
+    /// The query carries `uploadId` with a non-empty value (an empty one is
+    /// `InvalidArgument`, whatever the method).
+    UploadId,
 }
 
-/// The upload and part number an UploadPart (or UploadPartCopy) writes.
+impl Sub {
+    /// The query parameter that selects the sub-resource.
+    pub fn param(self) -> Option<&'static str> {
+        match self {
+            Self::None => None,
+            Self::Flag(name) => Some(name),
+            Self::UploadId => Some("uploadId"),
+        }
+    }
+}
+
+/// What tells a row apart from a sibling with the same method and sub-resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    Always,
+    /// The request carries this header (`x-amz-copy-source`); its value is the copy source.
+    CopySourceHeader,
+    /// The query parameter has this value (`list-type=2`).
+    QueryValue(&'static str, &'static str),
+}
+
+/// Which authorization an operation needs besides its own action on its own resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Authorized {
+    /// Only the operation's action on its resource.
+    Alone,
+    /// Also `s3:GetObject` on the copy source.
+    AndCopySourceRead,
+    /// The action is decided per key by the handler (DeleteObjects), none up front.
+    PerKey,
+}
+
+/// One row of the catalogue.
+#[derive(Clone, Copy, Debug)]
+pub struct CatalogueRow {
+    pub operation: S3Operation,
+    pub verb: Verb,
+    pub target: Target,
+    pub sub: Sub,
+    pub when: When,
+    /// The IAM action, e.g. `s3:GetObject`.
+    pub action: &'static str,
+    /// The kind of resource the action is authorized against.
+    pub resource: ResourceKind,
+    pub authorized: Authorized,
+}
+
+/// One authorization an operation needs: this action on this resource ARN, with the bucket
+/// whose policy decides it (empty for the service).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PartTarget {
-    pub upload_id: String,
-    pub part_number: u32,
+pub struct AccessCheck<'a> {
+    pub action: &'static str,
+    pub resource: String,
+    pub bucket: &'a str,
+}
+
+macro_rules! s3_catalogue {
+    ($(
+        $name:ident {
+            route: ($verb:ident, $target:ident, $sub:expr, $when:expr),
+            authorized: ($action:literal on $resource:ident, $authorized:ident),
+            input: $input:ty,
+            handler: $handler:path $(,)?
+        }
+    ),* $(,)?) => {
+        /// One S3 operation S4 serves (spec section 2.2), as the catalogue lists it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum S3Operation {
+            $(#[doc = concat!("`", stringify!($name), "`.")] $name,)*
+        }
+
+        /// The catalogue, in routing order.
+        pub static CATALOGUE: &[CatalogueRow] = &[$(
+            CatalogueRow {
+                operation: S3Operation::$name,
+                verb: Verb::$verb,
+                target: Target::$target,
+                sub: $sub,
+                when: $when,
+                action: $action,
+                resource: ResourceKind::$resource,
+                authorized: Authorized::$authorized,
+            },
+        )*];
+
+        impl S3Operation {
+            /// The operation's API name (`ListObjectsV2`): the access-log name and metrics
+            /// label.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Self::$name => stringify!($name),)*
+                }
+            }
+
+            /// The operation's row of the catalogue.
+            pub fn row(self) -> &'static CatalogueRow {
+                // The enum and the table are generated in the same order.
+                &CATALOGUE[self as usize]
+            }
+        }
+
+        /// Parses the operation's typed input and runs its handler.
+        pub(crate) async fn dispatch<O: s4_storage::ObjectStore>(
+            operation: S3Operation,
+            env: &crate::handlers::Env<'_, O>,
+            request: &crate::input::RequestView<'_>,
+            body: crate::input::RequestBody,
+        ) -> crate::handlers::HandlerResult {
+            use crate::input::FromRequest as _;
+            match operation {
+                $(S3Operation::$name => {
+                    let input = <$input>::from_request(request)?;
+                    $handler(env, input, body).await
+                })*
+            }
+        }
+    };
+}
+
+use crate::handlers::{acl, bucket, copy, list, multipart, object, policy};
+use crate::input::{
+    AclInput, CompleteUploadInput, CopyObjectInput, CreateUploadInput, DigestedBody,
+    GetObjectInput, ListObjectsInput, ListObjectsV2Input, ListPartsInput, ListUploadsInput,
+    NoInput, PutObjectInput, UploadPartCopyInput, UploadPartInput,
+};
+use Sub::{Flag, UploadId as WithUploadId};
+use When::{Always, CopySourceHeader, QueryValue};
+
+s3_catalogue! {
+    ListBuckets {
+        route: (Get, Service, Sub::None, Always),
+        authorized: ("s3:ListAllMyBuckets" on Service, Alone),
+        input: NoInput,
+        handler: bucket::list_buckets,
+    },
+    // `?acl` wins over every other sub-resource.
+    GetBucketAcl {
+        route: (Get, Bucket, Flag("acl"), Always),
+        authorized: ("s3:GetBucketAcl" on Bucket, Alone),
+        input: NoInput,
+        handler: bucket::get_bucket_acl,
+    },
+    PutBucketAcl {
+        route: (Put, Bucket, Flag("acl"), Always),
+        authorized: ("s3:PutBucketAcl" on Bucket, Alone),
+        input: AclInput,
+        handler: acl::put_bucket_acl,
+    },
+    GetObjectAcl {
+        route: (Get, Object, Flag("acl"), Always),
+        authorized: ("s3:GetObjectAcl" on Object, Alone),
+        input: NoInput,
+        handler: object::get_object_acl,
+    },
+    PutObjectAcl {
+        route: (Put, Object, Flag("acl"), Always),
+        authorized: ("s3:PutObjectAcl" on Object, Alone),
+        input: AclInput,
+        handler: acl::put_object_acl,
+    },
+    GetBucketLocation {
+        route: (Get, Bucket, Flag("location"), Always),
+        authorized: ("s3:GetBucketLocation" on Bucket, Alone),
+        input: NoInput,
+        handler: bucket::get_bucket_location,
+    },
+    ListMultipartUploads {
+        route: (Get, Bucket, Flag("uploads"), Always),
+        authorized: ("s3:ListBucketMultipartUploads" on Bucket, Alone),
+        input: ListUploadsInput,
+        handler: multipart::list_multipart_uploads,
+    },
+    CreateMultipartUpload {
+        route: (Post, Object, Flag("uploads"), Always),
+        authorized: ("s3:PutObject" on Object, Alone),
+        input: CreateUploadInput,
+        handler: multipart::create_multipart_upload,
+    },
+    GetBucketPolicy {
+        route: (Get, Bucket, Flag("policy"), Always),
+        authorized: ("s3:GetBucketPolicy" on Bucket, Alone),
+        input: NoInput,
+        handler: policy::get_bucket_policy,
+    },
+    PutBucketPolicy {
+        route: (Put, Bucket, Flag("policy"), Always),
+        authorized: ("s3:PutBucketPolicy" on Bucket, Alone),
+        input: DigestedBody,
+        handler: policy::put_bucket_policy,
+    },
+    DeleteBucketPolicy {
+        route: (Delete, Bucket, Flag("policy"), Always),
+        authorized: ("s3:DeleteBucketPolicy" on Bucket, Alone),
+        input: NoInput,
+        handler: policy::delete_bucket_policy,
+    },
+    DeleteObjects {
+        route: (Post, Bucket, Flag("delete"), Always),
+        authorized: ("s3:DeleteObject" on Object, PerKey),
+        input: DigestedBody,
+        handler: object::delete_objects,
+    },
+    UploadPartCopy {
+        route: (Put, Object, WithUploadId, CopySourceHeader),
+        authorized: ("s3:PutObject" on Object, AndCopySourceRead),
+        input: UploadPartCopyInput,
+        handler: multipart::upload_part_copy,
+    },
+    UploadPart {
+        route: (Put, Object, WithUploadId, Always),
+        authorized: ("s3:PutObject" on Object, Alone),
+        input: UploadPartInput,
+        handler: multipart::upload_part,
+    },
+    CompleteMultipartUpload {
+        route: (Post, Object, WithUploadId, Always),
+        authorized: ("s3:PutObject" on Object, Alone),
+        input: CompleteUploadInput,
+        handler: multipart::complete_multipart_upload,
+    },
+    AbortMultipartUpload {
+        route: (Delete, Object, WithUploadId, Always),
+        authorized: ("s3:AbortMultipartUpload" on Object, Alone),
+        input: UploadId,
+        handler: multipart::abort_multipart_upload,
+    },
+    ListParts {
+        route: (Get, Object, WithUploadId, Always),
+        authorized: ("s3:ListMultipartUploadParts" on Object, Alone),
+        input: ListPartsInput,
+        handler: multipart::list_parts,
+    },
+    ListObjectsV2 {
+        route: (Get, Bucket, Sub::None, QueryValue("list-type", "2")),
+        authorized: ("s3:ListBucket" on Bucket, Alone),
+        input: ListObjectsV2Input,
+        handler: list::list_objects_v2,
+    },
+    ListObjects {
+        route: (Get, Bucket, Sub::None, Always),
+        authorized: ("s3:ListBucket" on Bucket, Alone),
+        input: ListObjectsInput,
+        handler: list::list_objects_v1,
+    },
+    CreateBucket {
+        route: (Put, Bucket, Sub::None, Always),
+        authorized: ("s3:CreateBucket" on Bucket, Alone),
+        input: NoInput,
+        handler: bucket::create_bucket,
+    },
+    DeleteBucket {
+        route: (Delete, Bucket, Sub::None, Always),
+        authorized: ("s3:DeleteBucket" on Bucket, Alone),
+        input: NoInput,
+        handler: bucket::delete_bucket,
+    },
+    HeadBucket {
+        route: (Head, Bucket, Sub::None, Always),
+        authorized: ("s3:ListBucket" on Bucket, Alone),
+        input: NoInput,
+        handler: bucket::head_bucket,
+    },
+    CopyObject {
+        route: (Put, Object, Sub::None, CopySourceHeader),
+        authorized: ("s3:PutObject" on Object, AndCopySourceRead),
+        input: CopyObjectInput,
+        handler: copy::copy_object,
+    },
+    PutObject {
+        route: (Put, Object, Sub::None, Always),
+        authorized: ("s3:PutObject" on Object, Alone),
+        input: PutObjectInput,
+        handler: object::put_object,
+    },
+    GetObject {
+        route: (Get, Object, Sub::None, Always),
+        authorized: ("s3:GetObject" on Object, Alone),
+        input: GetObjectInput,
+        handler: object::get_object,
+    },
+    HeadObject {
+        route: (Head, Object, Sub::None, Always),
+        authorized: ("s3:GetObject" on Object, Alone),
+        input: GetObjectInput,
+        handler: object::get_object,
+    },
+    DeleteObject {
+        route: (Delete, Object, Sub::None, Always),
+        authorized: ("s3:DeleteObject" on Object, Alone),
+        input: NoInput,
+        handler: object::delete_object,
+    },
 }
 
 impl S3Operation {
-    /// The operation's API name, as the access log reports it.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::ListBuckets => "ListBuckets",
-            Self::CreateBucket => "CreateBucket",
-            Self::DeleteBucket => "DeleteBucket",
-            Self::HeadBucket => "HeadBucket",
-            Self::GetBucketLocation => "GetBucketLocation",
-            Self::GetBucketAcl => "GetBucketAcl",
-            Self::PutBucketAcl => "PutBucketAcl",
-            Self::ListObjects => "ListObjects",
-            Self::ListObjectsV2 => "ListObjectsV2",
-            Self::DeleteObjects => "DeleteObjects",
-            Self::PutObject => "PutObject",
-            Self::CopyObject(_) => "CopyObject",
-            Self::GetObject => "GetObject",
-            Self::HeadObject => "HeadObject",
-            Self::DeleteObject => "DeleteObject",
-            Self::GetObjectAcl => "GetObjectAcl",
-            Self::PutObjectAcl => "PutObjectAcl",
-            Self::CreateMultipartUpload => "CreateMultipartUpload",
-            Self::UploadPart(_) => "UploadPart",
-            Self::UploadPartCopy(..) => "UploadPartCopy",
-            Self::CompleteMultipartUpload { .. } => "CompleteMultipartUpload",
-            Self::AbortMultipartUpload { .. } => "AbortMultipartUpload",
-            Self::ListParts { .. } => "ListParts",
-            Self::ListMultipartUploads => "ListMultipartUploads",
-            Self::GetBucketPolicy => "GetBucketPolicy",
-            Self::PutBucketPolicy => "PutBucketPolicy",
-            Self::DeleteBucketPolicy => "DeleteBucketPolicy",
-        }
+    /// Every operation, in catalogue order.
+    pub fn all() -> impl Iterator<Item = S3Operation> {
+        CATALOGUE.iter().map(|row| row.operation)
     }
 
     /// The IAM action this operation is authorized as.
-    pub fn action(&self) -> &'static str {
-        match self {
-            Self::ListBuckets => "s3:ListAllMyBuckets",
-            Self::CreateBucket => "s3:CreateBucket",
-            Self::DeleteBucket => "s3:DeleteBucket",
-            Self::HeadBucket | Self::ListObjects | Self::ListObjectsV2 => "s3:ListBucket",
-            Self::GetBucketLocation => "s3:GetBucketLocation",
-            Self::GetBucketAcl => "s3:GetBucketAcl",
-            Self::PutBucketAcl => "s3:PutBucketAcl",
-            Self::DeleteObjects | Self::DeleteObject => "s3:DeleteObject",
-            Self::PutObject
-            | Self::CopyObject(_)
-            | Self::CreateMultipartUpload
-            | Self::UploadPart(_)
-            | Self::UploadPartCopy(..)
-            | Self::CompleteMultipartUpload { .. } => "s3:PutObject",
-            Self::AbortMultipartUpload { .. } => "s3:AbortMultipartUpload",
-            Self::ListParts { .. } => "s3:ListMultipartUploadParts",
-            Self::ListMultipartUploads => "s3:ListBucketMultipartUploads",
-            Self::GetObject | Self::HeadObject => "s3:GetObject",
-            Self::GetObjectAcl => "s3:GetObjectAcl",
-            Self::PutObjectAcl => "s3:PutObjectAcl",
-            Self::GetBucketPolicy => "s3:GetBucketPolicy",
-            Self::PutBucketPolicy => "s3:PutBucketPolicy",
-            Self::DeleteBucketPolicy => "s3:DeleteBucketPolicy",
-        }
+    pub fn action(self) -> &'static str {
+        self.row().action
     }
 
-    /// The authorization checks of the operation on `bucket`/`key` (`s4-policy`'s table):
-    /// its own action on its resource, plus `s3:GetObject` on the source of a copy.
-    /// DeleteObjects is authorized per key by its handler and has no check here.
-    pub fn checks(&self, bucket: &str, key: &str) -> Vec<s4_policy::actions::AccessCheck> {
-        use s4_policy::actions::S3Operation as P;
-        let (op, source) = match self {
-            Self::DeleteObjects => return Vec::new(),
-            Self::CopyObject(source) => (P::CopyObject, Some(source)),
-            Self::UploadPartCopy(_, source) => (P::UploadPartCopy, Some(source)),
-            other => (
-                P::from_name(other.name()).expect("every operation is in s4-policy's table"),
-                None,
-            ),
+    /// The kind of resource [`action`](Self::action) is authorized against.
+    pub fn resource_kind(self) -> ResourceKind {
+        self.row().resource
+    }
+
+    /// The operation's own action on its resource: `bucket`/`key` as its resource kind
+    /// needs them.
+    pub fn own_check<'a>(self, bucket: &'a str, key: &str) -> AccessCheck<'a> {
+        let row = self.row();
+        let (resource, policy_bucket) = match row.resource {
+            ResourceKind::Service | ResourceKind::Iam => (ALL_BUCKETS_ARN.to_owned(), ""),
+            ResourceKind::Bucket => (bucket_arn(bucket), bucket),
+            ResourceKind::Object => (object_arn(bucket, key), bucket),
         };
-        op.checks(
-            bucket,
-            Some(key),
-            source.map(|s| (s.bucket.as_str(), s.key.as_str())),
-        )
-    }
-
-    /// The bucket a check of [`checks`](Self::checks) is about: the copy source's for the
-    /// second check of a copy, else the request's.
-    pub fn check_bucket<'a>(&'a self, index: usize, bucket: &'a str) -> &'a str {
-        match self {
-            Self::CopyObject(source) | Self::UploadPartCopy(_, source) if index == 1 => {
-                &source.bucket
-            }
-            _ => bucket,
+        AccessCheck {
+            action: row.action,
+            resource,
+            bucket: policy_bucket,
         }
     }
 
-    /// Whether the operation reads a request body the service buffers (XML documents).
-    pub fn reads_xml_body(&self) -> bool {
-        matches!(
-            self,
-            Self::CreateBucket
-                | Self::DeleteObjects
-                | Self::CompleteMultipartUpload { .. }
-                | Self::PutBucketAcl
-                | Self::PutObjectAcl
-        )
-    }
-}
-
-fn method_not_allowed() -> ApiError {
-    ApiError::new(S3ErrorCode::MethodNotAllowed)
-}
-
-/// Decides the operation. Bucket names and keys are validated here, after authentication:
-/// a bad bucket name is `InvalidBucketName`, a bad key `MethodNotAllowed` (spec 2.1.2, 2.1.4).
-pub fn parse_operation(
-    method: &Method,
-    bucket: Option<&str>,
-    key: Option<&str>,
-    query: &Query,
-    headers: &HeaderMap,
-) -> Result<S3Operation, ApiError> {
-    if let Some(name) = UNSUPPORTED_SUBRESOURCES.iter().find(|n| query.has(n)) {
-        return Err(ApiError::with_message(
-            S3ErrorCode::NotImplemented,
-            format!("S4 does not implement the '{name}' sub-resource."),
-        ));
-    }
-    let Some(bucket) = bucket else {
-        return match *method {
-            Method::GET => Ok(S3Operation::ListBuckets),
-            _ => Err(method_not_allowed()),
-        };
-    };
-    validate_bucket_name(bucket)?;
-    let Some(key) = key else {
-        return bucket_operation(method, query);
-    };
-    validate_object_key(key)?;
-    object_operation(method, query, headers)
-}
-
-fn bucket_operation(method: &Method, query: &Query) -> Result<S3Operation, ApiError> {
-    let op = if query.has("acl") {
-        match *method {
-            Method::GET => S3Operation::GetBucketAcl,
-            Method::PUT => S3Operation::PutBucketAcl,
-            _ => return Err(method_not_allowed()),
+    /// The authorization checks of the operation on `bucket`/`key`, in order: its own action
+    /// on its resource, then `s3:GetObject` on the copy source of a copy. DeleteObjects is
+    /// authorized per key by its handler and has no check here.
+    pub fn checks<'a>(
+        self,
+        bucket: &'a str,
+        key: &str,
+        copy_source: Option<&'a CopySource>,
+    ) -> Vec<AccessCheck<'a>> {
+        let row = self.row();
+        if row.authorized == Authorized::PerKey {
+            return Vec::new();
         }
-    } else if query.has("location") {
-        match *method {
-            Method::GET => S3Operation::GetBucketLocation,
-            _ => return Err(method_not_allowed()),
+        let mut checks = vec![self.own_check(bucket, key)];
+        if let (Authorized::AndCopySourceRead, Some(source)) = (row.authorized, copy_source) {
+            checks.push(AccessCheck {
+                action: "s3:GetObject",
+                resource: object_arn(&source.bucket, &source.key),
+                bucket: &source.bucket,
+            });
         }
-    } else if query.has("uploads") {
-        match *method {
-            Method::GET => S3Operation::ListMultipartUploads,
-            _ => return Err(method_not_allowed()),
-        }
-    } else if query.has("policy") {
-        match *method {
-            Method::GET => S3Operation::GetBucketPolicy,
-            Method::PUT => S3Operation::PutBucketPolicy,
-            Method::DELETE => S3Operation::DeleteBucketPolicy,
-            _ => return Err(method_not_allowed()),
-        }
-    } else if query.has("delete") {
-        match *method {
-            Method::POST => S3Operation::DeleteObjects,
-            _ => return Err(method_not_allowed()),
-        }
-    } else {
-        match *method {
-            Method::GET if query.get("list-type") == Some("2") => S3Operation::ListObjectsV2,
-            Method::GET => S3Operation::ListObjects,
-            Method::PUT => S3Operation::CreateBucket,
-            Method::DELETE => S3Operation::DeleteBucket,
-            Method::HEAD => S3Operation::HeadBucket,
-            Method::POST => {
-                return Err(ApiError::with_message(
-                    S3ErrorCode::NotImplemented,
-                    "S4 does not implement presigned POST uploads.",
-                ))
-            }
-            _ => return Err(method_not_allowed()),
-        }
-    };
-    Ok(op)
-}
-
-fn object_operation(
-    method: &Method,
-    query: &Query,
-    headers: &HeaderMap,
-) -> Result<S3Operation, ApiError> {
-    if query.has("acl") {
-        return match *method {
-            Method::GET => Ok(S3Operation::GetObjectAcl),
-            Method::PUT => Ok(S3Operation::PutObjectAcl),
-            _ => Err(method_not_allowed()),
-        };
+        checks
     }
-    if query.has("uploads") {
-        return match *method {
-            Method::POST => Ok(S3Operation::CreateMultipartUpload),
-            _ => Err(method_not_allowed()),
-        };
-    }
-    if let Some(upload_id) = query.get("uploadId") {
-        return multipart_operation(method, query, headers, upload_id);
-    }
-    if query.has("partNumber") {
-        return Err(ApiError::with_message(
-            S3ErrorCode::NotImplemented,
-            "S4 does not implement reading single parts (partNumber).",
-        ));
-    }
-    match *method {
-        Method::PUT => match headers.get("x-amz-copy-source") {
-            Some(value) => parse_copy_source(value.as_bytes()).map(S3Operation::CopyObject),
-            None => Ok(S3Operation::PutObject),
-        },
-        Method::GET => Ok(S3Operation::GetObject),
-        Method::HEAD => Ok(S3Operation::HeadObject),
-        Method::DELETE => Ok(S3Operation::DeleteObject),
-        _ => Err(method_not_allowed()),
-    }
-}
-
-fn multipart_operation(
-    method: &Method,
-    query: &Query,
-    headers: &HeaderMap,
-    upload_id: &str,
-) -> Result<S3Operation, ApiError> {
-    if upload_id.is_empty() {
-        return Err(ApiError::invalid_argument(
-            "The uploadId parameter must not be empty.",
-            "uploadId",
-            upload_id,
-        ));
-    }
-    let upload_id = upload_id.to_owned();
-    match *method {
-        Method::PUT => {
-            let part = PartTarget {
-                upload_id,
-                part_number: parse_part_number(query.get("partNumber"))?,
-            };
-            match headers.get("x-amz-copy-source") {
-                Some(value) => parse_copy_source(value.as_bytes())
-                    .map(|source| S3Operation::UploadPartCopy(part, source)),
-                None => Ok(S3Operation::UploadPart(part)),
-            }
-        }
-        Method::POST => Ok(S3Operation::CompleteMultipartUpload { upload_id }),
-        Method::DELETE => Ok(S3Operation::AbortMultipartUpload { upload_id }),
-        Method::GET => Ok(S3Operation::ListParts { upload_id }),
-        _ => Err(method_not_allowed()),
-    }
-}
-
-/// `partNumber`: an integer in 1..=10000.
-fn parse_part_number(value: Option<&str>) -> Result<u32, ApiError> {
-    let raw = value.unwrap_or("");
-    match raw.parse::<u32>() {
-        Ok(n)
-            if (1..=s4_s3_xml::MAX_PART_NUMBER).contains(&n)
-                && raw.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            Ok(n)
-        }
-        _ => Err(ApiError::invalid_argument(
-            "Part number must be an integer between 1 and 10000, inclusive",
-            "partNumber",
-            raw,
-        )),
-    }
-}
-
-/// `x-amz-copy-source`: `[/]bucket/key[?versionId=...]`, URL-encoded. S4 keeps one version
-/// per key: a version ID other than `null` is refused by the refusal table
-/// ([`crate::refusals`]).
-pub fn parse_copy_source(raw: &[u8]) -> Result<CopySource, ApiError> {
-    let invalid = || {
-        ApiError::invalid_argument(
-            "Copy Source must mention the source bucket and key: sourcebucket/sourcekey.",
-            "x-amz-copy-source",
-            &String::from_utf8_lossy(raw),
-        )
-    };
-    let raw = std::str::from_utf8(raw).map_err(|_| invalid())?;
-    let path = match raw.split_once('?') {
-        Some((path, _version)) => path,
-        None => raw,
-    };
-    let decoded = percent_decode_str(path)
-        .decode_utf8()
-        .map_err(|_| invalid())?;
-    let decoded = decoded.strip_prefix('/').unwrap_or(&decoded);
-    let (bucket, key) = decoded.split_once('/').ok_or_else(invalid)?;
-    if bucket.is_empty() || key.is_empty() {
-        return Err(invalid());
-    }
-    validate_bucket_name(bucket)?;
-    validate_object_key(key)?;
-    Ok(CopySource {
-        bucket: bucket.to_owned(),
-        key: key.to_owned(),
-    })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod tests;
 
-    #[allow(clippy::needless_pass_by_value)]
-    fn op(
-        method: Method,
-        bucket: Option<&str>,
-        key: Option<&str>,
-        query: &str,
-    ) -> Result<S3Operation, S3ErrorCode> {
-        parse_operation(
-            &method,
-            bucket,
-            key,
-            &Query::parse(query),
-            &HeaderMap::new(),
-        )
-        .map_err(|e| e.code)
-    }
-
-    #[test]
-    fn dispatch() {
-        use S3Operation as O;
-        assert_eq!(op(Method::GET, None, None, ""), Ok(O::ListBuckets));
-        assert_eq!(op(Method::PUT, Some("bkt"), None, ""), Ok(O::CreateBucket));
-        assert_eq!(
-            op(Method::GET, Some("bkt"), None, "location="),
-            Ok(O::GetBucketLocation)
-        );
-        assert_eq!(
-            op(Method::GET, Some("bkt"), None, "location"),
-            Ok(O::GetBucketLocation)
-        );
-        assert_eq!(
-            op(Method::GET, Some("bkt"), None, "list-type=2&prefix="),
-            Ok(O::ListObjectsV2)
-        );
-        assert_eq!(
-            op(
-                Method::GET,
-                Some("bkt"),
-                None,
-                "delimiter=&max-keys=1000&prefix="
-            ),
-            Ok(O::ListObjects)
-        );
-        assert_eq!(
-            op(Method::POST, Some("bkt"), None, "delete="),
-            Ok(O::DeleteObjects)
-        );
-        assert_eq!(
-            op(Method::PUT, Some("bkt"), Some("k"), "acl"),
-            Ok(O::PutObjectAcl)
-        );
-        assert_eq!(
-            op(Method::HEAD, Some("bkt"), Some("k"), "versionId=x"),
-            Ok(O::HeadObject)
-        );
-        assert_eq!(
-            op(Method::PUT, Some("bkt"), None, "policy"),
-            Ok(O::PutBucketPolicy)
-        );
-        assert_eq!(
-            op(Method::GET, Some("bkt"), None, "policy="),
-            Ok(O::GetBucketPolicy)
-        );
-        assert_eq!(
-            op(Method::DELETE, Some("bkt"), None, "policy"),
-            Ok(O::DeleteBucketPolicy)
-        );
-        let copy = O::CopyObject(CopySource {
-            bucket: "src".into(),
-            key: "a".into(),
-        });
-        let checks = copy.checks("dst", "b");
-        assert_eq!(
-            checks
-                .iter()
-                .map(|c| (c.action, c.resource.as_str()))
-                .collect::<Vec<_>>(),
-            [
-                ("s3:PutObject", "arn:aws:s3:::dst/b"),
-                ("s3:GetObject", "arn:aws:s3:::src/a")
-            ]
-        );
-        assert_eq!(copy.check_bucket(1, "dst"), "src");
-        for o in [
-            O::ListBuckets,
-            O::GetObject,
-            O::PutBucketPolicy,
-            O::ListObjectsV2,
-        ] {
-            assert_eq!(o.checks("b", "k")[0].action, o.action());
-        }
-        assert!(O::DeleteObjects.checks("b", "").is_empty());
-        assert_eq!(
-            op(Method::GET, Some("bkt"), None, "cors"),
-            Err(S3ErrorCode::NotImplemented)
-        );
-        assert_eq!(
-            op(Method::POST, Some("bkt"), Some("k"), "uploads="),
-            Ok(O::CreateMultipartUpload)
-        );
-        assert_eq!(
-            op(Method::GET, Some("bkt"), None, "uploads"),
-            Ok(O::ListMultipartUploads)
-        );
-        assert_eq!(
-            op(
-                Method::PUT,
-                Some("bkt"),
-                Some("k"),
-                "partNumber=3&uploadId=u"
-            ),
-            Ok(O::UploadPart(PartTarget {
-                upload_id: "u".into(),
-                part_number: 3
-            }))
-        );
-        assert_eq!(
-            op(Method::DELETE, Some("bkt"), Some("k"), "uploadId=u"),
-            Ok(O::AbortMultipartUpload {
-                upload_id: "u".into()
-            })
-        );
-        for bad in [
-            "partNumber=0&uploadId=u",
-            "partNumber=10001&uploadId=u",
-            "partNumber=x&uploadId=u",
-            "uploadId=u",
-            "partNumber=1&uploadId=",
-        ] {
-            assert_eq!(
-                op(Method::PUT, Some("bkt"), Some("k"), bad),
-                Err(S3ErrorCode::InvalidArgument),
-                "{bad}"
-            );
-        }
-        assert_eq!(
-            op(Method::GET, Some("bkt"), Some("k"), "partNumber=1"),
-            Err(S3ErrorCode::NotImplemented)
-        );
-        assert_eq!(
-            op(Method::PUT, Some("Bad_Bucket"), None, ""),
-            Err(S3ErrorCode::InvalidBucketName)
-        );
-        assert_eq!(
-            op(Method::PUT, Some("bkt"), Some("a//b"), ""),
-            Err(S3ErrorCode::MethodNotAllowed)
-        );
-        assert_eq!(
-            op(Method::DELETE, Some("bkt"), None, "acl"),
-            Err(S3ErrorCode::MethodNotAllowed)
-        );
-    }
-
-    #[test]
-    fn copy_sources() {
-        let s = parse_copy_source(b"/src/a%20b%2Bc?versionId=null").unwrap();
-        assert_eq!((s.bucket.as_str(), s.key.as_str()), ("src", "a b+c"));
-        let s = parse_copy_source(b"src/dir/k").unwrap();
-        assert_eq!((s.bucket.as_str(), s.key.as_str()), ("src", "dir/k"));
-        for bad in [&b"src"[..], b"/src/", b"", b"/"] {
-            assert_eq!(
-                parse_copy_source(bad).unwrap_err().code,
-                S3ErrorCode::InvalidArgument
-            );
-        }
-    }
-}
+#[cfg(test)]
+mod managed_tests;

@@ -30,10 +30,11 @@ use crate::authz::{self, KeyAccess, PolicyCache};
 use crate::body::{request_stream, ResponseBody};
 use crate::config::ServiceConfig;
 use crate::error_code::S3ErrorCode;
-use crate::handlers::{self, Ctx};
+use crate::handlers::Env;
+use crate::input::{RequestBody, RequestView};
 use crate::key_use::KeyUse;
 use crate::metrics::Metrics;
-use crate::operation::{parse_operation, Query};
+use crate::operation::{route, Query, Routed, S3Operation};
 use crate::pre_auth::PreAuthGate;
 use crate::response::{error_response, ApiError};
 use crate::route::{classify_host, split_path, starts_with_account_id, HostStyle};
@@ -316,7 +317,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         access.bucket = target.bucket.clone().unwrap_or_default();
         access.key = target.key.clone().unwrap_or_default();
         let query = Query::parse(parts.uri.query().unwrap_or(""));
-        let operation = parse_operation(
+        let routed = route(
             &parts.method,
             target.bucket.as_deref(),
             target.key.as_deref(),
@@ -332,6 +333,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
                 ));
             }
         })?;
+        let operation = routed.operation;
         access.operation = Some(operation.name());
         // 5. Authorize, before anything touches storage.
         let owner = resource_owner(
@@ -347,7 +349,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             .authorize_s3(
                 parts,
                 &query,
-                &operation,
+                &routed,
                 &auth.principal,
                 owner,
                 &bucket,
@@ -358,21 +360,26 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         // 6. Refuse what S4 does not implement, before any handler can store a byte.
         crate::refusals::check(&operation, &parts.headers, &query)?;
         // 7. Execute.
-        let ctx = Ctx {
+        let env = Env {
             store: &*inner.store,
             config: &inner.config,
             account,
             bucket,
             key,
-            headers: &parts.headers,
-            query: &query,
-            payload: auth.payload,
-            body: std::sync::Mutex::new(Some(request_stream(body))),
             head: parts.method == Method::HEAD,
             policies: &inner.policies,
             key_access,
         };
-        Ok(handlers::execute(ctx, operation).await?)
+        let request = RequestView {
+            headers: &parts.headers,
+            query: &query,
+            account: &env.account,
+            bucket: &env.bucket,
+            key: &env.key,
+            limits: &inner.config.limits,
+        };
+        let body = RequestBody::new(request_stream(body), auth.payload, &request);
+        Ok(crate::operation::dispatch(operation, &env, &request, body).await?)
     }
 
     /// Decides every check of `operation` with the policy engine (see [`crate::authz`]);
@@ -383,7 +390,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         &self,
         parts: &Parts,
         query: &Query,
-        operation: &crate::operation::S3Operation,
+        routed: &Routed,
         principal: &Principal,
         owner: AccountId,
         bucket: &str,
@@ -398,15 +405,14 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         let owner_root = matches!(principal, Principal::Root { account, .. } if *account == owner)
             && !tracing::enabled!(target: "s4::authz", tracing::Level::DEBUG);
         let mut ctx = None;
-        let checks = operation.checks(bucket, key);
-        for (index, check) in checks.iter().enumerate() {
-            let check_bucket = operation.check_bucket(index, bucket);
-            let bucket_policy = if check_bucket.is_empty() {
+        let operation = routed.operation;
+        for check in operation.checks(bucket, key, routed.copy_source.as_ref()) {
+            let bucket_policy = if check.bucket.is_empty() {
                 None
             } else {
                 inner
                     .policies
-                    .get(&*inner.store, &owner, check_bucket)
+                    .get(&*inner.store, &owner, check.bucket)
                     .await?
             };
             if owner_root && bucket_policy.is_none() {
@@ -420,14 +426,14 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
                 ),
             };
             ctx.set_action(check.action);
-            ctx.set_resource(check.resource.clone());
+            ctx.set_resource(check.resource);
             let decision =
                 authz::decide_logged(ctx, Some(owner), &identity, bucket_policy.as_deref());
             if !decision.is_allowed() {
                 return Err(authz::refusal(decision));
             }
         }
-        if *operation != crate::operation::S3Operation::DeleteObjects {
+        if operation != S3Operation::DeleteObjects {
             return Ok(None);
         }
         let ctx = match ctx {
@@ -452,7 +458,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         &self,
         parts: &Parts,
         query: &Query,
-        operation: &crate::operation::S3Operation,
+        operation: S3Operation,
         principal: &Principal,
     ) -> Result<RequestContext, ApiError> {
         let policy_principal = authz::policy_principal(&*self.inner.identity, principal).await?;

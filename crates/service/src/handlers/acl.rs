@@ -8,8 +8,9 @@ use http::StatusCode;
 use s4_s3_xml::{AccessControlPolicyRequest, AclGrantee, RequestError};
 use s4_storage::ObjectStore;
 
-use super::{empty_response, Ctx, HandlerResult};
+use super::{empty_response, Env, HandlerResult};
 use crate::error_code::S3ErrorCode;
+use crate::input::{AclInput, RequestBody};
 use crate::response::ApiError;
 
 /// Which resource an ACL request addresses.
@@ -19,20 +20,37 @@ pub(crate) enum AclTarget {
     Object,
 }
 
-pub(crate) async fn put_acl<O: ObjectStore>(
-    ctx: &mut Ctx<'_, O>,
+pub(crate) async fn put_bucket_acl<O: ObjectStore>(
+    env: &Env<'_, O>,
+    input: AclInput,
+    body: RequestBody,
+) -> HandlerResult {
+    put_acl(env, AclTarget::Bucket, input, body).await
+}
+
+pub(crate) async fn put_object_acl<O: ObjectStore>(
+    env: &Env<'_, O>,
+    input: AclInput,
+    body: RequestBody,
+) -> HandlerResult {
+    put_acl(env, AclTarget::Object, input, body).await
+}
+
+async fn put_acl<O: ObjectStore>(
+    env: &Env<'_, O>,
     target: AclTarget,
+    AclInput { canned }: AclInput,
+    body: RequestBody,
 ) -> HandlerResult {
     match target {
         AclTarget::Bucket => {
-            ctx.store.head_bucket(&ctx.account, &ctx.bucket).await?;
+            env.store.head_bucket(&env.account, &env.bucket).await?;
         }
         AclTarget::Object => {
-            ctx.store.head_object(&ctx.object()).await?;
+            env.store.head_object(&env.object()).await?;
         }
     }
-    let canned = ctx.headers.contains_key("x-amz-acl");
-    let body = ctx.read_xml_body().await?;
+    let body = body.read_xml(env.config.limits.max_xml_body).await?;
     let has_body = !body.iter().all(u8::is_ascii_whitespace);
     match (canned, has_body) {
         // An accepted canned ACL (`private`, `bucket-owner-full-control`).
@@ -46,14 +64,14 @@ pub(crate) async fn put_acl<O: ObjectStore>(
         // Neither names the owner-only ACL.
         (false, false) => return Err(acls_not_supported()),
         (false, true) => {
-            let acl = AccessControlPolicyRequest::parse(&body, ctx.config.limits.max_xml_body)
+            let acl = AccessControlPolicyRequest::parse(&body, env.config.limits.max_xml_body)
                 .map_err(|e| match e {
                     RequestError::Malformed(_) | RequestError::MissingBody => {
                         ApiError::with_message(S3ErrorCode::MalformedACLError, e.message())
                     }
                     other => ApiError::from(other),
                 })?;
-            if !grants_only_owner_full_control(&acl, &ctx.owner().id) {
+            if !grants_only_owner_full_control(&acl, &env.owner().id) {
                 return Err(acls_not_supported());
             }
         }

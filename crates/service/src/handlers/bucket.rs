@@ -7,13 +7,18 @@ use s4_s3_xml::{
 };
 use s4_storage::ObjectStore;
 
-use super::{empty_response, Ctx, HandlerResult};
+use super::{empty_response, Env, HandlerResult};
+use crate::input::{NoInput, RequestBody};
 use crate::response::xml_response;
 
-pub(crate) async fn list_buckets<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
-    let buckets = ctx.store.list_buckets(&ctx.account).await?;
+pub(crate) async fn list_buckets<O: ObjectStore>(
+    env: &Env<'_, O>,
+    _: NoInput,
+    _: RequestBody,
+) -> HandlerResult {
+    let buckets = env.store.list_buckets(&env.account).await?;
     let result = ListAllMyBucketsResult {
-        owner: ctx.owner(),
+        owner: env.owner(),
         buckets: buckets
             .into_iter()
             .map(|b| BucketEntry {
@@ -25,44 +30,64 @@ pub(crate) async fn list_buckets<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerRes
     Ok(xml_response(StatusCode::OK, &result))
 }
 
-pub(crate) async fn create_bucket<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> HandlerResult {
+pub(crate) async fn create_bucket<O: ObjectStore>(
+    env: &Env<'_, O>,
+    _: NoInput,
+    body: RequestBody,
+) -> HandlerResult {
     // The configuration is read (and its signature checked) but its region is ignored:
     // any endpoint serves any bucket.
-    let body = ctx.read_xml_body().await?;
+    let body = body.read_xml(env.config.limits.max_xml_body).await?;
     if !body.iter().all(u8::is_ascii_whitespace) {
-        CreateBucketConfiguration::parse(&body, ctx.config.limits.max_xml_body)?;
+        CreateBucketConfiguration::parse(&body, env.config.limits.max_xml_body)?;
     }
-    ctx.store.create_bucket(&ctx.account, &ctx.bucket).await?;
+    env.store.create_bucket(&env.account, &env.bucket).await?;
     Ok(empty_response(StatusCode::OK))
 }
 
-pub(crate) async fn delete_bucket<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
-    ctx.store.delete_bucket(&ctx.account, &ctx.bucket).await?;
+pub(crate) async fn delete_bucket<O: ObjectStore>(
+    env: &Env<'_, O>,
+    _: NoInput,
+    _: RequestBody,
+) -> HandlerResult {
+    env.store.delete_bucket(&env.account, &env.bucket).await?;
     // A bucket created again under this name starts without a policy.
-    ctx.policies.invalidate(&ctx.account, &ctx.bucket);
+    env.policies.invalidate(&env.account, &env.bucket);
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
-pub(crate) async fn head_bucket<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
-    ctx.store.head_bucket(&ctx.account, &ctx.bucket).await?;
+pub(crate) async fn head_bucket<O: ObjectStore>(
+    env: &Env<'_, O>,
+    _: NoInput,
+    _: RequestBody,
+) -> HandlerResult {
+    env.store.head_bucket(&env.account, &env.bucket).await?;
     let mut response = empty_response(StatusCode::OK);
     response.headers_mut().insert(
         "x-amz-bucket-region",
-        http::HeaderValue::from_str(&ctx.config.region)
+        http::HeaderValue::from_str(&env.config.region)
             .unwrap_or(http::HeaderValue::from_static("us-east-1")),
     );
     Ok(response)
 }
 
-pub(crate) async fn get_bucket_location<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
-    ctx.store.head_bucket(&ctx.account, &ctx.bucket).await?;
+pub(crate) async fn get_bucket_location<O: ObjectStore>(
+    env: &Env<'_, O>,
+    _: NoInput,
+    _: RequestBody,
+) -> HandlerResult {
+    env.store.head_bucket(&env.account, &env.bucket).await?;
     Ok(xml_response(StatusCode::OK, &LocationConstraint::default()))
 }
 
-pub(crate) async fn get_bucket_acl<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
-    ctx.store.head_bucket(&ctx.account, &ctx.bucket).await?;
+pub(crate) async fn get_bucket_acl<O: ObjectStore>(
+    env: &Env<'_, O>,
+    _: NoInput,
+    _: RequestBody,
+) -> HandlerResult {
+    env.store.head_bucket(&env.account, &env.bucket).await?;
     Ok(xml_response(
         StatusCode::OK,
-        &AccessControlPolicy::canned(ctx.owner()),
+        &AccessControlPolicy::canned(env.owner()),
     ))
 }

@@ -1,34 +1,29 @@
-//! Operation handlers: one function per S3 operation, grouped by resource.
+//! Operation handlers: one typed function per S3 operation,
+//! `fn(&Env, Input, RequestBody) -> Result<Response, ApiError>`, grouped by feature. The
+//! catalogue ([`crate::operation`]) parses each one's input and dispatches to it.
 
-mod acl;
-mod bucket;
-mod copy;
-mod list;
-mod multipart;
-mod object;
-mod policy;
-
-use std::sync::{Mutex, PoisonError};
-
+pub(crate) mod acl;
+pub(crate) mod bucket;
+pub(crate) mod copy;
+pub(crate) mod list;
+pub(crate) mod multipart;
+pub(crate) mod object;
+pub(crate) mod policy;
 use http::header::{HeaderValue, CONTENT_LENGTH};
-use http::{HeaderMap, Response, StatusCode};
+use http::{Response, StatusCode};
 use s4_naming::AccountId;
 use s4_s3_xml::Owner;
-use s4_sigv4::{ChecksumAlgorithm, Checksummer, PayloadMode};
-use s4_storage::{ByteStream, ObjectRef, ObjectStore};
+use s4_storage::ObjectRef;
 use sha2::{Digest, Sha256};
 
 use crate::authz::{KeyAccess, PolicyCache};
-use crate::body::{self, read_limited, verified_stream, ResponseBody};
+use crate::body::{self, ResponseBody};
 use crate::config::ServiceConfig;
-use crate::error_code::S3ErrorCode;
-use crate::operation::{Query, S3Operation};
 use crate::response::ApiError;
-// The header parsers the fuzz targets drive (crate::fuzzing).
-pub(crate) use object::{parse_range, read_conditions};
 
-/// Everything a handler needs about an authorized request.
-pub(crate) struct Ctx<'a, O> {
+/// Everything a handler needs about an authorized request besides its typed input and its
+/// body: the stores, the configuration, and where the request acts.
+pub(crate) struct Env<'a, O> {
     pub store: &'a O,
     pub config: &'a ServiceConfig,
     /// The account the request acts in.
@@ -37,12 +32,6 @@ pub(crate) struct Ctx<'a, O> {
     pub bucket: String,
     /// Empty for bucket operations.
     pub key: String,
-    pub headers: &'a HeaderMap,
-    pub query: &'a Query,
-    pub payload: PayloadMode,
-    /// The raw request body, until a handler takes it (in a mutex only so that `Ctx` is
-    /// `Sync` and handler futures holding `&Ctx` are `Send`).
-    pub body: Mutex<Option<ByteStream>>,
     pub head: bool,
     /// The service's bucket policy cache (invalidated by the policy handlers and
     /// DeleteBucket).
@@ -51,48 +40,9 @@ pub(crate) struct Ctx<'a, O> {
     pub key_access: Option<KeyAccess>,
 }
 
-const CHECKSUM_PREFIX: &str = "x-amz-checksum-";
-
 pub(crate) type HandlerResult = Result<Response<ResponseBody>, ApiError>;
 
-pub(crate) async fn execute<O: ObjectStore>(mut ctx: Ctx<'_, O>, op: S3Operation) -> HandlerResult {
-    match op {
-        S3Operation::ListBuckets => bucket::list_buckets(&ctx).await,
-        S3Operation::CreateBucket => bucket::create_bucket(&mut ctx).await,
-        S3Operation::DeleteBucket => bucket::delete_bucket(&ctx).await,
-        S3Operation::HeadBucket => bucket::head_bucket(&ctx).await,
-        S3Operation::GetBucketLocation => bucket::get_bucket_location(&ctx).await,
-        S3Operation::GetBucketAcl => bucket::get_bucket_acl(&ctx).await,
-        S3Operation::PutBucketAcl => acl::put_acl(&mut ctx, acl::AclTarget::Bucket).await,
-        S3Operation::PutObjectAcl => acl::put_acl(&mut ctx, acl::AclTarget::Object).await,
-        S3Operation::ListObjects => list::list_objects_v1(&ctx).await,
-        S3Operation::ListObjectsV2 => list::list_objects_v2(&ctx).await,
-        S3Operation::DeleteObjects => object::delete_objects(&mut ctx).await,
-        S3Operation::PutObject => object::put_object(&mut ctx).await,
-        S3Operation::CopyObject(source) => copy::copy_object(&ctx, source).await,
-        S3Operation::GetObject | S3Operation::HeadObject => object::get_object(&ctx).await,
-        S3Operation::DeleteObject => object::delete_object(&ctx).await,
-        S3Operation::GetObjectAcl => object::get_object_acl(&ctx).await,
-        S3Operation::CreateMultipartUpload => multipart::create_multipart_upload(&ctx).await,
-        S3Operation::UploadPart(part) => multipart::upload_part(&mut ctx, part).await,
-        S3Operation::UploadPartCopy(part, source) => {
-            multipart::upload_part_copy(&ctx, part, source).await
-        }
-        S3Operation::CompleteMultipartUpload { upload_id } => {
-            multipart::complete_multipart_upload(&mut ctx, &upload_id).await
-        }
-        S3Operation::AbortMultipartUpload { upload_id } => {
-            multipart::abort_multipart_upload(&ctx, &upload_id).await
-        }
-        S3Operation::ListParts { upload_id } => multipart::list_parts(&ctx, &upload_id).await,
-        S3Operation::ListMultipartUploads => multipart::list_multipart_uploads(&ctx).await,
-        S3Operation::GetBucketPolicy => policy::get_bucket_policy(&ctx).await,
-        S3Operation::PutBucketPolicy => policy::put_bucket_policy(&mut ctx).await,
-        S3Operation::DeleteBucketPolicy => policy::delete_bucket_policy(&ctx).await,
-    }
-}
-
-impl<O> Ctx<'_, O> {
+impl<O> Env<'_, O> {
     pub fn object(&self) -> ObjectRef {
         ObjectRef {
             account: self.account,
@@ -101,113 +51,9 @@ impl<O> Ctx<'_, O> {
         }
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
     /// The canonical owner of everything in the account (spec 2.1.5).
     pub fn owner(&self) -> Owner {
         owner_of(&self.account)
-    }
-
-    /// The `x-amz-checksum-<algorithm>` header, validated: at most one, a known algorithm,
-    /// a base64 value of the algorithm's length (else `InvalidRequest`). A presigned URL may
-    /// carry it as a query parameter of the same name (the JavaScript SDK v3 bakes
-    /// `x-amz-checksum-crc32=...` into presigned PUT URLs); it counts like the header.
-    pub fn header_checksum(&self) -> Result<Option<(ChecksumAlgorithm, String)>, ApiError> {
-        let headers = self.headers.iter().map(|(name, value)| {
-            (
-                std::borrow::Cow::Borrowed(name.as_str()),
-                value.to_str().unwrap_or(""),
-            )
-        });
-        // Query names are matched case-insensitively, as header names are.
-        let query = self
-            .query
-            .pairs()
-            .filter(|(name, _)| crate::refusals::starts_with_ignore_case(name, CHECKSUM_PREFIX))
-            .map(|(name, value)| (std::borrow::Cow::Owned(name.to_ascii_lowercase()), value));
-        let mut found = None;
-        for (name, value) in headers.chain(query) {
-            let Some(suffix) = name.strip_prefix(CHECKSUM_PREFIX) else {
-                continue;
-            };
-            if matches!(suffix, "algorithm" | "mode" | "type") {
-                continue;
-            }
-            let algorithm = ChecksumAlgorithm::from_header_name(&name).ok_or_else(|| {
-                ApiError::with_message(
-                    S3ErrorCode::InvalidRequest,
-                    format!("The checksum algorithm of '{name}' is not supported."),
-                )
-            })?;
-            if found.is_some() {
-                return Err(ApiError::with_message(
-                    S3ErrorCode::InvalidRequest,
-                    "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.",
-                ));
-            }
-            let value = value.trim().to_owned();
-            let expected_len = Checksummer::new(algorithm).finalize().len();
-            let valid = base64_decode(&value).is_some_and(|raw| raw.len() == expected_len);
-            if !valid {
-                return Err(ApiError::with_message(
-                    S3ErrorCode::InvalidRequest,
-                    format!("Value for {name} header is invalid."),
-                ));
-            }
-            found = Some((algorithm, value));
-        }
-        Ok(found)
-    }
-
-    /// Whether the body is aws-chunked with a trailing checksum.
-    pub fn has_trailer_checksum(&self) -> bool {
-        matches!(
-            self.payload,
-            PayloadMode::StreamingUnsignedTrailer {
-                trailer: Some(_),
-                ..
-            } | PayloadMode::StreamingSignedTrailer {
-                trailer: Some(_),
-                ..
-            }
-        )
-    }
-
-    /// The decoded body length the client announced, if any.
-    pub fn announced_length(&self) -> Option<u64> {
-        match &self.payload {
-            PayloadMode::StreamingSigned { decoded_length, .. }
-            | PayloadMode::StreamingUnsignedTrailer { decoded_length, .. }
-            | PayloadMode::StreamingSignedTrailer { decoded_length, .. } => Some(*decoded_length),
-            PayloadMode::Sha256(_) | PayloadMode::Unsigned => self
-                .header(CONTENT_LENGTH.as_str())
-                .and_then(|v| v.trim().parse().ok()),
-        }
-    }
-
-    /// Takes the request body, wrapped in every check the request asks for.
-    pub fn take_body(&mut self) -> Result<ByteStream, ApiError> {
-        let checksum = self.header_checksum()?;
-        let raw = self
-            .body
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-            .unwrap_or_else(|| s4_storage::body::once(bytes::Bytes::new()));
-        Ok(verified_stream(raw, &self.payload, checksum))
-    }
-
-    /// Reads a small XML body whole: refused unread when its announced length is over the
-    /// limit, cut off when it grows past it.
-    pub async fn read_xml_body(&mut self) -> Result<bytes::Bytes, ApiError> {
-        let limit = self.config.limits.max_xml_body;
-        if self.announced_length().is_some_and(|n| n > limit as u64) {
-            return Err(ApiError::from(body::ReadError::TooLarge { limit }));
-        }
-        let stream = self.take_body()?;
-        Ok(read_limited(stream, limit).await?)
     }
 }
 

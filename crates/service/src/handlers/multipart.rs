@@ -4,60 +4,48 @@
 use http::header::{HeaderValue, ETAG};
 use http::StatusCode;
 use s4_s3_xml::{
-    CompleteMultipartUpload, CompleteMultipartUploadResult, CopyPartResult, EncodingType,
+    CompleteMultipartUpload, CompleteMultipartUploadResult, CopyPartResult,
     InitiateMultipartUploadResult, ListMultipartUploadsResult, ListPartsResult, PartEntry,
     UploadEntry,
 };
 use s4_storage::multipart::{
-    CompleteUpload, CompletedPart, UploadListQuery, UploadPart, UploadRef, MAX_PART_NUMBER,
+    CompleteUpload, CompletedPart, UploadPart, UploadRef, MAX_PART_NUMBER,
 };
 use s4_storage::{ByteRange, ETag, ObjectRef, ObjectStore, StorageError};
 
-use super::object::{
-    content_md5, object_attributes, read_conditions, write_precondition, IfNoneMatch,
-};
-use super::{empty_response, Ctx, HandlerResult};
+use super::object::{check_body_size, check_conditional_writes};
+use super::{empty_response, Env, HandlerResult};
 use crate::error_code::S3ErrorCode;
-use crate::operation::{CopySource, PartTarget};
+use crate::input::{
+    CompleteUploadInput, CreateUploadInput, ListPartsInput, ListUploadsInput, RequestBody,
+    UploadPartCopyInput, UploadPartInput,
+};
+use crate::operation::UploadId;
 use crate::response::{xml_response, ApiError};
 
-const MAX_LISTED: usize = 1000;
-
-impl<O> Ctx<'_, O> {
+impl<O> Env<'_, O> {
     fn upload(&self, upload_id: &str) -> UploadRef {
         UploadRef {
             target: self.object(),
             upload_id: upload_id.to_owned(),
         }
     }
-
-    /// A non-negative integer query parameter (`max-parts`, `part-number-marker`, ...).
-    fn count_param(&self, name: &str) -> Result<Option<u64>, ApiError> {
-        match self.query.get(name) {
-            None => Ok(None),
-            Some(v) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
-                Ok(Some(v.parse().unwrap_or(u64::MAX)))
-            }
-            Some(v) => Err(ApiError::invalid_argument(
-                format!("Provided {name} not an integer or within integer range"),
-                name,
-                v,
-            )),
-        }
-    }
 }
 
-pub(crate) async fn create_multipart_upload<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
-    let attributes = object_attributes(ctx)?;
-    let upload = ctx
+pub(crate) async fn create_multipart_upload<O: ObjectStore>(
+    env: &Env<'_, O>,
+    CreateUploadInput { attributes }: CreateUploadInput,
+    _: RequestBody,
+) -> HandlerResult {
+    let upload = env
         .store
-        .create_multipart_upload(&ctx.object(), attributes)
+        .create_multipart_upload(&env.object(), attributes)
         .await?;
     Ok(xml_response(
         StatusCode::OK,
         &InitiateMultipartUploadResult {
-            bucket: ctx.bucket.clone(),
-            key: ctx.key.clone(),
+            bucket: env.bucket.clone(),
+            key: env.key.clone(),
             upload_id: upload.upload_id,
         },
     ))
@@ -72,21 +60,17 @@ fn etag_response(etag: &ETag) -> http::Response<crate::body::ResponseBody> {
 }
 
 pub(crate) async fn upload_part<O: ObjectStore>(
-    ctx: &mut Ctx<'_, O>,
-    part: PartTarget,
+    env: &Env<'_, O>,
+    UploadPartInput { part, content_md5 }: UploadPartInput,
+    body: RequestBody,
 ) -> HandlerResult {
-    let content_md5 = content_md5(ctx)?;
-    let content_length = ctx
-        .announced_length()
-        .or_else(|| (!ctx.headers.contains_key(http::header::TRANSFER_ENCODING)).then_some(0));
-    if content_length.is_some_and(|n| n > ctx.store.capabilities().max_object_size) {
-        return Err(ApiError::new(S3ErrorCode::EntityTooLarge));
-    }
-    let body = ctx.take_body()?;
-    let info = ctx
+    let content_length = body.content_length();
+    check_body_size(env, content_length)?;
+    let body = body.into_stream()?;
+    let info = env
         .store
         .upload_part(UploadPart {
-            upload: ctx.upload(&part.upload_id),
+            upload: env.upload(&part.upload_id),
             part_number: part.part_number,
             body,
             content_length,
@@ -96,30 +80,6 @@ pub(crate) async fn upload_part<O: ObjectStore>(
     Ok(etag_response(&info.etag))
 }
 
-/// `x-amz-copy-source-range`: exactly `bytes=first-last`.
-fn copy_source_range(value: &str) -> Result<ByteRange, ApiError> {
-    let invalid = || {
-        ApiError::invalid_argument(
-            "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
-            "x-amz-copy-source-range",
-            value,
-        )
-    };
-    let spec = value.trim().strip_prefix("bytes=").ok_or_else(invalid)?;
-    let (first, last) = spec.split_once('-').ok_or_else(invalid)?;
-    let num = |s: &str| -> Result<u64, ApiError> {
-        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid());
-        }
-        s.parse().map_err(|_| invalid())
-    };
-    let (first, last) = (num(first)?, num(last)?);
-    if first > last {
-        return Err(invalid());
-    }
-    Ok(ByteRange::Inclusive { first, last })
-}
-
 /// UploadPartCopy: the source's bytes (or a range of them) streamed into a part.
 ///
 /// The answered ETag is, as the spec says, the MD5 digest of the complete source object with
@@ -127,22 +87,23 @@ fn copy_source_range(value: &str) -> Result<ByteRange, ApiError> {
 /// whose MD5 is not known without reading it whole, the digest of its ETag). Completion
 /// accepts that ETag for the part ([`resolve_copied_part_etags`]).
 pub(crate) async fn upload_part_copy<O: ObjectStore>(
-    ctx: &Ctx<'_, O>,
-    part: PartTarget,
-    source: CopySource,
+    env: &Env<'_, O>,
+    input: UploadPartCopyInput,
+    _: RequestBody,
 ) -> HandlerResult {
-    super::copy::check_source_owner(ctx)?;
-    let range = ctx
-        .header("x-amz-copy-source-range")
-        .map(copy_source_range)
-        .transpose()?;
-    let conditions = read_conditions(ctx.headers, true);
+    let UploadPartCopyInput {
+        part,
+        source,
+        range,
+        range_header,
+        conditions,
+    } = input;
     let source = ObjectRef {
-        account: ctx.account,
+        account: env.account,
         bucket: source.bucket,
         key: source.key,
     };
-    let out = match ctx.store.get_object(&source, range).await {
+    let out = match env.store.get_object(&source, range).await {
         Ok(out) => out,
         Err(StorageError::InvalidRange) => {
             return Err(ApiError::with_message(
@@ -174,7 +135,7 @@ pub(crate) async fn upload_part_copy<O: ObjectStore>(
                     out.info.size
                 ),
                 "x-amz-copy-source-range",
-                ctx.header("x-amz-copy-source-range").unwrap_or(""),
+                &range_header,
             ));
         }
     }
@@ -195,10 +156,10 @@ pub(crate) async fn upload_part_copy<O: ObjectStore>(
         .split_once('-')
         .map_or(out.info.etag.as_str(), |(digest, _)| digest)
         .to_owned();
-    let info = ctx
+    let info = env
         .store
         .upload_part(UploadPart {
-            upload: ctx.upload(&part.upload_id),
+            upload: env.upload(&part.upload_id),
             part_number: part.part_number,
             body: out.body,
             content_length: Some(length),
@@ -236,7 +197,7 @@ fn is_copied_part_etag(etag: &ETag, number: u32) -> bool {
 /// like. Only parts that exist and are named by their own number qualify; anything else is
 /// left for the backend to refuse.
 async fn resolve_copied_part_etags<O: ObjectStore>(
-    ctx: &Ctx<'_, O>,
+    env: &Env<'_, O>,
     upload: &UploadRef,
     parts: &mut [CompletedPart],
 ) -> Result<(), ApiError> {
@@ -246,7 +207,7 @@ async fn resolve_copied_part_etags<O: ObjectStore>(
     let mut stored = std::collections::BTreeMap::new();
     let mut marker = 0u32;
     loop {
-        let page = ctx
+        let page = env
             .store
             .list_parts(upload, marker, MAX_PART_NUMBER as usize)
             .await?;
@@ -269,12 +230,17 @@ async fn resolve_copied_part_etags<O: ObjectStore>(
 }
 
 pub(crate) async fn complete_multipart_upload<O: ObjectStore>(
-    ctx: &mut Ctx<'_, O>,
-    upload_id: &str,
+    env: &Env<'_, O>,
+    input: CompleteUploadInput,
+    body: RequestBody,
 ) -> HandlerResult {
-    let precondition = write_precondition(ctx, IfNoneMatch::AnyValue)?;
-    let body = ctx.read_xml_body().await?;
-    let document = CompleteMultipartUpload::parse(&body, ctx.config.limits.max_xml_body)?;
+    let CompleteUploadInput {
+        upload_id,
+        precondition,
+    } = input;
+    check_conditional_writes(env, &precondition)?;
+    let body = body.read_xml(env.config.limits.max_xml_body).await?;
+    let document = CompleteMultipartUpload::parse(&body, env.config.limits.max_xml_body)?;
     let mut parts: Vec<CompletedPart> = document
         .parts
         .iter()
@@ -283,9 +249,9 @@ pub(crate) async fn complete_multipart_upload<O: ObjectStore>(
             etag: ETag::parse(&p.etag),
         })
         .collect();
-    let upload = ctx.upload(upload_id);
-    resolve_copied_part_etags(ctx, &upload, &mut parts).await?;
-    let info = ctx
+    let upload = env.upload(&upload_id);
+    resolve_copied_part_etags(env, &upload, &mut parts).await?;
+    let info = env
         .store
         .complete_multipart_upload(CompleteUpload {
             upload,
@@ -296,42 +262,46 @@ pub(crate) async fn complete_multipart_upload<O: ObjectStore>(
     Ok(xml_response(
         StatusCode::OK,
         &CompleteMultipartUploadResult {
-            location: format!("/{}/{}", ctx.bucket, s4_s3_xml::url_encode(&ctx.key)),
-            bucket: ctx.bucket.clone(),
-            key: ctx.key.clone(),
+            location: format!("/{}/{}", env.bucket, s4_s3_xml::url_encode(&env.key)),
+            bucket: env.bucket.clone(),
+            key: env.key.clone(),
             etag: info.etag.as_str().to_owned(),
         },
     ))
 }
 
 pub(crate) async fn abort_multipart_upload<O: ObjectStore>(
-    ctx: &Ctx<'_, O>,
-    upload_id: &str,
+    env: &Env<'_, O>,
+    UploadId(upload_id): UploadId,
+    _: RequestBody,
 ) -> HandlerResult {
-    ctx.store
-        .abort_multipart_upload(&ctx.upload(upload_id))
+    env.store
+        .abort_multipart_upload(&env.upload(&upload_id))
         .await?;
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
 
-pub(crate) async fn list_parts<O: ObjectStore>(ctx: &Ctx<'_, O>, upload_id: &str) -> HandlerResult {
-    let max_parts = ctx
-        .count_param("max-parts")?
-        .map_or(MAX_LISTED, |n| n.min(MAX_LISTED as u64) as usize);
-    let marker = ctx
-        .count_param("part-number-marker")?
-        .map_or(0, |n| n.min(u64::from(u32::MAX)) as u32);
-    let page = ctx
+pub(crate) async fn list_parts<O: ObjectStore>(
+    env: &Env<'_, O>,
+    input: ListPartsInput,
+    _: RequestBody,
+) -> HandlerResult {
+    let ListPartsInput {
+        upload_id,
+        max_parts,
+        marker,
+    } = input;
+    let page = env
         .store
-        .list_parts(&ctx.upload(upload_id), marker, max_parts)
+        .list_parts(&env.upload(&upload_id), marker, max_parts)
         .await?;
-    let owner = ctx.owner();
+    let owner = env.owner();
     Ok(xml_response(
         StatusCode::OK,
         &ListPartsResult {
-            bucket: ctx.bucket.clone(),
-            key: ctx.key.clone(),
-            upload_id: upload_id.to_owned(),
+            bucket: env.bucket.clone(),
+            key: env.key.clone(),
+            upload_id,
             part_number_marker: marker,
             next_part_number_marker: page.next_part_number_marker,
             max_parts: max_parts as u32,
@@ -352,42 +322,21 @@ pub(crate) async fn list_parts<O: ObjectStore>(ctx: &Ctx<'_, O>, upload_id: &str
     ))
 }
 
-pub(crate) async fn list_multipart_uploads<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
-    let encoding = EncodingType::from_query(ctx.query.get("encoding-type"))?;
-    let max_uploads = ctx
-        .count_param("max-uploads")?
-        .map_or(MAX_LISTED, |n| n.min(MAX_LISTED as u64) as usize);
-    let non_empty = |name: &str| {
-        ctx.query
-            .get(name)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
-    if let Some(marker) = ctx.query.get("upload-id-marker") {
-        if !is_valid_upload_id(marker) {
-            return Err(ApiError::invalid_argument(
-                "Invalid uploadId marker",
-                "upload-id-marker",
-                marker,
-            ));
-        }
-    }
-    let query = UploadListQuery {
-        prefix: ctx.query.get("prefix").unwrap_or("").to_owned(),
-        delimiter: non_empty("delimiter"),
-        key_marker: non_empty("key-marker"),
-        upload_id_marker: non_empty("upload-id-marker"),
-        max_uploads,
-    };
-    let page = ctx
+pub(crate) async fn list_multipart_uploads<O: ObjectStore>(
+    env: &Env<'_, O>,
+    ListUploadsInput { encoding, query }: ListUploadsInput,
+    _: RequestBody,
+) -> HandlerResult {
+    let max_uploads = query.max_uploads;
+    let page = env
         .store
-        .list_multipart_uploads(&ctx.account, &ctx.bucket, &query)
+        .list_multipart_uploads(&env.account, &env.bucket, &query)
         .await?;
-    let owner = ctx.owner();
+    let owner = env.owner();
     Ok(xml_response(
         StatusCode::OK,
         &ListMultipartUploadsResult {
-            bucket: ctx.bucket.clone(),
+            bucket: env.bucket.clone(),
             key_marker: query.key_marker.clone().unwrap_or_default(),
             upload_id_marker: query.upload_id_marker.clone().unwrap_or_default(),
             next_key_marker: page.next_key_marker.unwrap_or_default(),
@@ -413,15 +362,6 @@ pub(crate) async fn list_multipart_uploads<O: ObjectStore>(ctx: &Ctx<'_, O>) -> 
     ))
 }
 
-/// Whether `value` could be an upload ID: the backends choose URL-safe IDs (letters, digits,
-/// `-`, `_`, `.`, `~`) of at most 128 characters. Empty counts as absent.
-fn is_valid_upload_id(value: &str) -> bool {
-    value.len() <= 128
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,36 +374,5 @@ mod tests {
         assert!(!is_copied_part_etag(&etag, 8));
         assert!(!is_copied_part_etag(&ETag::parse(digest), 7));
         assert!(!is_copied_part_etag(&ETag::parse("abc-7"), 7));
-    }
-
-    #[test]
-    fn upload_id_markers() {
-        assert!(is_valid_upload_id("0a1b2c-_."));
-        assert!(is_valid_upload_id(""));
-        assert!(!is_valid_upload_id("a b"));
-        assert!(!is_valid_upload_id("a/b"));
-        assert!(!is_valid_upload_id(&"a".repeat(129)));
-    }
-
-    #[test]
-    fn copy_source_ranges() {
-        assert_eq!(
-            copy_source_range("bytes=0-9").unwrap(),
-            ByteRange::Inclusive { first: 0, last: 9 }
-        );
-        for bad in [
-            "bytes=5-",
-            "bytes=-5",
-            "bytes=9-1",
-            "0-9",
-            "bytes=a-b",
-            "bytes=0-1,2-3",
-        ] {
-            assert_eq!(
-                copy_source_range(bad).unwrap_err().code,
-                S3ErrorCode::InvalidArgument,
-                "{bad}"
-            );
-        }
     }
 }

@@ -10,17 +10,24 @@ use s4_policy::{CompiledPolicy, MAX_BUCKET_POLICY_BYTES};
 use s4_storage::ObjectStore;
 
 use super::object::read_digested_body;
-use super::{empty_response, Ctx, HandlerResult};
+use super::{empty_response, Env, HandlerResult};
 use crate::body;
 use crate::error_code::S3ErrorCode;
+use crate::input::{DigestedBody, NoInput, RequestBody};
 use crate::response::ApiError;
 
 /// PUT `/<bucket>?policy`. An integrity header is mandatory (`Content-MD5` or one
 /// `x-amz-checksum-*`: `InvalidDigest` when missing, `BadDigest` when wrong); the document
 /// is at most 20 KB and must compile as a policy of this bucket (`MalformedPolicy`).
-pub(crate) async fn put_bucket_policy<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> HandlerResult {
+pub(crate) async fn put_bucket_policy<O: ObjectStore>(
+    env: &Env<'_, O>,
+    input: DigestedBody,
+    body: RequestBody,
+) -> HandlerResult {
     let body = read_digested_body(
-        ctx,
+        env,
+        input,
+        body,
         ApiError::with_message(
             S3ErrorCode::InvalidDigest,
             "Missing required header for this request: Content-MD5 or x-amz-checksum-*",
@@ -28,7 +35,7 @@ pub(crate) async fn put_bucket_policy<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> H
     )
     .await?;
     // A missing bucket is NoSuchBucket whatever the document says.
-    ctx.store.head_bucket(&ctx.account, &ctx.bucket).await?;
+    env.store.head_bucket(&env.account, &env.bucket).await?;
     if body.len() > MAX_BUCKET_POLICY_BYTES {
         return Err(ApiError::with_message(
             S3ErrorCode::MalformedPolicy,
@@ -43,21 +50,25 @@ pub(crate) async fn put_bucket_policy<O: ObjectStore>(ctx: &mut Ctx<'_, O>) -> H
             "Policies must be valid UTF-8 JSON.",
         )
     })?;
-    CompiledPolicy::parse_bucket(text, &ctx.bucket)
+    CompiledPolicy::parse_bucket(text, &env.bucket)
         .map_err(|e| ApiError::with_message(S3ErrorCode::MalformedPolicy, e.message()))?;
-    ctx.store
-        .set_bucket_policy(&ctx.account, &ctx.bucket, Some(text.to_owned()))
+    env.store
+        .set_bucket_policy(&env.account, &env.bucket, Some(text.to_owned()))
         .await?;
-    ctx.policies.invalidate(&ctx.account, &ctx.bucket);
+    env.policies.invalidate(&env.account, &env.bucket);
     // The spec answers 200 with an empty body (AWS: 204).
     Ok(empty_response(StatusCode::OK))
 }
 
 /// GET `/<bucket>?policy`: the stored document, byte for byte.
-pub(crate) async fn get_bucket_policy<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
-    let text = ctx
+pub(crate) async fn get_bucket_policy<O: ObjectStore>(
+    env: &Env<'_, O>,
+    _: NoInput,
+    _: RequestBody,
+) -> HandlerResult {
+    let text = env
         .store
-        .get_bucket_policy(&ctx.account, &ctx.bucket)
+        .get_bucket_policy(&env.account, &env.bucket)
         .await?;
     let len = text.len();
     let mut response = Response::new(body::full(text.into_bytes()));
@@ -68,13 +79,17 @@ pub(crate) async fn get_bucket_policy<O: ObjectStore>(ctx: &Ctx<'_, O>) -> Handl
 }
 
 /// DELETE `/<bucket>?policy`: 204, or `NoSuchBucketPolicy` when the bucket has none.
-pub(crate) async fn delete_bucket_policy<O: ObjectStore>(ctx: &Ctx<'_, O>) -> HandlerResult {
-    ctx.store
-        .get_bucket_policy(&ctx.account, &ctx.bucket)
+pub(crate) async fn delete_bucket_policy<O: ObjectStore>(
+    env: &Env<'_, O>,
+    _: NoInput,
+    _: RequestBody,
+) -> HandlerResult {
+    env.store
+        .get_bucket_policy(&env.account, &env.bucket)
         .await?;
-    ctx.store
-        .set_bucket_policy(&ctx.account, &ctx.bucket, None)
+    env.store
+        .set_bucket_policy(&env.account, &env.bucket, None)
         .await?;
-    ctx.policies.invalidate(&ctx.account, &ctx.bucket);
+    env.policies.invalidate(&env.account, &env.bucket);
     Ok(empty_response(StatusCode::NO_CONTENT))
 }
