@@ -6,7 +6,6 @@
 /// AWS uses for it ([`RequestError::message`]) and an HTTP status ([`RequestError::status`]).
 /// The `Display` text is more detailed and meant for logs, not for clients.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum RequestError {
     /// The body is empty where the operation needs one (DeleteObjects):
     /// `MissingRequestBodyError`.

@@ -101,6 +101,7 @@ pub mod refusals;
 pub mod response;
 pub mod route;
 mod service;
+mod wire;
 
 pub use access_log::TrustedProxies;
 pub use body::ResponseBody;

@@ -9,7 +9,6 @@ use crate::checksum::ChecksumAlgorithm;
 /// `Display` gives a message fit for the error body. Codes outside the spec's common table
 /// (`IncompleteBody`, `BadDigest`, `InvalidToken`) are the ones AWS S3 returns in the same case.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum SigV4Error {
     /// Garbled or missing parts of the `Authorization` header or of the canonical request.
     #[error("{0}")]
