@@ -66,6 +66,8 @@
 //! assert!(query.contains("&X-Amz-Signature="));
 //! ```
 
+#![warn(missing_docs)]
+
 mod canonical;
 mod checksum;
 mod chunk_sign;
