@@ -217,18 +217,6 @@ impl S3Operation {
             _ => bucket,
         }
     }
-
-    /// Whether the operation reads a request body the service buffers (XML documents).
-    pub fn reads_xml_body(&self) -> bool {
-        matches!(
-            self,
-            Self::CreateBucket
-                | Self::DeleteObjects
-                | Self::CompleteMultipartUpload { .. }
-                | Self::PutBucketAcl
-                | Self::PutObjectAcl
-        )
-    }
 }
 
 fn method_not_allowed() -> ApiError {
