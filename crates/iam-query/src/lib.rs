@@ -119,6 +119,8 @@
 //! corpus through [`fuzzing::check`], the oracle of the cargo-fuzz target `iam_query`
 //! (`cd fuzz && cargo +nightly fuzz run iam_query`).
 
+#![warn(missing_docs)]
+
 pub mod error;
 pub mod fuzzing;
 pub mod params;

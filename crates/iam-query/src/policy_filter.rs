@@ -21,6 +21,7 @@ pub enum PolicyScope {
 impl PolicyScope {
     const VALUES: [&'static str; 3] = ["All", "AWS", "Local"];
 
+    /// The value as the `Scope` parameter spells it.
     pub const fn as_str(self) -> &'static str {
         Self::VALUES[self as usize]
     }
@@ -38,6 +39,7 @@ pub enum PolicyUsage {
 impl PolicyUsage {
     const VALUES: [&'static str; 2] = ["PermissionsPolicy", "PermissionsBoundary"];
 
+    /// The value as the `PolicyUsageFilter` parameter spells it.
     pub const fn as_str(self) -> &'static str {
         Self::VALUES[self as usize]
     }
@@ -48,7 +50,9 @@ impl PolicyUsage {
 pub struct PolicyFilter {
     /// `OnlyAttached=true`: only policies attached to at least one user or group.
     pub only_attached: bool,
+    /// `Scope`: whose policies are listed.
     pub scope: PolicyScope,
+    /// `PolicyUsageFilter`, when given.
     pub usage: Option<PolicyUsage>,
 }
 

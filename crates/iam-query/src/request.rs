@@ -292,100 +292,167 @@ impl Default for ParseOptions {
 /// signed the request).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IamRequest {
+    /// The `GetPolicy` action.
     GetPolicy {
+        /// The managed policy, by ARN.
         policy_arn: PolicyArn,
     },
+    /// The `GetPolicyVersion` action.
     GetPolicyVersion {
+        /// The managed policy, by ARN.
         policy_arn: PolicyArn,
         /// Matches `v[1-9][0-9]{0,9}(\.[A-Za-z0-9-]{1,64})?`.
         version_id: String,
     },
+    /// The `ListPolicies` action.
     ListPolicies {
+        /// `Marker` and `MaxItems`.
         page: PolicyPage,
+        /// `Scope`, `OnlyAttached` and `PolicyUsageFilter`.
         filter: PolicyFilter,
     },
+    /// The `ListAttachedUserPolicies` action.
     ListAttachedUserPolicies {
+        /// The `UserName`.
         user_name: String,
+        /// `Marker` and `MaxItems`.
         page: PolicyPage,
     },
+    /// The `ListAttachedGroupPolicies` action.
     ListAttachedGroupPolicies {
+        /// The `GroupName`.
         group_name: String,
+        /// `Marker` and `MaxItems`.
         page: PolicyPage,
     },
+    /// The `AttachUserPolicy` action.
     AttachUserPolicy {
+        /// The `UserName`.
         user_name: String,
+        /// The managed policy, by ARN.
         policy_arn: PolicyArn,
     },
+    /// The `AttachGroupPolicy` action.
     AttachGroupPolicy {
+        /// The `GroupName`.
         group_name: String,
+        /// The managed policy, by ARN.
         policy_arn: PolicyArn,
     },
+    /// The `DetachUserPolicy` action.
     DetachUserPolicy {
+        /// The `UserName`.
         user_name: String,
+        /// The managed policy, by ARN.
         policy_arn: PolicyArn,
     },
+    /// The `DetachGroupPolicy` action.
     DetachGroupPolicy {
+        /// The `GroupName`.
         group_name: String,
+        /// The managed policy, by ARN.
         policy_arn: PolicyArn,
     },
+    /// The `CreateUser` action.
+    ///
     /// `Path` may be given only as `/`; `PermissionsBoundary` is refused (`InvalidInput`)
     /// rather than ignored, since S4 has no permissions boundaries.
     CreateUser {
+        /// The `UserName`.
         user_name: String,
+        /// The `Tags.member.N` key/value pairs, in request order.
         tags: Vec<Tag>,
     },
+    /// The `GetUser` action.
     GetUser {
+        /// The `UserName`; `None` means the caller.
         user_name: Option<String>,
     },
+    /// The `ListUsers` action.
+    ///
     /// `PathPrefix` is ignored.
     ListUsers {
+        /// `Marker` and `MaxItems`.
         page: Page,
     },
+    /// The `DeleteUser` action.
     DeleteUser {
+        /// The `UserName`.
         user_name: String,
     },
+    /// The `CreateGroup` action.
+    ///
     /// `Path` may be given only as `/`.
     CreateGroup {
+        /// The `GroupName`.
         group_name: String,
     },
+    /// The `GetGroup` action.
     GetGroup {
+        /// The `GroupName`.
         group_name: String,
+        /// `Marker` and `MaxItems`.
         page: Page,
     },
+    /// The `ListGroups` action.
+    ///
     /// `PathPrefix` is ignored.
     ListGroups {
+        /// `Marker` and `MaxItems`.
         page: Page,
     },
+    /// The `DeleteGroup` action.
     DeleteGroup {
+        /// The `GroupName`.
         group_name: String,
     },
+    /// The `AddUserToGroup` action.
     AddUserToGroup {
+        /// The `GroupName`.
         group_name: String,
+        /// The `UserName`.
         user_name: String,
     },
+    /// The `RemoveUserFromGroup` action.
     RemoveUserFromGroup {
+        /// The `GroupName`.
         group_name: String,
+        /// The `UserName`.
         user_name: String,
     },
+    /// The `ListGroupsForUser` action.
     ListGroupsForUser {
+        /// The `UserName`.
         user_name: String,
+        /// `Marker` and `MaxItems`.
         page: Page,
     },
+    /// The `CreateAccessKey` action.
     CreateAccessKey {
+        /// The `UserName`; `None` means the caller.
         user_name: Option<String>,
     },
+    /// The `ListAccessKeys` action.
     ListAccessKeys {
+        /// The `UserName`; `None` means the caller.
         user_name: Option<String>,
+        /// `Marker` and `MaxItems`.
         page: Page,
     },
+    /// The `UpdateAccessKey` action.
     UpdateAccessKey {
         /// 16..=128 characters of `[A-Za-z0-9_]`.
         access_key_id: String,
+        /// The new `Status`.
         status: AccessKeyStatus,
+        /// The `UserName`; `None` means the caller.
         user_name: Option<String>,
     },
+    /// The `DeleteAccessKey` action.
     DeleteAccessKey {
+        /// The `AccessKeyId`.
         access_key_id: String,
+        /// The `UserName`; `None` means the caller.
         user_name: Option<String>,
     },
 }

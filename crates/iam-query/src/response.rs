@@ -208,57 +208,98 @@ impl Truncation {
 /// One successful IAM response.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IamResponse {
+    /// The result of `GetPolicy`: the policy.
     GetPolicy(Policy),
+    /// The result of `GetPolicyVersion`: the policy version.
     GetPolicyVersion(PolicyVersion),
+    /// The result of `ListPolicies`.
     ListPolicies {
+        /// The policies of this page.
         policies: Vec<Policy>,
+        /// Whether more results follow, and the `Marker` to ask for them.
         truncation: Truncation,
     },
+    /// The result of `ListAttachedUserPolicies`.
     ListAttachedUserPolicies {
+        /// The attached policies of this page.
         attached_policies: Vec<AttachedPolicy>,
+        /// Whether more results follow, and the `Marker` to ask for them.
         truncation: Truncation,
     },
+    /// The result of `ListAttachedGroupPolicies`.
     ListAttachedGroupPolicies {
+        /// The attached policies of this page.
         attached_policies: Vec<AttachedPolicy>,
+        /// Whether more results follow, and the `Marker` to ask for them.
         truncation: Truncation,
     },
+    /// `AttachUserPolicy` succeeded (the response has no result element).
     AttachUserPolicy,
+    /// `AttachGroupPolicy` succeeded (the response has no result element).
     AttachGroupPolicy,
+    /// `DetachUserPolicy` succeeded (the response has no result element).
     DetachUserPolicy,
+    /// `DetachGroupPolicy` succeeded (the response has no result element).
     DetachGroupPolicy,
+    /// The result of `CreateUser`: the user.
     CreateUser(User),
+    /// The result of `GetUser`: the user.
     GetUser(User),
+    /// The result of `ListUsers`.
     ListUsers {
+        /// The users of this page.
         users: Vec<User>,
+        /// Whether more results follow, and the `Marker` to ask for them.
         truncation: Truncation,
     },
+    /// `DeleteUser` succeeded (the response has no result element).
     DeleteUser,
+    /// The result of `CreateGroup`: the group.
     CreateGroup(Group),
+    /// The result of `GetGroup`.
     GetGroup {
+        /// The group itself.
         group: Group,
+        /// The group's members on this page.
         users: Vec<User>,
+        /// Whether more results follow, and the `Marker` to ask for them.
         truncation: Truncation,
     },
+    /// The result of `ListGroups`.
     ListGroups {
+        /// The groups of this page.
         groups: Vec<Group>,
+        /// Whether more results follow, and the `Marker` to ask for them.
         truncation: Truncation,
     },
+    /// `DeleteGroup` succeeded (the response has no result element).
     DeleteGroup,
+    /// `AddUserToGroup` succeeded (the response has no result element).
     AddUserToGroup,
+    /// `RemoveUserFromGroup` succeeded (the response has no result element).
     RemoveUserFromGroup,
+    /// The result of `ListGroupsForUser`.
     ListGroupsForUser {
+        /// The groups of this page.
         groups: Vec<Group>,
+        /// Whether more results follow, and the `Marker` to ask for them.
         truncation: Truncation,
     },
+    /// The result of `CreateAccessKey`: the new key, with its secret.
     CreateAccessKey(AccessKey),
+    /// The result of `ListAccessKeys`.
     ListAccessKeys {
         /// The `<UserName>` of the result: the user whose keys are listed, `None` for the
         /// root.
         user_name: Option<String>,
+        /// The keys of this page, without their secrets.
         access_key_metadata: Vec<AccessKeyMetadata>,
+        /// Whether more results follow, and the `Marker` to ask for them.
         truncation: Truncation,
     },
+    /// `UpdateAccessKey` succeeded (the response has no result element).
     UpdateAccessKey,
+    /// `DeleteAccessKey` succeeded (the response has no result element).
     DeleteAccessKey,
 }
 

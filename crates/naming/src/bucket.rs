@@ -39,7 +39,6 @@ pub const BUCKET_NAME_MAX_LEN: usize = 63;
 /// rule and the begin/end rule have two variants each, so the message can say which end or
 /// which bound failed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum BucketNameError {
     /// The name is `.`.
     Dot,

@@ -31,7 +31,6 @@ pub const OBJECT_KEY_MAX_LEN: usize = 1024;
 /// Why an object key is invalid. Each variant is one rule (or one half of a two-part rule) of
 /// spec section 2.1.4.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum ObjectKeyError {
     /// The key is `..`.
     DotDot,

@@ -89,6 +89,8 @@
 //! which also checks that every parsed ARN displays back to its input. A unit test replays the
 //! committed seed corpus `fuzz/corpus/naming/` on stable.
 
+#![warn(missing_docs)]
+
 pub mod account;
 pub mod arn;
 pub mod bucket;

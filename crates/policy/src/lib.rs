@@ -73,6 +73,8 @@
 //!   `policy_json` (`cd fuzz && cargo +nightly fuzz run policy_json`); a unit test replays
 //!   their seed corpora on stable.
 
+#![warn(missing_docs)]
+
 pub mod actions;
 pub mod compiled;
 pub mod condition;

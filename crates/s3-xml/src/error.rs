@@ -2,11 +2,11 @@
 
 /// Why a request body was refused.
 ///
-/// Every variant maps to exactly one S3 error code ([`RequestError::code`]), the public message
-/// AWS uses for it ([`RequestError::message`]) and an HTTP status ([`RequestError::status`]).
-/// The `Display` text is more detailed and meant for logs, not for clients.
+/// Every variant stands for exactly one S3 error code ([`RequestError::code`] names it) and has
+/// the public message AWS uses for it ([`RequestError::message`]); all are client errors,
+/// answered `400 Bad Request` by the code's status. The `Display` text is more detailed and
+/// meant for logs, not for clients.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum RequestError {
     /// The body is empty where the operation needs one (DeleteObjects):
     /// `MissingRequestBodyError`.
@@ -41,7 +41,7 @@ pub enum RequestError {
 }
 
 impl RequestError {
-    /// The S3 error code for the `<Code>` element.
+    /// The name of the S3 error code for the `<Code>` element.
     pub fn code(&self) -> &'static str {
         match self {
             Self::MissingBody => "MissingRequestBodyError",
@@ -69,11 +69,6 @@ impl RequestError {
                 "The list of parts was not in ascending order. The parts list must be specified in order by part number."
             }
         }
-    }
-
-    /// The HTTP status: all of these are client errors, 400 Bad Request.
-    pub fn status(&self) -> u16 {
-        400
     }
 
     /// An [`ErrorDocument`](crate::ErrorDocument) with this error's code and message.
@@ -108,11 +103,6 @@ impl InvalidEncodingType {
     /// AWS's message.
     pub fn message(&self) -> &'static str {
         "Invalid Encoding Method specified in Request"
-    }
-
-    /// 400 Bad Request.
-    pub fn status(&self) -> u16 {
-        400
     }
 
     /// The full `<Error>` document body fields, with `ArgumentName` and `ArgumentValue`.

@@ -82,6 +82,8 @@
 //! * **Timestamps** always carry milliseconds (`.000Z`), including `CreationDate`, whose spec
 //!   sample shows none.
 
+#![warn(missing_docs)]
+
 mod encoding;
 mod error;
 pub mod fuzzing;

@@ -118,7 +118,12 @@ pub fn refuse_data(stream: ByteStream) -> ByteStream {
 /// Why [`read_limited`] failed.
 #[derive(Debug)]
 pub enum ReadError {
-    TooLarge { limit: usize },
+    /// The document is longer than `limit` bytes (`MaxMessageLengthExceeded`).
+    TooLarge {
+        /// The limit the caller passed.
+        limit: usize,
+    },
+    /// The body stream failed; mapped like any request body error.
     Body(BoxError),
 }
 

@@ -30,14 +30,6 @@ macro_rules! s3_error_codes {
                     $(S3ErrorCode::$code => $message,)*
                 }
             }
-
-            /// The code named by an error `<Code>` string, as other crates report them.
-            pub fn from_code(code: &str) -> Option<Self> {
-                match code {
-                    $(stringify!($code) => Some(S3ErrorCode::$code),)*
-                    _ => None,
-                }
-            }
         }
     };
 }
@@ -116,13 +108,5 @@ mod tests {
         assert_eq!(S3ErrorCode::NoSuchUpload.as_str(), "NoSuchUpload");
         assert_eq!(S3ErrorCode::AccessControlListNotSupported.status(), 400);
         assert_eq!(S3ErrorCode::NoSuchAccessPoint.status(), 404);
-    }
-
-    #[test]
-    fn codes_parse_back() {
-        for code in S3ErrorCode::ALL {
-            assert_eq!(S3ErrorCode::from_code(code.as_str()), Some(*code));
-        }
-        assert_eq!(S3ErrorCode::from_code("NoSuchThing"), None);
     }
 }

@@ -3,13 +3,13 @@
 //!
 //! A request goes through one pipeline ([`S4Service::handle`]):
 //!
-//! 1. **Route** by `Host` ([`route`]): `s3.<domain>` (path style), `<bucket>.s3.<domain>`
+//! 1. **Route** by `Host` (`route.rs`): `s3.<domain>` (path style), `<bucket>.s3.<domain>`
 //!    (virtual-hosted), `iam.<domain>`, or a bare IP / `localhost`, where the credential
 //!    scope's service decides between S3 and IAM. Unknown hosts answer `InvalidURI`.
 //! 2. **Authenticate** with `s4-sigv4`: header or presigned signature, the key looked up in the
 //!    [`IdentityStore`](s4_storage::IdentityStore); anonymous requests go on to authorization.
 //!    A verified key's use is recorded in the background, at most once a minute per key
-//!    ([`key_use`]).
+//!    (`key_use.rs`).
 //! 3. **Route** to one [`S3Operation`] of the catalogue ([`operation`]) by method, bucket/key,
 //!    sub-resource flags and distinguishing header.
 //! 4. **Authorize** ([`authz`]) with the policy engine of `s4-policy`, before anything
@@ -31,7 +31,7 @@
 //!    `x-amz-request-id` and `x-amz-id-2`.
 //!
 //! Every request ends with one structured `tracing` event at `INFO` with target
-//! `s4::access` ([`access_log`]): request ID, client address (and `X-Forwarded-For` from a
+//! `s4::access` (`access_log.rs`): request ID, client address (and `X-Forwarded-For` from a
 //! trusted proxy), method, operation, bucket, key, status, error code, why authentication
 //! failed, bytes in and out, duration in milliseconds, the access key ID, the principal
 //! (`arn:aws:iam::<account>:root`, a user ARN, or `anonymous`) and the user agent; never
@@ -85,26 +85,27 @@
 //! Inside another server, call [`S4Service::handle`] with any `http::Request` whose body is
 //! an `http_body::Body<Data = Bytes>`.
 
-pub mod access_log;
-pub mod auth;
+mod access_log;
+mod auth;
 pub mod authz;
 pub mod body;
-pub mod config;
-pub mod connection;
-pub mod error_code;
+mod config;
+mod connection;
+mod error_code;
 pub mod expiry;
 pub mod fuzzing;
 mod handlers;
 mod iam;
 mod input;
-pub mod key_use;
+mod key_use;
 pub mod metrics;
 pub mod operation;
 pub mod pre_auth;
 pub mod refusals;
 pub mod response;
-pub mod route;
+mod route;
 mod service;
+mod wire;
 
 pub use access_log::TrustedProxies;
 pub use body::ResponseBody;

@@ -1,24 +1,22 @@
-//! Errors as the service answers them: one mapping from every error source (storage, SigV4,
-//! XML parsers, naming rules) to an [`S3ErrorCode`] and message, the `<Error>` document, and
-//! the helpers every response shares.
+//! Errors as the service answers them ([`ApiError`], built from library errors in
+//! [`wire`](crate::wire)), the `<Error>` document, and the helpers every response shares.
 
 use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{Response, StatusCode};
-use s4_naming::{BucketNameError, ObjectKeyError};
-use s4_s3_xml::{ErrorDocument, InvalidEncodingType, RequestError, XmlDocument};
-use s4_sigv4::SigV4Error;
-use s4_storage::{BoxError, StorageError};
+use s4_s3_xml::{ErrorDocument, XmlDocument};
 use time::format_description::FormatItem;
 use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::body::{self, BodyCheckError, ReadError, ResponseBody};
+use crate::body::{self, ResponseBody};
 use crate::error_code::S3ErrorCode;
 
 /// An S3 error on its way to the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
+    /// The `<Code>`; its status is the answer's unless `status` overrides it.
     pub code: S3ErrorCode,
+    /// The `<Message>`.
     pub message: String,
     /// Extra elements of the `<Error>` document (`StringToSign`, `ArgumentName`, ...).
     pub extra: Vec<(String, String)>,
@@ -33,6 +31,7 @@ impl ApiError {
         Self::with_message(code, code.default_message())
     }
 
+    /// The code with a message of the caller's.
     pub fn with_message(code: S3ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
@@ -54,6 +53,7 @@ impl ApiError {
         self.status.unwrap_or_else(|| self.code.status())
     }
 
+    /// The same error with one more element in its `<Error>` document.
     #[must_use]
     pub fn with_extra(mut self, name: &str, text: impl Into<String>) -> Self {
         self.extra.push((name.to_owned(), text.into()));
@@ -66,155 +66,10 @@ impl ApiError {
             .with_extra("ArgumentName", name)
             .with_extra("ArgumentValue", value)
     }
-
-    /// S4's rule that a key ending in `/` carries no data (spec: PutObject's `InvalidRequest`).
-    fn key_cannot_hold_data() -> Self {
-        Self::with_message(
-            S3ErrorCode::InvalidRequest,
-            "S4 does not allow an object whose key ends with '/' to carry data.",
-        )
-    }
-
-    fn internal(detail: &dyn std::fmt::Display) -> Self {
-        tracing::error!(%detail, "internal error");
-        Self::new(S3ErrorCode::InternalError)
-    }
-
-    /// The error of a failed request body stream: a verifier's finding or a transport failure.
-    pub fn from_body_error(error: &BoxError) -> Self {
-        if let Some(e) = body::sigv4_error(error) {
-            return Self::from(e);
-        }
-        match error.downcast_ref::<BodyCheckError>() {
-            Some(BodyCheckError::DirectoryPayload) => return Self::key_cannot_hold_data(),
-            Some(e @ BodyCheckError::Idle(_)) => {
-                return Self::with_message(S3ErrorCode::RequestTimeout, e.to_string());
-            }
-            None => {}
-        }
-        Self::with_message(
-            S3ErrorCode::IncompleteBody,
-            format!("The request body could not be read: {error}"),
-        )
-    }
-}
-
-impl From<&SigV4Error> for ApiError {
-    fn from(e: &SigV4Error) -> Self {
-        let code = S3ErrorCode::from_code(e.s3_code()).unwrap_or(S3ErrorCode::InvalidRequest);
-        let mut err = Self::with_message(code, e.to_string());
-        if let Some((canonical_request, string_to_sign)) = e.signature_details() {
-            err = err
-                .with_extra("StringToSign", string_to_sign)
-                .with_extra("CanonicalRequest", canonical_request);
-        }
-        err
-    }
-}
-
-impl From<SigV4Error> for ApiError {
-    fn from(e: SigV4Error) -> Self {
-        Self::from(&e)
-    }
-}
-
-impl From<StorageError> for ApiError {
-    fn from(e: StorageError) -> Self {
-        use S3ErrorCode as C;
-        match e {
-            StorageError::NoSuchBucket => Self::new(C::NoSuchBucket),
-            StorageError::BucketAlreadyOwnedByYou => Self::new(C::BucketAlreadyOwnedByYou),
-            StorageError::BucketNotEmpty => Self::new(C::BucketNotEmpty),
-            StorageError::InvalidObjectKey(e) => Self::from(e),
-            StorageError::KeyCannotHoldData => Self::key_cannot_hold_data(),
-            StorageError::NoSuchKey => Self::new(C::NoSuchKey),
-            StorageError::NoSuchBucketPolicy => Self::new(C::NoSuchBucketPolicy),
-            StorageError::NoSuchUpload => Self::new(C::NoSuchUpload),
-            StorageError::PreconditionFailed => Self::new(C::PreconditionFailed),
-            StorageError::InvalidRange => Self::new(C::InvalidRange),
-            StorageError::BadDigest => Self::new(C::BadDigest),
-            e @ StorageError::IncompleteBody { .. } => {
-                Self::with_message(C::IncompleteBody, e.to_string())
-            }
-            StorageError::InvalidPart(m) => Self::with_message(C::InvalidPart, m),
-            StorageError::InvalidPartOrder => Self::new(C::InvalidPartOrder),
-            StorageError::EntityTooSmall(m) => Self::with_message(C::EntityTooSmall, m),
-            StorageError::EntityTooLarge => Self::new(C::EntityTooLarge),
-            StorageError::NotImplemented(what) => Self::with_message(
-                C::NotImplemented,
-                format!("This server's storage backend does not implement {what}."),
-            ),
-            StorageError::Body(source) => Self::from_body_error(&source),
-            StorageError::Io(e) if io_is_transient(e.kind()) => {
-                tracing::error!(error = %e, "storage I/O failed; answered 503");
-                Self::with_message(
-                    C::ServiceUnavailable,
-                    "The server's storage cannot take this request now; please retry later.",
-                )
-            }
-            other => Self::internal(&other),
-        }
-    }
-}
-
-/// Storage I/O failures an operator can fix or that pass by themselves (a full or read-only
-/// disk, permissions, a busy or slow device): `503 ServiceUnavailable` with `Retry-After`, so
-/// that clients retry. Every other kind is a server fault: `500 InternalError`.
-fn io_is_transient(kind: std::io::ErrorKind) -> bool {
-    use std::io::ErrorKind as K;
-    matches!(
-        kind,
-        K::StorageFull
-            | K::QuotaExceeded
-            | K::ReadOnlyFilesystem
-            | K::PermissionDenied
-            | K::ResourceBusy
-            | K::TimedOut
-            | K::WouldBlock
-            | K::Interrupted
-            | K::OutOfMemory
-    )
 }
 
 /// Seconds a client is told to wait after a `503 ServiceUnavailable`.
 pub const RETRY_AFTER_SECONDS: u32 = 1;
-
-impl From<RequestError> for ApiError {
-    fn from(e: RequestError) -> Self {
-        let code = S3ErrorCode::from_code(e.code()).unwrap_or(S3ErrorCode::MalformedXML);
-        Self::with_message(code, e.message())
-    }
-}
-
-impl From<InvalidEncodingType> for ApiError {
-    fn from(e: InvalidEncodingType) -> Self {
-        Self::invalid_argument(e.message(), "encoding-type", &e.value)
-    }
-}
-
-impl From<BucketNameError> for ApiError {
-    fn from(e: BucketNameError) -> Self {
-        Self::with_message(S3ErrorCode::InvalidBucketName, e.to_string())
-    }
-}
-
-impl From<ObjectKeyError> for ApiError {
-    fn from(e: ObjectKeyError) -> Self {
-        Self::with_message(S3ErrorCode::MethodNotAllowed, e.to_string())
-    }
-}
-
-impl From<ReadError> for ApiError {
-    fn from(e: ReadError) -> Self {
-        match e {
-            ReadError::TooLarge { limit } => Self::with_message(
-                S3ErrorCode::MaxMessageLengthExceeded,
-                format!("Your request was too big: the limit is {limit} bytes."),
-            ),
-            ReadError::Body(source) => Self::from_body_error(&source),
-        }
-    }
-}
 
 /// The `<Error>` response. HEAD responses and 304 carry no body.
 pub fn error_response(
@@ -256,36 +111,6 @@ pub fn xml_response(status: StatusCode, doc: &dyn XmlDocument) -> Response<Respo
     response
 }
 
-/// An IAM `<ErrorResponse>`, for requests routed to IAM before the IAM API exists.
-pub fn iam_error_response(
-    status: StatusCode,
-    code: &str,
-    message: &str,
-    request_id: &str,
-) -> Response<ResponseBody> {
-    let mut out = Vec::with_capacity(256);
-    out.extend_from_slice(s4_s3_xml::XML_DECLARATION.as_bytes());
-    out.extend_from_slice(
-        b"<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>",
-    );
-    s4_s3_xml::escape_text(&mut out, code);
-    out.extend_from_slice(b"</Code><Message>");
-    s4_s3_xml::escape_text(&mut out, message);
-    out.extend_from_slice(b"</Message></Error><RequestId>");
-    s4_s3_xml::escape_text(&mut out, request_id);
-    out.extend_from_slice(b"</RequestId></ErrorResponse>");
-    let len = out.len();
-    let mut response = Response::new(body::full(out));
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("text/xml"));
-    response
-        .headers_mut()
-        .insert(CONTENT_LENGTH, HeaderValue::from(len));
-    response
-}
-
 const HTTP_DATE: &[FormatItem<'static>] = format_description!(
     "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
 );
@@ -315,53 +140,6 @@ mod tests {
         assert_eq!(http_date(t), "Wed, 21 Oct 2015 07:28:00 GMT");
         assert_eq!(parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT"), Some(t));
         assert_eq!(parse_http_date("yesterday"), None);
-    }
-
-    #[test]
-    fn sigv4_codes_map_to_the_table_with_the_same_status() {
-        let cases = [
-            SigV4Error::RequestTimeTooSkewed,
-            SigV4Error::Expired,
-            SigV4Error::SecurityTokenNotSupported,
-            SigV4Error::PayloadHashMismatch,
-            SigV4Error::InvalidAccessKeyId,
-            SigV4Error::IncompleteBody {
-                expected: 2,
-                received: 1,
-            },
-        ];
-        for e in cases {
-            let api = ApiError::from(&e);
-            assert_eq!(api.code.as_str(), e.s3_code());
-            assert_eq!(api.code.status(), e.http_status(), "{e:?}");
-        }
-        let e = SigV4Error::SignatureDoesNotMatch {
-            canonical_request: "CR".into(),
-            string_to_sign: "STS".into(),
-        };
-        let api = ApiError::from(&e);
-        assert_eq!(api.code, S3ErrorCode::SignatureDoesNotMatch);
-        assert!(api.extra.contains(&("StringToSign".into(), "STS".into())));
-        assert!(api
-            .extra
-            .contains(&("CanonicalRequest".into(), "CR".into())));
-    }
-
-    #[test]
-    fn storage_errors_map() {
-        assert_eq!(
-            ApiError::from(StorageError::NoSuchKey).code,
-            S3ErrorCode::NoSuchKey
-        );
-        assert_eq!(
-            ApiError::from(StorageError::Internal("boom".into())).code,
-            S3ErrorCode::InternalError
-        );
-        let body = StorageError::Body(Box::new(SigV4Error::PayloadHashMismatch));
-        assert_eq!(
-            ApiError::from(body).code,
-            S3ErrorCode::SignatureDoesNotMatch
-        );
     }
 
     #[test]

@@ -1,15 +1,16 @@
-//! The single error type of the crate and its mapping to S3 error codes.
+//! The single error type of the crate, with the name of the S3 error code each variant
+//! stands for.
 
 use crate::checksum::ChecksumAlgorithm;
 
 /// Everything that can go wrong while authenticating a request or decoding its body.
 ///
-/// The service should not match on variants to build responses: [`SigV4Error::s3_code`] and
-/// [`SigV4Error::http_status`] give the code and status from the S4 spec (section 1.3.2), and
-/// `Display` gives a message fit for the error body. Codes outside the spec's common table
-/// (`IncompleteBody`, `BadDigest`, `InvalidToken`) are the ones AWS S3 returns in the same case.
+/// `Display` gives a message fit for the error body. [`SigV4Error::s3_code`] names the S3 error
+/// code of each variant, from the S4 spec (section 1.3.2); codes outside the spec's common
+/// table (`IncompleteBody`, `BadDigest`, `InvalidToken`) are the ones AWS S3 returns in the
+/// same case. The HTTP status belongs to that code, so it is the server's to give, not this
+/// crate's.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum SigV4Error {
     /// Garbled or missing parts of the `Authorization` header or of the canonical request.
     #[error("{0}")]
@@ -114,7 +115,8 @@ pub enum SigV4Error {
 }
 
 impl SigV4Error {
-    /// The S3 error code for the response body.
+    /// The name of the S3 error code this error is answered with, for logs and for callers
+    /// without a typed code table of their own.
     pub fn s3_code(&self) -> &'static str {
         match self {
             Self::IncompleteSignature(_) => "IncompleteSignature",
@@ -134,31 +136,6 @@ impl SigV4Error {
             Self::SecurityTokenNotSupported => "InvalidToken",
             Self::IncompleteBody { .. } | Self::Body(_) => "IncompleteBody",
             Self::BadDigest(_) => "BadDigest",
-        }
-    }
-
-    /// The HTTP status for the response.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            Self::IncompleteSignature(_)
-            | Self::SignatureDoesNotMatch { .. }
-            | Self::ChunkSignatureMismatch
-            | Self::TrailerSignatureMismatch
-            | Self::PayloadHashMismatch
-            | Self::InvalidAccessKeyId
-            | Self::RequestTimeTooSkewed
-            | Self::Expired
-            | Self::HeaderNotSigned(_) => 403,
-            Self::MissingSecurityHeader(_)
-            | Self::InvalidRequest(_)
-            | Self::ValidationError(_)
-            | Self::AuthorizationQueryParametersError(_)
-            | Self::SecurityTokenNotSupported
-            | Self::IncompleteBody { .. }
-            | Self::DecodedLengthExceeded { .. }
-            | Self::ChunkTooLarge { .. }
-            | Self::BadDigest(_)
-            | Self::Body(_) => 400,
         }
     }
 

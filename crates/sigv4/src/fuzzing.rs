@@ -14,10 +14,33 @@ use crate::verify::parse_request;
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
-fn check_error_mapping(e: &crate::SigV4Error) {
-    let status = e.http_status();
-    assert!((400..500).contains(&status), "{e:?} -> {status}");
-    assert!(!e.s3_code().is_empty());
+/// Authenticating a request's head fails only for reasons found in the head: the body
+/// variants come from the stream verifiers and `InvalidAccessKeyId` from the caller's key
+/// lookup, so either here would be a misreported cause.
+fn check_head_error(e: &crate::SigV4Error) {
+    use crate::SigV4Error as E;
+    let found_in_head = match e {
+        E::IncompleteSignature(_)
+        | E::MissingSecurityHeader(_)
+        | E::InvalidRequest(_)
+        | E::SignatureDoesNotMatch { .. }
+        | E::RequestTimeTooSkewed
+        | E::Expired
+        | E::HeaderNotSigned(_)
+        | E::ValidationError(_)
+        | E::AuthorizationQueryParametersError(_)
+        | E::SecurityTokenNotSupported => true,
+        E::ChunkSignatureMismatch
+        | E::TrailerSignatureMismatch
+        | E::PayloadHashMismatch
+        | E::InvalidAccessKeyId
+        | E::IncompleteBody { .. }
+        | E::DecodedLengthExceeded { .. }
+        | E::ChunkTooLarge { .. }
+        | E::BadDigest(_)
+        | E::Body(_) => false,
+    };
+    assert!(found_in_head, "{e:?}");
 }
 
 /// Treats `data` as an `Authorization` header value on an otherwise valid S3 GET, then
@@ -62,11 +85,11 @@ fn run(method: &Method, uri: &Uri, headers: &HeaderMap) {
                 parsed
             };
             if let Err(e) = parsed.verify(SECRET, datetime!(2013-05-24 00:05 UTC), &cache) {
-                check_error_mapping(&e);
+                check_head_error(&e);
             }
         }
         Ok(None) => {}
-        Err(e) => check_error_mapping(&e),
+        Err(e) => check_head_error(&e),
     }
 }
 

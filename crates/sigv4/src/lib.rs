@@ -45,9 +45,9 @@
 //!
 //! # Errors
 //!
-//! Every failure is a [`SigV4Error`]; [`SigV4Error::s3_code`] and [`SigV4Error::http_status`]
-//! map it to the response, and [`SigV4Error::signature_details`] gives the canonical request
-//! and string to sign for a SignatureDoesNotMatch body.
+//! Every failure is a [`SigV4Error`], whose variants say what failed; [`SigV4Error::s3_code`]
+//! names the S3 error code it stands for, and [`SigV4Error::signature_details`] gives the
+//! canonical request and string to sign for a SignatureDoesNotMatch body.
 //!
 //! # Signing
 //!
@@ -65,6 +65,8 @@
 //! assert!(query.starts_with("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20250101%2F"));
 //! assert!(query.contains("&X-Amz-Signature="));
 //! ```
+
+#![warn(missing_docs)]
 
 mod canonical;
 mod checksum;

@@ -6,7 +6,6 @@ use crate::body::BoxError;
 /// one place. Backends never invent codes of their own; anything unexpected is `Internal` or
 /// `Io`, which the service answers with `InternalError`.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum StorageError {
     #[error("the specified bucket does not exist")]
     NoSuchBucket,

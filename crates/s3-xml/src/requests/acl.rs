@@ -17,6 +17,7 @@ pub struct AccessControlPolicyRequest {
 /// One `<Grant>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AclGrant {
+    /// `<Grantee>`: to whom the permission is granted.
     pub grantee: AclGrantee,
     /// `<Permission>`, whitespace-trimmed (`FULL_CONTROL`, `READ`, ...).
     pub permission: String,
