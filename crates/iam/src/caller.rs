@@ -123,7 +123,7 @@ pub async fn authorize<I: IdentityStore + ?Sized>(
     action: IamAction,
     conditions: &[(&str, String)],
 ) -> Result<(), IamError> {
-    let action_name = format!("iam:{action}");
+    let action_name = action.policy_action();
     let denied = || {
         IamError::new(
             IamErrorCode::AccessDenied,
@@ -161,7 +161,7 @@ pub async fn authorize<I: IdentityStore + ?Sized>(
             )
         }
     };
-    let mut ctx = RequestContext::new(principal, action_name.clone(), IAM_RESOURCE);
+    let mut ctx = RequestContext::new(principal, action_name, IAM_RESOURCE);
     for (key, value) in conditions {
         ctx.insert(key, value.clone());
     }
