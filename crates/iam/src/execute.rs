@@ -48,7 +48,7 @@ impl Default for Limits {
 /// `InternalError` (500) and its details are logged, not returned.
 pub async fn execute<I: IdentityStore + ?Sized>(
     store: &I,
-    caller: &Caller,
+    caller: &Caller<'_>,
     request: IamRequest,
     now: OffsetDateTime,
 ) -> Result<IamResponse, IamError> {
@@ -59,7 +59,7 @@ pub async fn execute<I: IdentityStore + ?Sized>(
 pub async fn execute_with<I: IdentityStore + ?Sized>(
     store: &I,
     limits: &Limits,
-    caller: &Caller,
+    caller: &Caller<'_>,
     request: IamRequest,
     now: OffsetDateTime,
 ) -> Result<IamResponse, IamError> {
@@ -71,7 +71,7 @@ pub async fn execute_with<I: IdentityStore + ?Sized>(
 pub async fn execute_in_context<I: IdentityStore + ?Sized>(
     store: &I,
     limits: &Limits,
-    caller: &Caller,
+    caller: &Caller<'_>,
     request: IamRequest,
     now: OffsetDateTime,
     conditions: &[(&str, String)],

@@ -14,7 +14,7 @@ use crate::execute::Limits;
 pub(crate) struct Invocation<'a, I: ?Sized> {
     pub store: &'a I,
     pub limits: &'a Limits,
-    pub caller: &'a Caller,
+    pub caller: &'a Caller<'a>,
     pub account: AccountId,
     pub action: IamAction,
     pub now: OffsetDateTime,

@@ -42,7 +42,7 @@ pub(crate) async fn get_user<I: IdentityStore + ?Sized>(
 ) -> Result<IamResponse, IamError> {
     let name = match (user_name, cx.caller) {
         (Some(name), _) => name,
-        (None, Caller::User { name, .. }) => name.clone(),
+        (None, Caller::User { name, .. }) => (*name).to_owned(),
         (None, Caller::Root { .. }) => {
             let account = cx.store.get_account(&cx.account).await;
             let Some(account) = cx.check(account)? else {
