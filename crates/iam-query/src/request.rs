@@ -207,7 +207,7 @@ impl PolicyArn {
 
 impl fmt::Display for PolicyArn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "arn:aws:iam::aws:policy/{}", self.name)
+        fmt::Display::fmt(&self.as_arn(), f)
     }
 }
 
