@@ -304,13 +304,8 @@ where
         })?;
         if let Ok(data) = frame.into_data() {
             if out.len() + data.len() > limit {
-                // The parser's own error for an oversized form, with the size seen so far.
-                let seen = vec![0u8; out.len() + data.len()];
-                return Err(QueryParams::parse_form(&seen, limit)
-                    .err()
-                    .unwrap_or_else(|| {
-                        IamError::new(IamErrorCode::RequestEntityTooLarge, "Request too large")
-                    }));
+                // The parser's refusal of an oversized form, with the size seen so far.
+                return Err(QueryParams::body_too_large(out.len() + data.len(), limit));
             }
             out.extend_from_slice(&data);
         }
