@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use s4_naming::AccountId;
+use s4_naming::{AccountId, Arn};
 use s4_storage::{IdentityStore, ObjectStore, StorageError};
 
 use crate::admin::rfc3339;
@@ -19,11 +19,14 @@ pub async fn list_users<S: IdentityStore>(
     Ok(users
         .iter()
         .map(|u| {
+            let arn = Arn::IamUser {
+                account: *account,
+                name: u.name.as_str().into(),
+            };
             format!(
-                "{}  {}  arn:aws:iam::{account}:user/{}  created {}",
+                "{}  {}  {arn}  created {}",
                 u.name,
                 u.user_id,
-                u.name,
                 rfc3339(u.created)
             )
         })

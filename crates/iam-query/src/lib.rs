@@ -134,7 +134,8 @@ pub use error::{ErrorType, IamError, IamErrorCode};
 pub use params::{Member, QueryParams, DEFAULT_BODY_LIMIT};
 pub use policy_filter::{PolicyFilter, PolicyScope, PolicyUsage};
 pub use request::{
-    AccessKeyStatus, IamAction, IamRequest, Page, ParseOptions, PolicyArn, PolicyPage, Tag,
+    AccessKeyStatus, IamAction, IamRequest, IamResourceKind, Page, ParseOptions, PolicyArn,
+    PolicyPage, Tag,
 };
 pub use response::{
     AccessKey, AccessKeyMetadata, AttachedPolicy, Group, IamResponse, Policy, PolicyVersion,

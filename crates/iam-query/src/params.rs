@@ -67,15 +67,18 @@ impl QueryParams {
     /// Decodes a form body of at most `limit` bytes.
     pub fn parse_form(body: &[u8], limit: usize) -> Result<Self, IamError> {
         if body.len() > limit {
-            return Err(IamError::new(
-                IamErrorCode::RequestEntityTooLarge,
-                format!(
-                    "Request body of {} bytes exceeds the limit of {limit} bytes",
-                    body.len()
-                ),
-            ));
+            return Err(Self::body_too_large(body.len(), limit));
         }
         Self::decode(body)
+    }
+
+    /// The `RequestEntityTooLarge` (413) refusal of a body of (at least) `size` bytes, for a
+    /// reader that stops before holding the whole body.
+    pub fn body_too_large(size: usize, limit: usize) -> IamError {
+        IamError::new(
+            IamErrorCode::RequestEntityTooLarge,
+            format!("Request body of {size} bytes exceeds the limit of {limit} bytes"),
+        )
     }
 
     fn decode(input: &[u8]) -> Result<Self, IamError> {
@@ -374,6 +377,7 @@ mod tests {
         let body = vec![b'a'; 10];
         assert!(QueryParams::parse_form(&body, 10).is_ok());
         let e = QueryParams::parse_form(&body, 9).unwrap_err();
+        assert_eq!(e, QueryParams::body_too_large(10, 9));
         assert_eq!(e.code(), IamErrorCode::RequestEntityTooLarge);
         assert_eq!(e.status(), 413);
         assert_eq!(DEFAULT_BODY_LIMIT, 65536);

@@ -27,8 +27,30 @@ use crate::validate::{
     only_root_path, policy_arn, unique_tag_keys, Reader, DEFAULT_MAX_ITEMS, IAM_VERSION,
 };
 
+/// The kind of IAM resource an action reads or changes, as AWS's authorization reference
+/// names the resource type of each action: access keys belong to their user, memberships to
+/// their group, a listing to the kind it lists.
+///
+/// S4 authorizes every IAM action against `*` (the managed policies all say `"Resource":
+/// "*"`); the kind says which ARN ([`s4_naming::Arn::IamUser`], [`Arn::IamGroup`] or
+/// [`Arn::AwsManagedPolicy`]) a per-resource decision would use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IamResourceKind {
+    /// A managed policy, `arn:aws:iam::aws:policy/<name>`.
+    Policy,
+    /// An IAM user, `arn:aws:iam::<account>:user/<name>`.
+    User,
+    /// An IAM group, `arn:aws:iam::<account>:group/<name>`.
+    Group,
+}
+
+/// The catalogue of IAM actions: one row per action, `Name => ResourceKind`. The enum, the
+/// `Action` parameter value, the policy action it is authorized as (`iam:<Name>`) and the
+/// resource kind all come from the row; the handler is `s4-iam`'s exhaustive dispatch over
+/// [`IamRequest`], and `s4-iam` tests that `s4_policy::actions::IAM_ACTIONS` (the vocabulary
+/// policy validation accepts) names every action here.
 macro_rules! actions {
-    ($( $(#[$doc:meta])* $name:ident ),* $(,)?) => {
+    ($( $(#[$doc:meta])* $name:ident => $resource:ident ),* $(,)?) => {
         /// The IAM actions S4 implements.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum IamAction {
@@ -44,6 +66,20 @@ macro_rules! actions {
                 match self { $( Self::$name => stringify!($name), )* }
             }
 
+            /// The policy action the request is authorized as: `iam:<Action>`.
+            ///
+            /// ```
+            /// assert_eq!(s4_iam_query::IamAction::CreateUser.policy_action(), "iam:CreateUser");
+            /// ```
+            pub const fn policy_action(self) -> &'static str {
+                match self { $( Self::$name => concat!("iam:", stringify!($name)), )* }
+            }
+
+            /// The kind of resource the action reads or changes.
+            pub const fn resource_kind(self) -> IamResourceKind {
+                match self { $( Self::$name => IamResourceKind::$resource, )* }
+            }
+
             /// Parses an `Action` value (exact, case-sensitive).
             pub fn parse(action: &str) -> Option<Self> {
                 match action { $( stringify!($name) => Some(Self::$name), )* _ => None }
@@ -54,53 +90,53 @@ macro_rules! actions {
 
 actions! {
     /// Spec 3.3.1.
-    GetPolicy,
+    GetPolicy => Policy,
     /// Spec 3.3.1.
-    GetPolicyVersion,
+    GetPolicyVersion => Policy,
     /// Spec 3.3.1.
-    ListPolicies,
+    ListPolicies => Policy,
     /// Spec 3.3.1.
-    ListAttachedUserPolicies,
+    ListAttachedUserPolicies => User,
     /// Spec 3.3.1.
-    ListAttachedGroupPolicies,
+    ListAttachedGroupPolicies => Group,
     /// Spec 3.3.1.
-    AttachUserPolicy,
+    AttachUserPolicy => User,
     /// Spec 3.3.1.
-    AttachGroupPolicy,
+    AttachGroupPolicy => Group,
     /// Spec 3.3.1.
-    DetachUserPolicy,
+    DetachUserPolicy => User,
     /// Spec 3.3.1.
-    DetachGroupPolicy,
+    DetachGroupPolicy => Group,
     /// AWS IAM.
-    CreateUser,
+    CreateUser => User,
     /// AWS IAM.
-    GetUser,
+    GetUser => User,
     /// AWS IAM.
-    ListUsers,
+    ListUsers => User,
     /// AWS IAM.
-    DeleteUser,
+    DeleteUser => User,
     /// AWS IAM.
-    CreateGroup,
+    CreateGroup => Group,
     /// AWS IAM.
-    GetGroup,
+    GetGroup => Group,
     /// AWS IAM.
-    ListGroups,
+    ListGroups => Group,
     /// AWS IAM.
-    DeleteGroup,
+    DeleteGroup => Group,
     /// AWS IAM.
-    AddUserToGroup,
+    AddUserToGroup => Group,
     /// AWS IAM.
-    RemoveUserFromGroup,
+    RemoveUserFromGroup => Group,
     /// AWS IAM.
-    ListGroupsForUser,
+    ListGroupsForUser => User,
     /// AWS IAM.
-    CreateAccessKey,
+    CreateAccessKey => User,
     /// AWS IAM.
-    ListAccessKeys,
+    ListAccessKeys => User,
     /// AWS IAM.
-    UpdateAccessKey,
+    UpdateAccessKey => User,
     /// AWS IAM.
-    DeleteAccessKey,
+    DeleteAccessKey => User,
 }
 
 impl IamAction {
@@ -171,7 +207,7 @@ impl PolicyArn {
 
 impl fmt::Display for PolicyArn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "arn:aws:iam::aws:policy/{}", self.name)
+        fmt::Display::fmt(&self.as_arn(), f)
     }
 }
 

@@ -86,11 +86,17 @@
 //!   ID, the ARN `arn:aws:iam::<account>:root`, no `UserName` or `Path` (as AWS answers).
 //! * **IDs**: users get `AIDA` + 17, groups `AGPA` + 17 upper-case letters and digits.
 
+mod access_keys;
 mod caller;
 mod execute;
+mod groups;
 mod ids;
+mod invocation;
+mod paging;
+mod policies;
+mod users;
 
-pub use caller::{authorize, identity_policies, Caller, IAM_RESOURCE};
+pub use caller::{authorize, identity_policies, policy_principal, Caller, IAM_RESOURCE};
 pub use execute::{
     execute, execute_in_context, execute_with, Limits, DEFAULT_PAGE_SIZE, MAX_ACCESS_KEYS_PER_OWNER,
 };

@@ -20,7 +20,7 @@ const NOPE: &str = "arn:aws:iam::aws:policy/NoSuchPolicy";
 struct Fx {
     store: MemoryStore,
     account: AccountId,
-    root: Caller,
+    root: Caller<'static>,
 }
 
 impl Fx {
@@ -40,7 +40,7 @@ impl Fx {
         self.run_as(&self.root, params).await
     }
 
-    async fn run_as(&self, caller: &Caller, params: &str) -> Result<IamResponse, IamError> {
+    async fn run_as(&self, caller: &Caller<'_>, params: &str) -> Result<IamResponse, IamError> {
         let request = parse(params)?;
         execute(&self.store, caller, request, NOW).await
     }

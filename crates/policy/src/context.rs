@@ -1,7 +1,7 @@
 //! The request side of an evaluation: who asks, for which action on which resource, and the
 //! condition keys the request carries.
 
-use s4_naming::AccountId;
+use s4_naming::{AccountId, Arn};
 use time::OffsetDateTime;
 
 /// Condition key names S4 fills in (compared case-insensitively, as AWS does).
@@ -80,8 +80,14 @@ impl Principal {
     pub fn arn(&self) -> Option<String> {
         match self {
             Self::Anonymous => None,
-            Self::Root { account } => Some(format!("arn:aws:iam::{account}:root")),
-            Self::User { account, name, .. } => Some(format!("arn:aws:iam::{account}:user/{name}")),
+            Self::Root { account } => Some(Arn::IamRoot { account: *account }.to_string()),
+            Self::User { account, name, .. } => Some(
+                Arn::IamUser {
+                    account: *account,
+                    name: name.as_str().into(),
+                }
+                .to_string(),
+            ),
         }
     }
 }
@@ -130,12 +136,13 @@ impl RequestContext {
             resource: resource.into(),
             keys: Vec::with_capacity(8),
         };
+        let arn = ctx.principal.arn();
         let derived: Vec<(&str, String)> = match &ctx.principal {
             Principal::Anonymous => vec![(keys::PRINCIPAL_TYPE, "Anonymous".to_owned())],
             Principal::Root { account } => vec![
                 (keys::USERID, account.to_string()),
                 (keys::PRINCIPAL_ACCOUNT, account.to_string()),
-                (keys::PRINCIPAL_ARN, format!("arn:aws:iam::{account}:root")),
+                (keys::PRINCIPAL_ARN, arn.unwrap_or_default()),
                 (keys::PRINCIPAL_TYPE, "Account".to_owned()),
             ],
             Principal::User {
@@ -146,10 +153,7 @@ impl RequestContext {
                 (keys::USERNAME, name.clone()),
                 (keys::USERID, user_id.clone()),
                 (keys::PRINCIPAL_ACCOUNT, account.to_string()),
-                (
-                    keys::PRINCIPAL_ARN,
-                    format!("arn:aws:iam::{account}:user/{name}"),
-                ),
+                (keys::PRINCIPAL_ARN, arn.unwrap_or_default()),
                 (keys::PRINCIPAL_TYPE, "User".to_owned()),
             ],
         };

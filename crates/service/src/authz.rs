@@ -244,18 +244,10 @@ pub async fn policy_principal<I: IdentityStore + ?Sized>(
     identity: &I,
     principal: &Principal,
 ) -> Result<s4_policy::Principal, ApiError> {
-    Ok(match principal {
-        Principal::Anonymous => s4_policy::Principal::Anonymous,
-        Principal::Root { account, .. } => s4_policy::Principal::Root { account: *account },
-        Principal::User { account, name, .. } => {
-            let user = identity.get_user(account, name).await?;
-            s4_policy::Principal::User {
-                account: *account,
-                name: user.name,
-                user_id: user.user_id,
-            }
-        }
-    })
+    match principal.caller() {
+        Some(caller) => Ok(s4_iam::policy_principal(identity, &caller).await?),
+        None => Ok(s4_policy::Principal::Anonymous),
+    }
 }
 
 /// The identity policies of the principal (none for roots and anonymous requests).
@@ -388,17 +380,8 @@ pub async fn explain_request<O: ObjectStore + ?Sized, I: IdentityStore + ?Sized>
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no access key {access_key_id}"))?;
-    let principal = match key.owner {
-        s4_storage::KeyOwner::Root => Principal::Root {
-            account: key.account,
-            access_key_id: key.access_key_id,
-        },
-        s4_storage::KeyOwner::User(name) => Principal::User {
-            account: key.account,
-            name,
-            access_key_id: key.access_key_id,
-        },
-    };
+    let owner = key.account;
+    let principal = Principal::of_key(key);
     let (path, raw_query) = path_and_query
         .split_once('?')
         .unwrap_or((path_and_query, ""));
@@ -416,7 +399,6 @@ pub async fn explain_request<O: ObjectStore + ?Sized, I: IdentityStore + ?Sized>
     )
     .map_err(|e| format!("{}: {}", e.code.as_str(), e.message))?;
     let operation = routed.operation;
-    let owner = key.account;
     let policy_principal = policy_principal(identity, &principal)
         .await
         .map_err(|e| e.message)?;

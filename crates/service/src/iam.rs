@@ -4,15 +4,15 @@
 //! IAM requests are small form-encoded POSTs (or GETs with a query string) that usually carry
 //! no `x-amz-content-sha256` (botocore and the AWS SDKs send it for S3 only). So:
 //!
-//! 1. The access key is looked up first: an unknown or inactive key is refused
-//!    (`InvalidAccessKeyId`) before any of the body is read. Keys are read from the
-//!    [`IdentityStore`] on every request, never cached, so a status change applies to the
-//!    next request.
+//! 1. The access key is looked up first ([`crate::auth::look_up_key`], the authenticator
+//!    S3 requests use too): an unknown or inactive key is refused (`InvalidAccessKeyId`)
+//!    before any of the body is read. Keys are read from the [`IdentityStore`] on every
+//!    request, never cached, so a status change applies to the next request.
 //! 2. The body is read, bounded by [`ParseOptions::body_limit`] (64 KiB,
 //!    `RequestEntityTooLarge` beyond), within the deadline and the in-flight caps of
 //!    [`crate::pre_auth`] (`RequestTimeout`, `ServiceUnavailable`).
 //! 3. When the request declares no payload hash, the body's SHA-256 is supplied to the
-//!    verifier ([`ParsedRequest::with_body_sha256`]), so the signature covers the body
+//!    verifier ([`crate::auth::KnownKey::with_body_sha256`]), so the signature covers the body
 //!    either way; a declared hash must match the body. `UNSIGNED-PAYLOAD` and the
 //!    `STREAMING-*` modes are S3-only and refused before anything else
 //!    (`check_payload_declaration`).
@@ -31,18 +31,16 @@ use http::{Method, Response, StatusCode};
 use http_body::Body;
 use http_body_util::BodyExt;
 use hyper::body::Bytes;
-use s4_iam::Caller;
 use s4_iam_query::{IamError, IamErrorCode, IamRequest, ParseOptions, QueryParams};
 use s4_sigv4::{ParsedRequest, PayloadMode, SigV4Error, SigningKeyCache};
-use s4_storage::{BoxError, IdentityStore, KeyOwner, KeyStatus};
+use s4_storage::{BoxError, IdentityStore};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::auth::Principal;
+use crate::auth::{look_up_key, AuthError, Principal};
 use crate::body::{self, ResponseBody};
 use crate::connection::ConnectionInfo;
 use crate::pre_auth::PreAuthGate;
-use crate::response::ApiError;
 
 /// What serving an IAM request produced, for the response and the access log.
 pub(crate) struct Served {
@@ -136,7 +134,8 @@ where
     };
     let (principal, form) = authenticate(identity, keys, parsed, body, &reader, now).await?;
     served.principal = Some(principal.clone());
-    let caller = caller(&principal).ok_or_else(|| {
+    // A verified signature always names a root or a user; refused rather than assumed.
+    let caller = principal.caller().ok_or_else(|| {
         IamError::new(
             IamErrorCode::AccessDenied,
             "Anonymous requests are not allowed.",
@@ -212,8 +211,8 @@ impl BodyReader<'_> {
     }
 }
 
-/// Looks the key up, reads the bounded body, verifies the signature over it and returns the
-/// principal with the body.
+/// Authenticates with the one authenticator of [`crate::auth`]: looks the key up, reads the
+/// bounded body, verifies the signature over it and returns the principal with the body.
 async fn authenticate<I, B>(
     identity: &I,
     keys: &SigningKeyCache,
@@ -227,31 +226,23 @@ where
     B: Body<Data = Bytes> + Send,
     B::Error: Into<BoxError>,
 {
-    let key = identity
-        .get_access_key(parsed.access_key_id())
-        .await
-        .map_err(|e| {
+    let key = look_up_key(parsed, identity).await.map_err(|e| match e {
+        AuthError::Signature(e) => sigv4_error(&e),
+        AuthError::Store(e) => {
             tracing::error!(error = %e, "access key lookup failed");
             IamError::new(
                 IamErrorCode::InternalFailure,
                 "We encountered an internal error. Please try again.",
             )
-        })?;
-    let key = match key {
-        Some(key) if key.status == KeyStatus::Active => key,
-        _ => return Err(sigv4_error(&SigV4Error::invalid_access_key_id())),
-    };
-    let form = reader.read(parsed.access_key_id(), body).await?;
+        }
+    })?;
+    let form = reader.read(key.access_key_id(), body).await?;
     let digest: [u8; 32] = Sha256::digest(&form).into();
-    let parsed = if parsed.needs_body_sha256() {
-        parsed.with_body_sha256(digest)
-    } else {
-        parsed
-    };
-    let verified = parsed
-        .verify(&key.secret_access_key, now, keys)
+    let authenticated = key
+        .with_body_sha256(digest)
+        .verify(now, keys)
         .map_err(|e| sigv4_error(&e))?;
-    match verified.into_payload() {
+    match authenticated.payload {
         PayloadMode::Sha256(declared) if declared != digest => {
             return Err(IamError::new(
                 IamErrorCode::InvalidRequest,
@@ -268,18 +259,7 @@ where
             ))
         }
     }
-    let principal = match key.owner {
-        KeyOwner::Root => Principal::Root {
-            account: key.account,
-            access_key_id: key.access_key_id,
-        },
-        KeyOwner::User(name) => Principal::User {
-            account: key.account,
-            name,
-            access_key_id: key.access_key_id,
-        },
-    };
-    Ok((principal, form))
+    Ok((authenticated.principal, form))
 }
 
 /// IAM signs its body: `x-amz-content-sha256`, when sent, must be the hex SHA-256 of the
@@ -324,13 +304,8 @@ where
         })?;
         if let Ok(data) = frame.into_data() {
             if out.len() + data.len() > limit {
-                // The parser's own error for an oversized form, with the size seen so far.
-                let seen = vec![0u8; out.len() + data.len()];
-                return Err(QueryParams::parse_form(&seen, limit)
-                    .err()
-                    .unwrap_or_else(|| {
-                        IamError::new(IamErrorCode::RequestEntityTooLarge, "Request too large")
-                    }));
+                // The parser's refusal of an oversized form, with the size seen so far.
+                return Err(QueryParams::body_too_large(out.len() + data.len(), limit));
             }
             out.extend_from_slice(&data);
         }
@@ -361,29 +336,38 @@ fn check_content_type(parts: &Parts, form: &[u8]) -> Result<(), IamError> {
     }
 }
 
-/// The principal as an IAM caller; `None` for anonymous.
-fn caller(principal: &Principal) -> Option<Caller> {
-    match principal {
-        Principal::Anonymous => None,
-        Principal::Root { account, .. } => Some(Caller::Root { account: *account }),
-        Principal::User { account, name, .. } => Some(Caller::User {
-            account: *account,
-            name: name.clone(),
-        }),
-    }
-}
-
-/// A SigV4 failure with its S3 code where IAM has the same code (`InvalidAccessKeyId`,
-/// `SignatureDoesNotMatch`, `RequestTimeTooSkewed`, ...), else `IncompleteSignature` for a
-/// malformed signature (403) or `InvalidRequest`.
+/// A SigV4 failure with the IAM code of the same name where IAM has one
+/// (`InvalidAccessKeyId`, `SignatureDoesNotMatch`, `RequestTimeTooSkewed`, ...), else
+/// `IncompleteSignature` for a signature refused with 403 and `InvalidRequest` for the
+/// rest, with the same message as the S3 answer.
 fn sigv4_error(e: &SigV4Error) -> IamError {
-    let api = ApiError::from(e);
-    let code = IamErrorCode::parse(api.code.as_str()).unwrap_or(if api.code.status() == 403 {
-        IamErrorCode::IncompleteSignature
-    } else {
-        IamErrorCode::InvalidRequest
-    });
-    IamError::new(code, api.message)
+    use IamErrorCode as C;
+    use SigV4Error as E;
+    let code = match e {
+        E::IncompleteSignature(_) => C::IncompleteSignature,
+        E::MissingSecurityHeader(_) => C::MissingSecurityHeader,
+        E::SignatureDoesNotMatch { .. }
+        | E::ChunkSignatureMismatch
+        | E::TrailerSignatureMismatch
+        | E::PayloadHashMismatch => C::SignatureDoesNotMatch,
+        E::InvalidAccessKeyId => C::InvalidAccessKeyId,
+        E::RequestTimeTooSkewed => C::RequestTimeTooSkewed,
+        E::Expired | E::HeaderNotSigned(_) => C::AccessDenied,
+        E::ValidationError(_) => C::ValidationError,
+        E::AuthorizationQueryParametersError(_) => C::AuthorizationQueryParametersError,
+        // S3's InvalidToken, IncompleteBody and BadDigest have no IAM namesake.
+        E::InvalidRequest(_)
+        | E::DecodedLengthExceeded { .. }
+        | E::ChunkTooLarge { .. }
+        | E::SecurityTokenNotSupported
+        | E::IncompleteBody { .. }
+        | E::Body(_)
+        | E::BadDigest(_) => C::InvalidRequest,
+        // A variant added to the (non-exhaustive) error later.
+        _ if e.http_status() == 403 => C::IncompleteSignature,
+        _ => C::InvalidRequest,
+    };
+    IamError::new(code, e.to_string())
 }
 
 fn xml_response(status: u16, bytes: Vec<u8>) -> Response<ResponseBody> {
@@ -397,4 +381,70 @@ fn xml_response(status: u16, bytes: Vec<u8>) -> Response<ResponseBody> {
     );
     headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigv4_failures_keep_their_code_where_iam_has_it() {
+        use IamErrorCode as C;
+        let m = || "m".to_owned();
+        let cases: Vec<(SigV4Error, IamErrorCode, u16)> = vec![
+            (
+                SigV4Error::IncompleteSignature(m()),
+                C::IncompleteSignature,
+                403,
+            ),
+            (
+                SigV4Error::MissingSecurityHeader(m()),
+                C::MissingSecurityHeader,
+                400,
+            ),
+            (SigV4Error::InvalidRequest(m()), C::InvalidRequest, 400),
+            (
+                SigV4Error::SignatureDoesNotMatch {
+                    canonical_request: m(),
+                    string_to_sign: m(),
+                },
+                C::SignatureDoesNotMatch,
+                403,
+            ),
+            (
+                SigV4Error::PayloadHashMismatch,
+                C::SignatureDoesNotMatch,
+                403,
+            ),
+            (SigV4Error::InvalidAccessKeyId, C::InvalidAccessKeyId, 403),
+            (
+                SigV4Error::RequestTimeTooSkewed,
+                C::RequestTimeTooSkewed,
+                403,
+            ),
+            (SigV4Error::Expired, C::AccessDenied, 403),
+            (SigV4Error::HeaderNotSigned(m()), C::AccessDenied, 403),
+            (SigV4Error::ValidationError(m()), C::ValidationError, 400),
+            (
+                SigV4Error::AuthorizationQueryParametersError(m()),
+                C::AuthorizationQueryParametersError,
+                400,
+            ),
+            (
+                SigV4Error::SecurityTokenNotSupported,
+                C::InvalidRequest,
+                400,
+            ),
+            (
+                SigV4Error::BadDigest(s4_sigv4::ChecksumAlgorithm::Crc32),
+                C::InvalidRequest,
+                400,
+            ),
+        ];
+        for (e, code, status) in cases {
+            let iam = sigv4_error(&e);
+            assert_eq!((iam.code(), iam.status()), (code, status), "{e:?}");
+            assert_eq!(iam.message(), e.to_string());
+        }
+    }
 }

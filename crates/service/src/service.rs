@@ -75,10 +75,10 @@ impl<O: ObjectStore, I: IdentityStore> std::fmt::Debug for S4Service<O, I> {
     }
 }
 
-/// Why the pipeline stopped early.
+/// Why the pipeline stopped early: an S3 error, answered as an S3 error document. (IAM
+/// requests are answered whole by [`crate::iam::serve`], errors included, and return `Ok`.)
 enum Failure {
     S3(ApiError),
-    Iam(Response<ResponseBody>),
 }
 
 impl From<ApiError> for Failure {
@@ -162,7 +162,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             .instrument(span.clone())
             .await
         {
-            Ok(response) | Err(Failure::Iam(response)) => response,
+            Ok(response) => response,
             Err(Failure::S3(error)) => {
                 access.error_code = Some(error.code.as_str());
                 let resource = percent_decode_str(parts.uri.path()).decode_utf8_lossy();
@@ -277,7 +277,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
                 if served.principal.is_none() && served.response.status() == 403 {
                     access.auth_error = served.error_code;
                 }
-                return Err(Failure::Iam(served.response));
+                return Ok(served.response);
             }
             Api::S3(parsed) => parsed.map(|p| *p),
         };
@@ -545,11 +545,7 @@ fn check_decoded_length(headers: &http::HeaderMap) -> Result<(), ApiError> {
 /// The principal as the access log names it: the account root or user ARN (never a key),
 /// or `anonymous`.
 fn principal_name(principal: &Principal) -> String {
-    match principal {
-        Principal::Anonymous => "anonymous".to_owned(),
-        Principal::Root { account, .. } => format!("arn:aws:iam::{account}:root"),
-        Principal::User { account, name, .. } => format!("arn:aws:iam::{account}:user/{name}"),
-    }
+    principal.arn().unwrap_or_else(|| "anonymous".to_owned())
 }
 
 /// A request body that counts the data bytes read through it, for the access log.
