@@ -27,6 +27,11 @@
 //! At start-up [`FsStore::open`] empties `tmp/` and deletes every blob file that the metadata
 //! does not reference (a crash between rename and commit, or between commit and delete).
 //!
+//! Bit rot and backups: a GET of a whole object checks its bytes against the ETag while they
+//! stream and cuts the body on a mismatch (`src/read.rs`); [`FsStore::scrub`] checks every
+//! blob against its metadata (`src/scrub.rs`); [`FsStore::backup`] copies the store at one
+//! commit into a new data directory while it serves (`src/backup.rs`).
+//!
 //! Usage counters (`ObjectStore::bucket_usage`, `all_bucket_usage`): each bucket's object
 //! count, byte total and uploads in progress live in the `bucket_usage` table and change in
 //! the same transaction as the rows they count (`src/usage.rs`), so reading them costs one
