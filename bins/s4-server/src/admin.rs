@@ -1,5 +1,6 @@
 //! `s4-server admin`: account and key administration (key lifecycle in [`admin_keys`]), the
-//! last-resort `delete-bucket-policy`, and `explain` for authorization decisions.
+//! last-resort `delete-bucket-policy`, `explain` for authorization decisions, and the embedded
+//! backend's `scrub` and `backup` (in [`crate::admin_storage`]).
 //!
 //! The commands work on a stopped server's data dir directly, and on a running server through
 //! its admin socket (`<data-dir>/admin.sock`, a Unix socket only the data dir's owner can
@@ -18,6 +19,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
 use crate::admin_keys;
+use crate::admin_storage::Embedded;
 use crate::bootstrap::{create_account, MAX_KEYS_PER_OWNER};
 
 /// The admin socket's file name inside the data dir.
@@ -162,6 +164,35 @@ pub enum AdminCommand {
         /// The path-style path with optional query, e.g. `/bucket/key` or `/bucket?policy`.
         path: String,
     },
+    /// Embedded backend: read every object and every part of every upload in progress and
+    /// check its size and MD5 against the metadata; prints each damaged object by bucket and
+    /// key and exits with status 1 when any is damaged.
+    Scrub {
+        /// Read at most this many MiB per second [default: as fast as the disk allows].
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        #[serde(default)]
+        max_mib_per_second: Option<u64>,
+    },
+    /// Embedded backend: write a consistent copy of the data dir (the metadata at one commit
+    /// and every blob it references) into DEST while the server keeps serving;
+    /// `s4-server --data-dir DEST` then serves that state. The copy holds every secret access
+    /// key.
+    Backup {
+        /// The backup directory: new, or an empty directory, outside the data dir.
+        #[arg(value_parser = absolute_path)]
+        dest: PathBuf,
+        /// Copy every blob file instead of hard-linking it (hard links share the files with
+        /// the live data dir, so damage to one reaches both).
+        #[arg(long)]
+        #[serde(default)]
+        copy: bool,
+    },
+}
+
+/// A path made absolute against the CLI's working directory: the running server that executes
+/// the command has its own.
+fn absolute_path(value: &str) -> Result<PathBuf, String> {
+    std::path::absolute(value).map_err(|e| format!("{value}: {e}"))
 }
 
 /// What a command produced, as text lines for the terminal.
@@ -169,14 +200,26 @@ pub enum AdminCommand {
 #[serde(rename_all = "kebab-case")]
 pub enum AdminAnswer {
     Lines(Vec<String>),
+    /// The command ran and found problems (a scrub's damaged objects): printed like
+    /// [`AdminAnswer::Lines`], with exit status 1.
+    Findings(Vec<String>),
     Error(String),
 }
 
 /// Runs a command against an open store (identities, and buckets for `explain`).
-pub async fn execute<I: IdentityStore + ObjectStore>(
+pub async fn execute<I: IdentityStore + ObjectStore + Embedded>(
     store: &I,
     command: &AdminCommand,
 ) -> AdminAnswer {
+    match command {
+        AdminCommand::Scrub { max_mib_per_second } => {
+            return crate::admin_storage::scrub(store, *max_mib_per_second).await
+        }
+        AdminCommand::Backup { dest, copy } => {
+            return crate::admin_storage::backup(store, dest, *copy).await
+        }
+        _ => {}
+    }
     match run(store, command).await {
         Ok(lines) => AdminAnswer::Lines(lines),
         Err(error) => AdminAnswer::Error(error),
@@ -265,6 +308,9 @@ async fn run<I: IdentityStore + ObjectStore>(
         AdminCommand::DeleteBucketPolicy { account, bucket } => {
             let account = existing_account(store, account).await?;
             crate::admin_storage::delete_bucket_policy(store, &account, bucket).await
+        }
+        AdminCommand::Scrub { .. } | AdminCommand::Backup { .. } => {
+            Err("scrub and backup are answered by `execute`".to_owned())
         }
     }
 }
@@ -359,7 +405,7 @@ pub fn listen(data_dir: &Path) -> std::io::Result<UnixListener> {
 }
 
 /// Answers admin connections, one command each.
-pub async fn serve<I: IdentityStore + ObjectStore>(
+pub async fn serve<I: IdentityStore + ObjectStore + Embedded>(
     listener: UnixListener,
     store: std::sync::Arc<I>,
 ) {
@@ -376,7 +422,7 @@ pub async fn serve<I: IdentityStore + ObjectStore>(
     }
 }
 
-async fn answer<I: IdentityStore + ObjectStore>(
+async fn answer<I: IdentityStore + ObjectStore + Embedded>(
     stream: UnixStream,
     store: &I,
 ) -> std::io::Result<()> {
@@ -434,7 +480,7 @@ mod tests {
     fn lines(answer: AdminAnswer) -> Vec<String> {
         match answer {
             AdminAnswer::Lines(lines) => lines,
-            AdminAnswer::Error(e) => panic!("admin command failed: {e}"),
+            other => panic!("admin command failed: {other:?}"),
         }
     }
 

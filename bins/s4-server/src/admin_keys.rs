@@ -270,6 +270,7 @@ mod tests {
     async fn run(store: &MemoryStore, command: AdminCommand) -> Result<Vec<String>, String> {
         match execute(store, &command).await {
             AdminAnswer::Lines(lines) => Ok(lines),
+            AdminAnswer::Findings(lines) => Err(lines.join("\n")),
             AdminAnswer::Error(e) => Err(e),
         }
     }

@@ -1,14 +1,142 @@
 //! The admin commands that look at what an account holds: `list-users`, `list-buckets` (with
 //! object counts and bytes, counted by listing), `expire-uploads` (on demand, the same abort
 //! the background expiry does) and `delete-bucket-policy` (the last resort against a policy
-//! that locks everyone out).
+//! that locks everyone out), and the embedded backend's `scrub` (bit rot) and `backup`
+//! (a consistent copy of a running server's data dir).
 
+use std::path::Path;
 use std::time::Duration;
 
 use s4_naming::{AccountId, Arn};
 use s4_storage::{IdentityStore, ObjectStore, StorageError};
+use s4_storage_fs::{BlobTransfer, FsStore};
+use s4_storage_pg::PgStore;
 
-use crate::admin::rfc3339;
+use crate::admin::{rfc3339, AdminAnswer};
+
+/// The embedded backend behind a store, for the commands only it has (`scrub`, `backup`).
+pub trait Embedded: Send + Sync {
+    fn embedded(&self) -> Option<&FsStore> {
+        None
+    }
+}
+
+impl Embedded for FsStore {
+    fn embedded(&self) -> Option<&FsStore> {
+        Some(self)
+    }
+}
+
+impl Embedded for PgStore {}
+
+#[cfg(test)]
+impl Embedded for s4_storage::memory::MemoryStore {}
+
+fn embedded_only(command: &str) -> AdminAnswer {
+    AdminAnswer::Error(format!(
+        "{command} works on the embedded backend only; with --meta, back up and check \
+         PostgreSQL and the byte store with their own tools (see docs/operations.md)"
+    ))
+}
+
+/// `scrub [--max-mib-per-second N]`: one line per damaged object or part, then a summary;
+/// [`AdminAnswer::Findings`] when anything is damaged.
+pub async fn scrub<S: Embedded>(store: &S, max_mib_per_second: Option<u64>) -> AdminAnswer {
+    let Some(fs) = store.embedded() else {
+        return embedded_only("scrub");
+    };
+    let report = match fs.scrub(max_mib_per_second.map(|mib| mib << 20)).await {
+        Ok(report) => report,
+        Err(error) => return AdminAnswer::Error(format!("scrub failed: {error}")),
+    };
+    let mut lines: Vec<String> = report.damaged.iter().map(describe_damage).collect();
+    lines.push(format!(
+        "scrubbed {} objects and {} parts of uploads in progress ({} bytes read): {} damaged",
+        report.objects,
+        report.upload_parts,
+        report.bytes_read,
+        report.damaged.len()
+    ));
+    if report.damaged.is_empty() {
+        AdminAnswer::Lines(lines)
+    } else {
+        AdminAnswer::Findings(lines)
+    }
+}
+
+/// `damaged: bucket B key "K" [upload U part N] (account A): problem`.
+pub fn describe_damage(damage: &s4_storage_fs::Damage) -> String {
+    let part = damage
+        .upload_part
+        .as_ref()
+        .map(|(upload, number)| format!(" upload {upload} part {number}"))
+        .unwrap_or_default();
+    format!(
+        "damaged: bucket {} key {:?}{part} (account {}): {}",
+        damage.bucket, damage.key, damage.account, damage.problem
+    )
+}
+
+/// Scrubs the store every `interval` (the first one an interval after start-up), reading at
+/// most `max_mib_per_second`; each damaged object is logged as an error, and the metrics show
+/// the count.
+pub fn spawn_background_scrub(store: FsStore, interval: Duration, max_mib_per_second: u64) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match store.scrub(Some(max_mib_per_second << 20)).await {
+                Ok(report) => {
+                    for damage in &report.damaged {
+                        tracing::error!("background scrub: {}", describe_damage(damage));
+                    }
+                    tracing::info!(
+                        objects = report.objects,
+                        upload_parts = report.upload_parts,
+                        bytes_read = report.bytes_read,
+                        damaged = report.damaged.len(),
+                        "background scrub completed"
+                    );
+                }
+                Err(error) => tracing::warn!(%error, "background scrub failed"),
+            }
+        }
+    });
+}
+
+/// `backup DEST [--copy]`: what the copy holds.
+pub async fn backup<S: Embedded>(store: &S, dest: &Path, copy: bool) -> AdminAnswer {
+    let Some(fs) = store.embedded() else {
+        return embedded_only("backup");
+    };
+    let transfer = if copy {
+        BlobTransfer::Copy
+    } else {
+        BlobTransfer::LinkOrCopy
+    };
+    match fs.backup(dest.to_owned(), transfer).await {
+        Ok(report) => AdminAnswer::Lines(vec![
+            format!(
+                "backed up {} to {}: {} objects, {} metadata rows, {} blob files hard-linked, \
+                 {} copied ({} bytes)",
+                fs.data_dir().display(),
+                dest.display(),
+                report.objects,
+                report.rows,
+                report.blobs_linked,
+                report.blobs_copied,
+                report.bytes_copied
+            ),
+            format!(
+                "serve it with `s4-server --data-dir {}`; it holds every secret access key: \
+                 keep it as private as the data dir",
+                dest.display()
+            ),
+        ]),
+        Err(error) => AdminAnswer::Error(format!("backup failed: {error}")),
+    }
+}
 
 /// `list-users --account ID`: one line per IAM user: name, user ID, ARN, creation time.
 pub async fn list_users<S: IdentityStore>(
@@ -120,7 +248,7 @@ mod tests {
     fn lines(answer: AdminAnswer) -> Vec<String> {
         match answer {
             AdminAnswer::Lines(lines) => lines,
-            AdminAnswer::Error(e) => panic!("admin command failed: {e}"),
+            other => panic!("admin command failed: {other:?}"),
         }
     }
 

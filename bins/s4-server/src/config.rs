@@ -126,6 +126,15 @@ pub struct Cli {
     #[arg(long, env = "S4_MIN_FREE_SPACE", value_parser = parse_size)]
     pub min_free_space: Option<u64>,
 
+    /// Embedded backend: scrub every object's bytes against its MD5 in the background this
+    /// often (as `s4-server admin scrub` does), as seconds or with a unit [default: off].
+    #[arg(long, env = "S4_SCRUB_INTERVAL", value_parser = parse_age)]
+    pub scrub_interval: Option<Duration>,
+
+    /// The background scrub reads at most this many MiB per second [default: 10].
+    #[arg(long, env = "S4_SCRUB_MAX_MIB_PER_SECOND", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub scrub_max_mib_per_second: Option<u64>,
+
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
 
@@ -230,6 +239,9 @@ pub struct FileConfig {
     pub trusted_proxies: Option<String>,
     #[serde(default, deserialize_with = "deserialize_size")]
     pub min_free_space: Option<u64>,
+    #[serde(default, deserialize_with = "deserialize_age")]
+    pub scrub_interval: Option<Duration>,
+    pub scrub_max_mib_per_second: Option<u64>,
 }
 
 /// The default age of an abandoned multipart upload: 7 days.
@@ -265,7 +277,14 @@ pub struct Config {
     pub trusted_proxies: s4_service::TrustedProxies,
     /// Readiness fails below this many free bytes on the data dir's filesystem.
     pub min_free_space: u64,
+    /// How often the embedded backend scrubs in the background; `None`: never.
+    pub scrub_interval: Option<Duration>,
+    /// The background scrub's read rate limit.
+    pub scrub_max_mib_per_second: u64,
 }
+
+/// The background scrub's default read rate: 10 MiB/s, a small share of one disk.
+pub const DEFAULT_SCRUB_MAX_MIB_PER_SECOND: u64 = 10;
 
 /// The default free-space floor of readiness: 1 GiB.
 pub const DEFAULT_MIN_FREE_SPACE: u64 = 1 << 30;
@@ -534,6 +553,14 @@ impl Config {
         let _ = writeln!(out, "metadata_cache_mib = {}", self.metadata_cache_mib);
         let _ = writeln!(out, "shutdown_grace = {}", self.shutdown_grace.as_secs());
         let _ = writeln!(out, "min_free_space = {}", self.min_free_space);
+        if let Some(interval) = self.scrub_interval {
+            let _ = writeln!(out, "scrub_interval = {}", interval.as_secs());
+            let _ = writeln!(
+                out,
+                "scrub_max_mib_per_second = {}",
+                self.scrub_max_mib_per_second
+            );
+        }
         if !self.trusted_proxies.is_empty() {
             let _ = writeln!(out, "trusted_proxies = \"{}\"", self.trusted_proxies);
         }
@@ -667,6 +694,13 @@ impl Config {
                 });
             }
         };
+        let scrub_interval = cli.scrub_interval.or(file.scrub_interval);
+        if meta.is_some() && scrub_interval.is_some() {
+            return Err(ConfigError::Data(
+                "scrub_interval works on the embedded backend only, not with --meta (PostgreSQL)"
+                    .to_owned(),
+            ));
+        }
         Ok(Self {
             limits,
             data,
@@ -700,6 +734,11 @@ impl Config {
                 .min_free_space
                 .or(file.min_free_space)
                 .unwrap_or(DEFAULT_MIN_FREE_SPACE),
+            scrub_interval,
+            scrub_max_mib_per_second: cli
+                .scrub_max_mib_per_second
+                .or(file.scrub_max_mib_per_second)
+                .unwrap_or(DEFAULT_SCRUB_MAX_MIB_PER_SECOND),
         })
     }
 }
@@ -959,6 +998,42 @@ mod tests {
         }
         assert!(toml::from_str::<FileConfig>("multipart_expiry = \"soon\"").is_err());
         assert!(Cli::try_parse_from(["s4-server", "--multipart-expiry", "0"]).is_err());
+    }
+
+    #[test]
+    fn background_scrub_is_off_by_default_and_embedded_only() {
+        let config = Config::merge(&cli(&[]), FileConfig::default(), &EnvOnly::default()).unwrap();
+        assert_eq!(config.scrub_interval, None);
+        assert_eq!(
+            config.scrub_max_mib_per_second,
+            DEFAULT_SCRUB_MAX_MIB_PER_SECOND
+        );
+        let file: FileConfig =
+            toml::from_str("scrub_interval = \"7d\"\nscrub_max_mib_per_second = 50\n").unwrap();
+        let config = Config::merge(
+            &cli(&["--scrub-max-mib-per-second", "20"]),
+            file,
+            &EnvOnly::default(),
+        )
+        .unwrap();
+        assert_eq!(config.scrub_interval, Some(Duration::from_hours(7 * 24)));
+        assert_eq!(config.scrub_max_mib_per_second, 20);
+        assert!(config.describe().contains("scrub_interval = 604800\n"));
+        let refused = Config::merge(
+            &cli(&[
+                "--scrub-interval",
+                "1d",
+                "--meta",
+                "postgres://localhost/s4",
+            ]),
+            FileConfig::default(),
+            &EnvOnly::default(),
+        );
+        assert!(
+            matches!(&refused, Err(ConfigError::Data(m)) if m.contains("embedded backend only")),
+            "{refused:?}"
+        );
+        assert!(Cli::try_parse_from(["s4-server", "--scrub-max-mib-per-second", "0"]).is_err());
     }
 
     #[test]

@@ -127,6 +127,13 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         FsStore::open(fs_config)
             .map_err(|e| format!("cannot open the data dir {}: {e}", data_dir.display()))?,
     );
+    if let Some(interval) = config.scrub_interval {
+        admin_storage::spawn_background_scrub(
+            store.as_ref().clone(),
+            interval,
+            config.scrub_max_mib_per_second,
+        );
+    }
     run_with(config, store, data_dir).await
 }
 
@@ -247,7 +254,7 @@ fn spawn_orphan_sweep(store: Arc<PgStore>) {
 ///
 /// `local_dir` is the directory whose synced write readiness checks: the data dir, or with an
 /// S3 byte store the spool dir.
-async fn run_with<S: ObjectStore + IdentityStore>(
+async fn run_with<S: ObjectStore + IdentityStore + admin_storage::Embedded>(
     config: Config,
     store: Arc<S>,
     local_dir: PathBuf,
@@ -281,6 +288,7 @@ async fn run_with<S: ObjectStore + IdentityStore>(
                 service.metrics().clone(),
                 source,
                 Some(local_dir.clone()),
+                store.embedded().cloned(),
             ));
             if !counters {
                 let _sweep = usage::spawn_sweep(
@@ -446,6 +454,12 @@ fn print_admin_answer(answer: AdminAnswer) -> ExitCode {
                 println!("{line}");
             }
             ExitCode::SUCCESS
+        }
+        AdminAnswer::Findings(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            ExitCode::FAILURE
         }
         AdminAnswer::Error(message) => {
             eprintln!("s4-server admin: {message}");

@@ -6,6 +6,8 @@
 //! rejected requests, per-bucket storage totals) plus the connection gauge kept here, because
 //! only the accept loops see connections. When the backend keeps usage counters, each scrape
 //! reads them first, so the per-bucket totals are current to the scrape (see `usage.rs`).
+//! On the embedded backend, the integrity series (scrubs and damaged reads) come from the
+//! store's own counters.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -114,6 +116,34 @@ pub fn render_host(text: &mut String, data_dir: Option<&std::path::Path>) {
     }
 }
 
+/// The embedded backend's integrity series: scrubs run, what the last one found, bytes
+/// scrubbed, and GETs cut because the bytes did not match the ETag.
+pub fn render_integrity(text: &mut String, stats: &s4_storage_fs::IntegrityStats) {
+    let _ = write!(
+        text,
+        "# HELP s4_scrub_runs_total Scrubs completed since the server started.\n\
+         # TYPE s4_scrub_runs_total counter\n\
+         s4_scrub_runs_total {}\n\
+         # HELP s4_scrub_damaged_objects Damaged objects and parts the last completed scrub found.\n\
+         # TYPE s4_scrub_damaged_objects gauge\n\
+         s4_scrub_damaged_objects {}\n\
+         # HELP s4_scrub_last_completed_timestamp_seconds When the last scrub completed (0: none yet).\n\
+         # TYPE s4_scrub_last_completed_timestamp_seconds gauge\n\
+         s4_scrub_last_completed_timestamp_seconds {}\n\
+         # HELP s4_scrub_read_bytes_total Bytes read by scrubs.\n\
+         # TYPE s4_scrub_read_bytes_total counter\n\
+         s4_scrub_read_bytes_total {}\n\
+         # HELP s4_damaged_reads_total GETs whose bytes did not match the object's ETag (the body was cut).\n\
+         # TYPE s4_damaged_reads_total counter\n\
+         s4_damaged_reads_total {}\n",
+        stats.scrubs,
+        stats.last_scrub_damaged,
+        stats.last_scrub_completed,
+        stats.scrubbed_bytes,
+        stats.damaged_reads
+    );
+}
+
 /// Binds the metrics address; the caller prints where it listens.
 pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
@@ -124,12 +154,14 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 const COUNTER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves `GET /metrics` on `listener` until the task is aborted. With `counters`, every
-/// scrape first reads the backend's per-bucket usage counters into `metrics`.
+/// scrape first reads the backend's per-bucket usage counters into `metrics`; with
+/// `embedded`, it shows that store's integrity series.
 pub async fn serve(
     listener: TcpListener,
     metrics: Metrics,
     counters: Option<Arc<dyn ObjectStore>>,
     data_dir: Option<std::path::PathBuf>,
+    embedded: Option<s4_storage_fs::FsStore>,
 ) {
     let data_dir = data_dir.map(Arc::new);
     loop {
@@ -140,11 +172,13 @@ pub async fn serve(
         let metrics = metrics.clone();
         let counters = counters.clone();
         let data_dir = data_dir.clone();
+        let embedded = embedded.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request: Request<Incoming>| {
                 let metrics = metrics.clone();
                 let counters = counters.clone();
                 let data_dir = data_dir.clone();
+                let integrity = embedded.as_ref().map(s4_storage_fs::FsStore::integrity);
                 async move {
                     if let Some(store) = counters.filter(|_| is_scrape(&request)) {
                         refresh_usage(&*store, &metrics).await;
@@ -153,6 +187,7 @@ pub async fn serve(
                         &request,
                         &metrics,
                         data_dir.as_deref().map(std::path::PathBuf::as_path),
+                        integrity.as_ref(),
                     ))
                 }
             });
@@ -188,11 +223,15 @@ fn answer(
     request: &Request<Incoming>,
     metrics: &Metrics,
     data_dir: Option<&std::path::Path>,
+    integrity: Option<&s4_storage_fs::IntegrityStats>,
 ) -> Response<Full<Bytes>> {
     let (status, content_type, body) = match (request.method(), request.uri().path()) {
         (&Method::GET | &Method::HEAD, "/metrics") => {
             let mut text = render(metrics);
             render_host(&mut text, data_dir);
+            if let Some(stats) = integrity {
+                render_integrity(&mut text, stats);
+            }
             (
                 StatusCode::OK,
                 "text/plain; version=0.0.4; charset=utf-8",

@@ -27,12 +27,18 @@
 //! At start-up [`FsStore::open`] empties `tmp/` and deletes every blob file that the metadata
 //! does not reference (a crash between rename and commit, or between commit and delete).
 //!
+//! Bit rot and backups: a GET of a whole object checks its bytes against the ETag while they
+//! stream and cuts the body on a mismatch (`src/read.rs`); [`FsStore::scrub`] checks every
+//! blob against its metadata (`src/scrub.rs`); [`FsStore::backup`] copies the store at one
+//! commit into a new data directory while it serves (`src/backup.rs`).
+//!
 //! Usage counters (`ObjectStore::bucket_usage`, `all_bucket_usage`): each bucket's object
 //! count, byte total and uploads in progress live in the `bucket_usage` table and change in
 //! the same transaction as the rows they count (`src/usage.rs`), so reading them costs one
 //! lookup and a crash cannot skew them. A data directory from a version without them is
 //! recounted once when opened (see [`RecoveryReport::usage_recounted`]).
 
+mod backup;
 mod codec;
 mod group;
 mod identity;
@@ -42,6 +48,7 @@ mod list;
 mod multipart;
 mod objects;
 mod read;
+mod scrub;
 mod usage;
 mod write;
 
@@ -54,6 +61,9 @@ use std::sync::{Arc, Mutex};
 
 use redb::{Database, ReadableTable, TableDefinition};
 use s4_storage::{StorageError, StorageResult};
+
+pub use backup::{BackupError, BackupReport, BlobTransfer};
+pub use scrub::{Damage, IntegrityStats, Problem, ScrubReport};
 
 pub(crate) type Bin = TableDefinition<'static, &'static [u8], &'static [u8]>;
 
@@ -191,12 +201,16 @@ pub(crate) struct Inner {
     pub(crate) committer: group::Committer,
     /// Access keys already looked up ([`key_cache`]).
     pub(crate) key_cache: key_cache::KeyCache,
+    /// Scrub results and damaged reads ([`scrub`]).
+    pub(crate) integrity: scrub::Integrity,
 }
 
 #[derive(Default)]
 struct Pins {
     count: HashMap<BlobId, usize>,
     deferred: HashSet<BlobId>,
+    /// Running backups: while any runs, every deletion waits ([`Inner::hold_deletions`]).
+    holds: usize,
 }
 
 /// What [`FsStore::open`]'s recovery found.
@@ -376,6 +390,7 @@ impl FsStore {
             pins: Mutex::new(Pins::default()),
             committer,
             key_cache: key_cache::KeyCache::default(),
+            integrity: scrub::Integrity::default(),
         });
         group::start(&inner, pending, max_batch)?;
         Ok((FsStore { inner }, report))
@@ -429,7 +444,7 @@ impl Inner {
                     .pins
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                if pins.count.contains_key(&id) {
+                if pins.holds > 0 || pins.count.contains_key(&id) {
                     pins.deferred.insert(id);
                     true
                 } else {
@@ -467,7 +482,7 @@ impl Inner {
                     *n -= 1;
                     if *n == 0 {
                         pins.count.remove(&id);
-                        if pins.deferred.remove(&id) {
+                        if pins.holds == 0 && pins.deferred.remove(&id) {
                             to_delete.push(id);
                         }
                     }
@@ -479,11 +494,59 @@ impl Inner {
         }
     }
 
+    /// Holds back every blob deletion until the guard is dropped (a backup's blobs must
+    /// outlive its snapshot); the held deletions of blobs no read pins then run.
+    pub fn hold_deletions(self: &Arc<Self>) -> DeletionHold {
+        self.pins
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .holds += 1;
+        DeletionHold {
+            inner: self.clone(),
+        }
+    }
+
     /// Begins a write transaction that is durable on commit.
     pub fn begin_write(&self) -> StorageResult<redb::WriteTransaction> {
         let mut txn = self.db.begin_write().db()?;
         txn.set_durability(redb::Durability::Immediate);
         Ok(txn)
+    }
+}
+
+/// Held blob deletions ([`Inner::hold_deletions`]); released on drop.
+pub(crate) struct DeletionHold {
+    inner: Arc<Inner>,
+}
+
+impl Drop for DeletionHold {
+    fn drop(&mut self) {
+        let due: Vec<BlobId> = {
+            let mut pins = self
+                .inner
+                .pins
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            pins.holds -= 1;
+            if pins.holds > 0 {
+                return;
+            }
+            let Pins {
+                count, deferred, ..
+            } = &mut *pins;
+            let due = deferred
+                .iter()
+                .filter(|id| !count.contains_key(id))
+                .copied()
+                .collect();
+            for id in &due {
+                deferred.remove(id);
+            }
+            due
+        };
+        for id in due {
+            let _ = fs::remove_file(self.inner.blob_path(id));
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use s4_storage::multipart::{
     UploadsPage,
 };
 use s4_storage::{
-    body, AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, Capabilities, CopyObject, ETag,
+    AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, Capabilities, CopyObject, ETag,
     GetObjectOutput, ListPage, ListQuery, ObjectAttributes, ObjectInfo, ObjectRef, ObjectStore,
     PutObject, StorageError, StorageResult,
 };
@@ -127,7 +127,7 @@ impl FsStore {
 
     /// Reads an object's record and pins its blobs, retrying when a concurrent overwrite
     /// released them in between.
-    fn pinned_record(
+    pub(crate) fn pinned_record(
         inner: &Arc<Inner>,
         object: &ObjectRef,
     ) -> StorageResult<(ObjectRecord, Option<PinGuard>)> {
@@ -435,17 +435,18 @@ impl ObjectStore for FsStore {
         };
         let span = resolved.clone().unwrap_or(0..record.size);
         let info = record.info(&object.key);
+        let part_count = record.parts.map(|layout| layout.count);
+        let expected = read::Expected::for_read(&record.etag, record.size, &span, part_count);
         let body = match (record.data, pinned) {
-            (Data::Inline(bytes), _) => {
-                let bytes = bytes::Bytes::from(bytes);
-                body::once(bytes.slice(span.start as usize..span.end as usize))
+            (Data::Inline(bytes), _) => read::inline_body(&self.inner, bytes, span, &expected)?,
+            (Data::Blob(id), Some(pinned)) => {
+                read::stream(pinned, read::blob_segments(id, span), expected)
             }
-            (Data::Blob(id), Some(pinned)) => read::stream(pinned, read::blob_segments(id, span)),
             (Data::Parts(ids), Some(pinned)) => {
                 let layout = record.parts.ok_or_else(|| {
                     StorageError::Internal("multipart object without a layout".to_owned())
                 })?;
-                read::stream(pinned, read::part_segments(&ids, &layout, span))
+                read::stream(pinned, read::part_segments(&ids, &layout, span), expected)
             }
             (_, None) => {
                 return Err(StorageError::Internal(
