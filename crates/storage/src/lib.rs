@@ -54,6 +54,7 @@ mod admission;
 pub mod body;
 mod error;
 mod identity;
+pub mod identity_rules;
 pub mod listing;
 pub mod memory;
 pub mod multipart;

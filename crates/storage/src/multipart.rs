@@ -112,6 +112,30 @@ pub struct UploadsPage {
     pub next_upload_id_marker: Option<String>,
 }
 
+/// `InvalidPart` for a part number outside `1..=MAX_PART_NUMBER`.
+pub fn check_part_number(number: u32) -> StorageResult<()> {
+    if (1..=MAX_PART_NUMBER).contains(&number) {
+        Ok(())
+    } else {
+        Err(StorageError::InvalidPart(format!(
+            "part number {number} is outside 1..={MAX_PART_NUMBER}"
+        )))
+    }
+}
+
+/// The checks every backend makes before an UploadPart reads its body, in this order: the
+/// part number ([`check_part_number`]), then `find_upload`, the backend's lookup of the upload
+/// without locks (`NoSuchBucket`, `NoSuchUpload`), which runs only when the number passed.
+/// Refusing here keeps a bad request from streaming a body that could never be stored; the
+/// backend judges the part again with [`admit_part`] when it commits.
+pub async fn precheck_part(
+    part_number: u32,
+    find_upload: impl std::future::Future<Output = StorageResult<()>>,
+) -> StorageResult<()> {
+    check_part_number(part_number)?;
+    find_upload.await
+}
+
 /// A part refused by [`admit_part`], and whether the refusal aborts the whole upload (the spec
 /// aborts on size violations, not on empty or repeated parts).
 #[derive(Debug)]
@@ -307,6 +331,18 @@ mod tests {
         let again = admit_part(&stored, 1, 8, MIN).unwrap_err();
         assert!(!again.aborts_upload);
         assert!(matches!(again.error, StorageError::InvalidPart(_)));
+    }
+
+    #[test]
+    fn part_numbers_outside_the_range_are_refused() {
+        for number in [0, MAX_PART_NUMBER + 1, u32::MAX] {
+            assert!(
+                matches!(check_part_number(number), Err(StorageError::InvalidPart(_))),
+                "{number}"
+            );
+        }
+        assert!(check_part_number(1).is_ok());
+        assert!(check_part_number(MAX_PART_NUMBER).is_ok());
     }
 
     #[test]
