@@ -26,6 +26,8 @@
 //! only the matching cases. A suite in which no case ran (the filter matched none of its cases,
 //! or the backend skipped them all) fails.
 
+#![warn(missing_docs)]
+
 mod access_keys;
 mod buckets;
 mod conditions;
@@ -50,11 +52,13 @@ use s4_storage::{Capabilities, IdentityStore, ObjectStore};
 /// A backend under test, plus whatever must outlive it (a temporary directory, a database
 /// container handle, ...).
 pub struct Fixture<S> {
+    /// The backend under test.
     pub store: S,
     guard: Option<Box<dyn Any + Send + Sync>>,
 }
 
 impl<S> Fixture<S> {
+    /// A fixture that needs nothing kept alive beside the store.
     pub fn new(store: S) -> Self {
         Self { store, guard: None }
     }

@@ -50,6 +50,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 mod admission;
 pub mod body;
 mod error;
