@@ -8,6 +8,10 @@
 use async_trait::async_trait;
 use redb::{ReadableTable, WriteTransaction};
 use s4_naming::AccountId;
+use s4_storage::identity_rules::{
+    duplicate_account, duplicate_group, duplicate_key, duplicate_user, fold, key_quota, no_account,
+    no_group, no_key, no_user, not_a_member, not_attached, GroupReferences, UserReferences,
+};
 use s4_storage::{
     AccessKey, Account, Group, IdentityStore, KeyOwner, KeyStatus, PolicyTarget, StorageError,
     StorageResult, User,
@@ -21,26 +25,6 @@ use crate::{
     blocking, keys, Bin, BinRead, Db, FsStore, ACCESS_KEYS, ACCOUNTS, ATTACHMENTS, GROUPS,
     KEY_LAST_USED, MEMBERS, OWNER_KEYS, USERS, USER_GROUPS,
 };
-
-fn fold(name: &str) -> String {
-    name.to_ascii_lowercase()
-}
-
-fn no_account(id: &AccountId) -> StorageError {
-    StorageError::NoSuchEntity(format!("the account {id} does not exist"))
-}
-
-fn no_user(name: &str) -> StorageError {
-    StorageError::NoSuchEntity(format!("the user with name {name} cannot be found"))
-}
-
-fn no_group(name: &str) -> StorageError {
-    StorageError::NoSuchEntity(format!("the group with name {name} cannot be found"))
-}
-
-fn no_key(id: &str) -> StorageError {
-    StorageError::NoSuchEntity(format!("the access key with id {id} cannot be found"))
-}
 
 /// A user or a group row: original name, stable ID, creation date.
 struct Entity {
@@ -267,16 +251,13 @@ fn create_entity(
     table: Bin,
     account: &AccountId,
     entity: &Entity,
-    kind: &str,
+    taken: fn(&str) -> StorageError,
 ) -> StorageResult<()> {
     account_exists(&open(txn, ACCOUNTS)?, account)?;
     let mut t = open(txn, table)?;
     let key = keys::entity(account, &fold(&entity.name));
     if t.get(key.as_slice()).db()?.is_some() {
-        return Err(StorageError::EntityAlreadyExists(format!(
-            "{kind} with name {} already exists",
-            entity.name
-        )));
+        return Err(taken(&entity.name));
     }
     t.insert(key.as_slice(), entity.encode().as_slice()).db()?;
     Ok(())
@@ -311,9 +292,7 @@ impl IdentityStore for FsStore {
         write(self, move |txn| {
             let mut t = open(txn, ACCOUNTS)?;
             if t.get(id.as_str().as_bytes()).db()?.is_some() {
-                return Err(StorageError::EntityAlreadyExists(format!(
-                    "the account {id} already exists"
-                )));
+                return Err(duplicate_account(&id));
             }
             let created = OffsetDateTime::now_utc();
             let mut e = Enc::new();
@@ -362,7 +341,7 @@ impl IdentityStore for FsStore {
                 id: user.user_id.clone(),
                 created: user.created,
             };
-            create_entity(txn, USERS, &user.account, &entity, "user")?;
+            create_entity(txn, USERS, &user.account, &entity, duplicate_user)?;
             Ok(user)
         })
         .await
@@ -395,26 +374,18 @@ impl IdentityStore for FsStore {
             let users = open(txn, USERS)?;
             let user = get_entity(&users, &account, &name, no_user)?;
             drop(users);
-            if has_any(
-                &open(txn, USER_GROUPS)?,
-                &keys::named(&account, &fold(&name)),
-            )? {
-                return Err(StorageError::DeleteConflict(format!(
-                    "user {name} is still a member of groups"
-                )));
-            }
+            let folded = keys::named(&account, &fold(&name));
             let target = PolicyTarget::User(name.clone());
-            if has_any(&open(txn, ATTACHMENTS)?, &target_prefix(&account, &target))? {
-                return Err(StorageError::DeleteConflict(format!(
-                    "user {name} still has attached policies"
-                )));
-            }
             let owner = KeyOwner::User(user.name);
-            if has_any(&open(txn, OWNER_KEYS)?, &owner_prefix(&account, &owner))? {
-                return Err(StorageError::DeleteConflict(format!(
-                    "user {name} still has access keys"
-                )));
+            UserReferences {
+                group_memberships: has_any(&open(txn, USER_GROUPS)?, &folded)?,
+                attached_policies: has_any(
+                    &open(txn, ATTACHMENTS)?,
+                    &target_prefix(&account, &target),
+                )?,
+                access_keys: has_any(&open(txn, OWNER_KEYS)?, &owner_prefix(&account, &owner))?,
             }
+            .admit_delete(&name)?;
             open(txn, USERS)?
                 .remove(keys::entity(&account, &fold(&name)).as_slice())
                 .db()?;
@@ -430,7 +401,7 @@ impl IdentityStore for FsStore {
                 id: group.group_id.clone(),
                 created: group.created,
             };
-            create_entity(txn, GROUPS, &group.account, &entity, "group")?;
+            create_entity(txn, GROUPS, &group.account, &entity, duplicate_group)?;
             Ok(group)
         })
         .await
@@ -461,17 +432,15 @@ impl IdentityStore for FsStore {
         write(self, move |txn| {
             account_exists(&open(txn, ACCOUNTS)?, &account)?;
             get_entity(&open(txn, GROUPS)?, &account, &name, no_group)?;
-            if has_any(&open(txn, MEMBERS)?, &keys::named(&account, &fold(&name)))? {
-                return Err(StorageError::DeleteConflict(format!(
-                    "group {name} still has members"
-                )));
-            }
             let target = PolicyTarget::Group(name.clone());
-            if has_any(&open(txn, ATTACHMENTS)?, &target_prefix(&account, &target))? {
-                return Err(StorageError::DeleteConflict(format!(
-                    "group {name} still has attached policies"
-                )));
+            GroupReferences {
+                members: has_any(&open(txn, MEMBERS)?, &keys::named(&account, &fold(&name)))?,
+                attached_policies: has_any(
+                    &open(txn, ATTACHMENTS)?,
+                    &target_prefix(&account, &target),
+                )?,
             }
+            .admit_delete(&name)?;
             open(txn, GROUPS)?
                 .remove(keys::entity(&account, &fold(&name)).as_slice())
                 .db()?;
@@ -527,9 +496,7 @@ impl IdentityStore for FsStore {
                 .db()?
                 .is_none()
             {
-                return Err(StorageError::NoSuchEntity(format!(
-                    "user {user} is not a member of group {group}"
-                )));
+                return Err(not_a_member(&user, &group));
             }
             let mut of_user = keys::named(&account, &u);
             of_user.extend_from_slice(g.as_bytes());
@@ -595,16 +562,11 @@ impl IdentityStore for FsStore {
                 &key.owner,
             )?;
             if existing.len() >= max_keys_per_owner {
-                return Err(StorageError::LimitExceeded(format!(
-                    "cannot exceed quota for AccessKeysPerUser: {max_keys_per_owner}"
-                )));
+                return Err(key_quota(max_keys_per_owner));
             }
             let mut keys_table = open(txn, ACCESS_KEYS)?;
             if keys_table.get(key.access_key_id.as_bytes()).db()?.is_some() {
-                return Err(StorageError::EntityAlreadyExists(format!(
-                    "the access key {} already exists",
-                    key.access_key_id
-                )));
+                return Err(duplicate_key(&key.access_key_id));
             }
             drop(keys_table);
             let seq = next_seq(txn)?;
@@ -808,9 +770,7 @@ impl IdentityStore for FsStore {
                 &target,
             )?;
             let Some((k, _)) = current.into_iter().find(|(_, a)| *a == arn) else {
-                return Err(StorageError::NoSuchEntity(format!(
-                    "policy {arn} is not attached"
-                )));
+                return Err(not_attached(&arn));
             };
             open(txn, ATTACHMENTS)?.remove(k.as_slice()).db()?;
             Ok(())

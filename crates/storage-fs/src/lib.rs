@@ -37,6 +37,37 @@
 //! the same transaction as the rows they count (`src/usage.rs`), so reading them costs one
 //! lookup and a crash cannot skew them. A data directory from a version without them is
 //! recounted once when opened (see [`RecoveryReport::usage_recounted`]).
+//!
+//! ```
+//! use s4_naming::AccountId;
+//! use s4_storage::{body, ObjectRef, ObjectStore, PutObject};
+//! use s4_storage_fs::{FsConfig, FsStore};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), s4_storage::BoxError> {
+//! let dir = tempfile::tempdir()?;
+//! let store = FsStore::open(FsConfig::new(dir.path()))?;
+//! let account = AccountId::from_number(42)?;
+//! store.create_bucket(&account, "photos").await?;
+//! let target = ObjectRef { account, bucket: "photos".into(), key: "cat.txt".into() };
+//! store
+//!     .put_object(PutObject {
+//!         target: target.clone(),
+//!         attributes: Default::default(),
+//!         body: body::once("meow"),
+//!         content_length: Some(4),
+//!         content_md5: None,
+//!         precondition: Default::default(),
+//!     })
+//!     .await?;
+//! // Acknowledged means durable: the blob file and the metadata commit are synced.
+//! let got = store.get_object(&target, None).await?;
+//! assert_eq!(body::collect(got.body).await?, "meow");
+//! # Ok(())
+//! # }
+//! ```
+
+#![warn(missing_docs)]
 
 mod backup;
 mod codec;

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use redb::{ReadableTable, WriteTransaction};
 use s4_naming::AccountId;
 use s4_storage::multipart::{
-    admit_part, check_completion, CompleteUpload, PartInfo, PartsPage, UploadInfo, UploadListQuery,
-    UploadPart, UploadRef, UploadsPage, MAX_PART_NUMBER,
+    admit_part, check_completion, precheck_part, CompleteUpload, PartInfo, PartsPage, UploadInfo,
+    UploadListQuery, UploadPart, UploadRef, UploadsPage,
 };
 use s4_storage::{ETag, ObjectAttributes, ObjectInfo, ObjectRef, StorageError, StorageResult};
 use time::OffsetDateTime;
@@ -21,7 +21,7 @@ use crate::write::{commit, receive, Spooled};
 use crate::{
     blocking, decref, incref, keys, BinRead, BlobId, Db, FsStore, BLOBS, META, PARTS, UPLOADS,
 };
-use s4_storage::listing::common_prefix;
+use s4_storage::listing::uploads_page;
 
 /// The upload's row key and record, if it exists for that key (`NoSuchUpload` otherwise).
 fn find_upload(
@@ -151,25 +151,16 @@ impl FsStore {
     }
 
     pub(crate) async fn store_part(&self, request: UploadPart) -> StorageResult<PartInfo> {
-        let UploadPart {
-            upload,
-            part_number,
-            body,
-            content_length,
-            content_md5,
-        } = request;
-        if !(1..=MAX_PART_NUMBER).contains(&part_number) {
-            return Err(StorageError::InvalidPart(format!(
-                "part number {part_number} is outside 1..={MAX_PART_NUMBER}"
-            )));
-        }
-        // Fail fast for a missing upload; the commit checks again.
-        {
+        let (upload, part_number) = (&request.upload, request.part_number);
+        precheck_part(part_number, async {
             let txn = self.inner.db.begin_read().db()?;
             read_bucket(&txn, &upload.target.account, &upload.target.bucket)?;
-            find_upload(&txn.open_table(UPLOADS).db()?, &upload)?;
-        }
-        let received = receive(&self.inner, body, content_length, content_md5, None).await?;
+            find_upload(&txn.open_table(UPLOADS).db()?, upload).map(drop)
+        })
+        .await?;
+        let (length, md5) = (request.content_length, request.content_md5);
+        let received = receive(&self.inner, request.body, length, md5, None).await?;
+        let upload = request.upload;
         let Spooled::File { id, tmp } = received.data else {
             return Err(StorageError::Internal(
                 "a part was not spooled to a file".to_owned(),
@@ -354,48 +345,16 @@ impl FsStore {
             Some(m) => r.key.as_str() > m || (r.key == m && seq_marker.is_some_and(|s| r.seq > s)),
         });
         all.sort_by(|a, b| a.1.key.cmp(&b.1.key).then(a.1.seq.cmp(&b.1.seq)));
-        let delimiter = query.delimiter.as_deref().filter(|d| !d.is_empty());
-        let mut page = UploadsPage::default();
-        if query.max_uploads == 0 {
-            return Ok(page);
-        }
-        let mut count = 0usize;
-        let mut last_prefix: Option<String> = None;
-        for (id, record) in all {
-            let rolled = delimiter.and_then(|d| common_prefix(&record.key, &query.prefix, d));
-            if let Some(cp) = rolled {
-                if key_marker.is_some_and(|m| cp <= m) || last_prefix.as_deref() == Some(cp) {
-                    continue;
-                }
-            }
-            if count == query.max_uploads {
-                page.is_truncated = true;
-                break;
-            }
-            count += 1;
-            if let Some(cp) = rolled {
-                last_prefix = Some(cp.to_owned());
-                page.next_key_marker = Some(cp.to_owned());
-                page.next_upload_id_marker = None;
-                page.common_prefixes.push(cp.to_owned());
-            } else {
-                {
-                    page.next_key_marker = Some(record.key.clone());
-                    page.next_upload_id_marker = Some(id.clone());
-                    page.uploads.push(UploadInfo {
-                        upload_id: id,
-                        key: record.key,
-                        initiated: record.initiated,
-                        attributes: record.attributes,
-                    });
-                }
-            }
-        }
-        if !page.is_truncated {
-            page.next_key_marker = None;
-            page.next_upload_id_marker = None;
-        }
-        Ok(page)
+        let uploads: Vec<UploadInfo> = all
+            .into_iter()
+            .map(|(upload_id, record)| UploadInfo {
+                upload_id,
+                key: record.key,
+                initiated: record.initiated,
+                attributes: record.attributes,
+            })
+            .collect();
+        Ok(uploads_page(&uploads, query))
     }
 
     pub(crate) async fn expire_uploads(&self, cutoff: OffsetDateTime) -> StorageResult<u64> {

@@ -1,8 +1,8 @@
-//! The backend-neutral conformance suite of `s4-storage`, run against `FsStore`. Every case
+//! The backend-neutral conformance suite (`s4-storage-testkit`), run against `FsStore`. Every case
 //! gets a fresh data directory, kept alive by the fixture.
 
-use s4_storage::testkit::{run_identity_store_suite, run_object_store_suite, Fixture};
 use s4_storage_fs::{FsConfig, FsStore};
+use s4_storage_testkit::{run_identity_store_suite, run_object_store_suite, Fixture};
 
 /// Small, so that the multipart cases (whose parts are sized from the minimum) run fast.
 const MIN_PART_SIZE: u64 = 64 * 1024;

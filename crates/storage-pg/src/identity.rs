@@ -4,6 +4,10 @@
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use s4_naming::AccountId;
+use s4_storage::identity_rules::{
+    duplicate_account, duplicate_group, duplicate_key, duplicate_user, fold, key_quota, no_account,
+    no_group, no_key, no_user, not_a_member, not_attached, GroupReferences, UserReferences,
+};
 use s4_storage::{
     AccessKey, Account, Group, IdentityStore, KeyOwner, KeyStatus, PolicyTarget, StorageError,
     StorageResult, User,
@@ -14,29 +18,9 @@ use crate::objects::{from_nanos, now};
 use crate::prepared::Prepared;
 use crate::{Db, PgStore};
 
-fn fold(name: &str) -> String {
-    name.to_ascii_lowercase()
-}
-
 fn nanos(t: time::OffsetDateTime) -> i64 {
     t.unix_timestamp_nanos()
         .clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
-}
-
-fn no_account(id: &AccountId) -> StorageError {
-    StorageError::NoSuchEntity(format!("the account {id} does not exist"))
-}
-
-fn no_user(name: &str) -> StorageError {
-    StorageError::NoSuchEntity(format!("the user with name {name} cannot be found"))
-}
-
-fn no_group(name: &str) -> StorageError {
-    StorageError::NoSuchEntity(format!("the group with name {name} cannot be found"))
-}
-
-fn no_key(id: &str) -> StorageError {
-    StorageError::NoSuchEntity(format!("the access key with id {id} cannot be found"))
 }
 
 /// `(kind, folded)` of a policy target.
@@ -173,9 +157,7 @@ impl IdentityStore for PgStore {
             .await
             .db()?;
         if n == 0 {
-            return Err(StorageError::EntityAlreadyExists(format!(
-                "the account {id} already exists"
-            )));
+            return Err(duplicate_account(id));
         }
         Ok(Account { id: *id, created })
     }
@@ -231,10 +213,7 @@ impl IdentityStore for PgStore {
             .await
             .db()?;
         if n == 0 {
-            return Err(StorageError::EntityAlreadyExists(format!(
-                "user with name {} already exists",
-                user.name
-            )));
+            return Err(duplicate_user(&user.name));
         }
         Ok(user)
     }
@@ -272,21 +251,12 @@ impl IdentityStore for PgStore {
             )
             .await
             .db()?;
-        if row.get(0) {
-            return Err(StorageError::DeleteConflict(format!(
-                "user {name} is still a member of groups"
-            )));
+        UserReferences {
+            group_memberships: row.get(0),
+            attached_policies: row.get(1),
+            access_keys: row.get(2),
         }
-        if row.get(1) {
-            return Err(StorageError::DeleteConflict(format!(
-                "user {name} still has attached policies"
-            )));
-        }
-        if row.get(2) {
-            return Err(StorageError::DeleteConflict(format!(
-                "user {name} still has access keys"
-            )));
-        }
+        .admit_delete(name)?;
         tx.pexecute(
             "DELETE FROM users WHERE account = $1 AND folded = $2",
             &[&account.as_str(), &folded],
@@ -314,10 +284,7 @@ impl IdentityStore for PgStore {
             .await
             .db()?;
         if n == 0 {
-            return Err(StorageError::EntityAlreadyExists(format!(
-                "group with name {} already exists",
-                group.name
-            )));
+            return Err(duplicate_group(&group.name));
         }
         Ok(group)
     }
@@ -357,16 +324,11 @@ impl IdentityStore for PgStore {
             )
             .await
             .db()?;
-        if row.get(0) {
-            return Err(StorageError::DeleteConflict(format!(
-                "group {name} still has members"
-            )));
+        GroupReferences {
+            members: row.get(0),
+            attached_policies: row.get(1),
         }
-        if row.get(1) {
-            return Err(StorageError::DeleteConflict(format!(
-                "group {name} still has attached policies"
-            )));
-        }
+        .admit_delete(name)?;
         tx.pexecute(
             "DELETE FROM groups WHERE account = $1 AND folded = $2",
             &[&account.as_str(), &folded],
@@ -414,9 +376,7 @@ impl IdentityStore for PgStore {
             .await
             .db()?;
         if n == 0 {
-            return Err(StorageError::NoSuchEntity(format!(
-                "user {user} is not a member of group {group}"
-            )));
+            return Err(not_a_member(user, group));
         }
         Ok(())
     }
@@ -488,9 +448,7 @@ impl IdentityStore for PgStore {
             .db()?
             .get(0);
         if count as usize >= max_keys_per_owner {
-            return Err(StorageError::LimitExceeded(format!(
-                "cannot exceed quota for AccessKeysPerUser: {max_keys_per_owner}"
-            )));
+            return Err(key_quota(max_keys_per_owner));
         }
         let inserted = tx
             .pexecute(
@@ -509,10 +467,7 @@ impl IdentityStore for PgStore {
             .await
             .db()?;
         if inserted == 0 {
-            return Err(StorageError::EntityAlreadyExists(format!(
-                "the access key {} already exists",
-                key.access_key_id
-            )));
+            return Err(duplicate_key(&key.access_key_id));
         }
         tx.commit().await.db()
     }
@@ -672,9 +627,7 @@ impl IdentityStore for PgStore {
             .await
             .db()?;
         if n == 0 {
-            return Err(StorageError::NoSuchEntity(format!(
-                "policy {policy_arn} is not attached"
-            )));
+            return Err(not_attached(policy_arn));
         }
         Ok(())
     }

@@ -30,7 +30,29 @@
 //!
 //! Migrations are versioned and applied at open, in one transaction under an advisory lock,
 //! so several servers may start at once.
+//!
+//! Opening a store needs a running PostgreSQL, so this example is only compiled:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use s4_naming::AccountId;
+//! use s4_storage::ObjectStore;
+//! use s4_storage_pg::{FsBlobStore, PgConfig, PgStore};
+//!
+//! # async fn example() -> Result<(), s4_storage::BoxError> {
+//! // Metadata in PostgreSQL; bytes in a directory that every server mounts.
+//! let blobs = FsBlobStore::open("/srv/s4/blobs")?;
+//! let config = PgConfig::new("postgres://s4@127.0.0.1:5432/s4");
+//! let store = PgStore::open(config, Arc::new(blobs)).await?;
+//! let account = AccountId::from_number(42)?;
+//! store.create_bucket(&account, "photos").await?;
+//! // A second server opening the same database and directory sees the bucket at once.
+//! # Ok(())
+//! # }
+//! ```
 
+#![warn(missing_docs)]
 // Sizes, counts and part numbers are stored in PostgreSQL's signed integer columns; every
 // value is bounded (object size, 10,000 parts, nanosecond timestamps before 2262), so the
 // signed/unsigned casts at the column boundary never wrap.
@@ -38,12 +60,16 @@
 // `match` on `Some`/`None` reads better than `if let ... else` for the row lookups.
 #![allow(clippy::single_match_else)]
 
+// The blob stores' remaining undocumented items are documented with the outage work
+// under way in those files.
+#[allow(missing_docs)]
 mod blob;
 mod identity;
 mod ingest;
 mod migrations;
 mod objects;
 mod prepared;
+#[allow(missing_docs)]
 mod s3blob;
 mod usage;
 
@@ -68,13 +94,17 @@ pub struct PgConfig {
     pub schema: String,
     /// Connections per process.
     pub pool_size: usize,
+    /// The smallest part but the last that a multipart upload may have.
     pub min_part_size: u64,
+    /// The largest object (and the largest part) in bytes.
     pub max_object_size: u64,
     /// Bodies up to this many bytes are stored in the object's row instead of a blob.
     pub inline_limit: usize,
 }
 
 impl PgConfig {
+    /// The defaults for the database at `url`: schema `s4`, 16 connections, S3's 5 MiB
+    /// minimum part and 5 GiB maximum object, bodies up to 4 KiB inline.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -206,10 +236,12 @@ impl PgStore {
         })
     }
 
+    /// The configuration the store was opened with.
     pub fn config(&self) -> &PgConfig {
         &self.config
     }
 
+    /// Where the store keeps object and part bytes.
     pub fn blob_store(&self) -> &Arc<dyn BlobStore> {
         &self.blobs
     }

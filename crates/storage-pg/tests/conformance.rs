@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use s4_storage::testkit::{run_identity_store_suite, run_object_store_suite, Fixture};
 use s4_storage_pg::{FsBlobStore, PgConfig, PgStore};
+use s4_storage_testkit::{run_identity_store_suite, run_object_store_suite, Fixture};
 
 const MIN_PART_SIZE: u64 = 64 * 1024;
 const MAX_OBJECT_SIZE: u64 = 1 << 20;

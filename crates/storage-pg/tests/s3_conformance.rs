@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use s4_storage::testkit::{run_object_store_suite, Fixture};
 use s4_storage_pg::{new_blob_name, PgConfig, PgStore, S3BlobConfig, S3BlobStore};
+use s4_storage_testkit::{run_object_store_suite, Fixture};
 
 const BUCKET: &str = "s4-blobs";
 

@@ -5,6 +5,8 @@ use crate::body::BoxError;
 /// Variants name S3/IAM conditions, not HTTP statuses: the service maps them to error codes in
 /// one place. Backends never invent codes of their own; anything unexpected is `Internal` or
 /// `Io`, which the service answers with `InternalError`.
+// The `#[error]` text of each variant says what it means.
+#[allow(missing_docs)]
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("the specified bucket does not exist")]

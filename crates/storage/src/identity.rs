@@ -7,27 +7,35 @@ use crate::StorageResult;
 /// An account: the owner of buckets, users and groups.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
+    /// The 12-digit account ID.
     pub id: AccountId,
+    /// When the account was created.
     pub created: OffsetDateTime,
 }
 
 /// An IAM user of an account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
+    /// The account the user belongs to.
     pub account: AccountId,
+    /// The user name, with the spelling it was created with.
     pub name: String,
     /// The stable unique ID AWS calls `UserId` (`AIDA...`), chosen by the caller.
     pub user_id: String,
+    /// When the user was created.
     pub created: OffsetDateTime,
 }
 
 /// An IAM group of an account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Group {
+    /// The account the group belongs to.
     pub account: AccountId,
+    /// The group name, with the spelling it was created with.
     pub name: String,
     /// The stable unique ID AWS calls `GroupId` (`AGPA...`), chosen by the caller.
     pub group_id: String,
+    /// When the group was created.
     pub created: OffsetDateTime,
 }
 
@@ -40,9 +48,12 @@ pub enum KeyOwner {
     User(String),
 }
 
+/// Whether an access key may sign requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyStatus {
+    /// The key signs requests.
     Active,
+    /// The key is kept but refused.
     Inactive,
 }
 
@@ -50,11 +61,17 @@ pub enum KeyStatus {
 /// stores keep it; it leaves the server only in the CreateAccessKey answer.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AccessKey {
+    /// The public key ID (`AKIA...`).
     pub access_key_id: String,
+    /// The signing secret, kept in clear (see above); never logged.
     pub secret_access_key: String,
+    /// The account the key belongs to.
     pub account: AccountId,
+    /// Whom the key authenticates.
     pub owner: KeyOwner,
+    /// Whether the key may sign requests.
     pub status: KeyStatus,
+    /// When the key was created.
     pub created: OffsetDateTime,
 }
 
@@ -74,7 +91,9 @@ impl std::fmt::Debug for AccessKey {
 /// What a managed policy is attached to.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PolicyTarget {
+    /// The IAM user of this name.
     User(String),
+    /// The IAM group of this name.
     Group(String),
 }
 
@@ -88,10 +107,14 @@ pub enum PolicyTarget {
 pub trait IdentityStore: Send + Sync + 'static {
     /// `EntityAlreadyExists` when the ID is taken.
     async fn create_account(&self, id: &AccountId) -> StorageResult<Account>;
+    /// The account, or `None` when it was never created.
     async fn get_account(&self, id: &AccountId) -> StorageResult<Option<Account>>;
+    /// Every account, by ID.
     async fn list_accounts(&self) -> StorageResult<Vec<Account>>;
 
+    /// Creates a user; `EntityAlreadyExists` when the name is taken regardless of case.
     async fn create_user(&self, user: User) -> StorageResult<User>;
+    /// The user of this name (any case); `NoSuchEntity` when there is none.
     async fn get_user(&self, account: &AccountId, name: &str) -> StorageResult<User>;
     /// Sorted by name.
     async fn list_users(&self, account: &AccountId) -> StorageResult<Vec<User>>;
@@ -99,7 +122,9 @@ pub trait IdentityStore: Send + Sync + 'static {
     /// policies, as AWS requires.
     async fn delete_user(&self, account: &AccountId, name: &str) -> StorageResult<()>;
 
+    /// Creates a group; `EntityAlreadyExists` when the name is taken regardless of case.
     async fn create_group(&self, group: Group) -> StorageResult<Group>;
+    /// The group of this name (any case); `NoSuchEntity` when there is none.
     async fn get_group(&self, account: &AccountId, name: &str) -> StorageResult<Group>;
     /// Sorted by name.
     async fn list_groups(&self, account: &AccountId) -> StorageResult<Vec<Group>>;

@@ -1,5 +1,5 @@
-//! Storage backend traits for S4, their value types, an in-memory backend and a conformance
-//! test kit.
+//! Storage backend traits for S4, their value types, the rules every backend shares and an
+//! in-memory backend.
 //!
 //! Two traits split what a server keeps:
 //! - [`ObjectStore`]: buckets (scoped to accounts), objects streamed in and out, listings in
@@ -16,8 +16,8 @@
 //! Bodies are [`ByteStream`]s: a backend commits a write only after the body stream ended
 //! cleanly and never stores anything from a stream that failed.
 //!
-//! [`memory::MemoryStore`] implements both traits in process memory, and the `testkit` module
-//! (behind the `testkit` feature) runs one conformance suite against any backend.
+//! [`memory::MemoryStore`] implements both traits in process memory. The conformance suite
+//! that every backend must pass is the separate crate `s4-storage-testkit`.
 //!
 //! ```
 //! use s4_naming::AccountId;
@@ -49,22 +49,18 @@
 //! # Ok(())
 //! # }
 //! ```
-//!
-//! # Features
-//!
-//! - `testkit`: the conformance kit, `s4_storage::testkit::{run_object_store_suite,
-//!   run_identity_store_suite}`. Backends enable it in their dev-dependencies.
+
+#![warn(missing_docs)]
 
 mod admission;
 pub mod body;
 mod error;
 mod identity;
+pub mod identity_rules;
 pub mod listing;
 pub mod memory;
 pub mod multipart;
 mod object_store;
-#[cfg(feature = "testkit")]
-pub mod testkit;
 mod types;
 
 pub use admission::{admit_key, admit_object, admit_upload_key};

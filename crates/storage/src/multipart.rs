@@ -26,15 +26,20 @@ pub const MAX_PART_NUMBER: u32 = 10_000;
 /// An upload's address.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct UploadRef {
+    /// The object the upload will create.
     pub target: ObjectRef,
+    /// The ID the backend chose at creation.
     pub upload_id: String,
 }
 
 /// An upload in progress.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadInfo {
+    /// The ID the backend chose at creation.
     pub upload_id: String,
+    /// The key the completed object will have.
     pub key: String,
+    /// When the upload was created.
     pub initiated: OffsetDateTime,
     /// Content headers and metadata given at creation, applied to the completed object.
     pub attributes: ObjectAttributes,
@@ -43,18 +48,27 @@ pub struct UploadInfo {
 /// A stored part.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartInfo {
+    /// The part number, 1 to [`MAX_PART_NUMBER`].
     pub number: u32,
+    /// The hex MD5 of the part's bytes.
     pub etag: ETag,
+    /// The part's size in bytes.
     pub size: u64,
+    /// When the part was stored.
     pub last_modified: OffsetDateTime,
 }
 
 /// An UploadPart as the backend sees it.
 pub struct UploadPart {
+    /// The upload the part belongs to.
     pub upload: UploadRef,
+    /// The part number; see [`check_part_number`].
     pub part_number: u32,
+    /// The part's bytes.
     pub body: ByteStream,
+    /// The announced length, when the client sent one.
     pub content_length: Option<u64>,
+    /// `Content-MD5`, checked before the commit.
     pub content_md5: Option<[u8; 16]>,
 }
 
@@ -71,52 +85,95 @@ impl std::fmt::Debug for UploadPart {
 /// One `<Part>` of a CompleteMultipartUpload body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompletedPart {
+    /// The part number.
     pub number: u32,
+    /// The ETag the client names for the part.
     pub etag: ETag,
 }
 
 /// A CompleteMultipartUpload as the backend sees it.
 #[derive(Clone, Debug)]
 pub struct CompleteUpload {
+    /// The upload to complete.
     pub upload: UploadRef,
+    /// The parts named by the request, in request order.
     pub parts: Vec<CompletedPart>,
+    /// `If-Match`/`If-None-Match` against the object being replaced.
     pub precondition: WritePrecondition,
 }
 
 /// A page of ListParts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PartsPage {
+    /// The parts after the marker, by number.
     pub parts: Vec<PartInfo>,
+    /// Whether more parts follow.
     pub is_truncated: bool,
+    /// The marker of the next page when truncated.
     pub next_part_number_marker: Option<u32>,
 }
 
 /// A ListMultipartUploads request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UploadListQuery {
+    /// Only uploads of keys starting with this.
     pub prefix: String,
+    /// Rolls keys up into common prefixes; `None` or empty lists flat.
     pub delimiter: Option<String>,
+    /// Only uploads of keys after this (see `upload_id_marker`).
     pub key_marker: Option<String>,
     /// Only meaningful with `key_marker`: uploads of that key initiated after this one.
     pub upload_id_marker: Option<String>,
+    /// The page size; 0 answers an empty, untruncated page.
     pub max_uploads: usize,
 }
 
 /// A page of ListMultipartUploads, ordered by key, then initiation time.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UploadsPage {
+    /// The uploads in the page.
     pub uploads: Vec<UploadInfo>,
+    /// The common prefixes in the page.
     pub common_prefixes: Vec<String>,
+    /// Whether more uploads or prefixes follow.
     pub is_truncated: bool,
+    /// The next page's `key_marker` when truncated.
     pub next_key_marker: Option<String>,
+    /// The next page's `upload_id_marker` when truncated (none after a prefix).
     pub next_upload_id_marker: Option<String>,
+}
+
+/// `InvalidPart` for a part number outside `1..=MAX_PART_NUMBER`.
+pub fn check_part_number(number: u32) -> StorageResult<()> {
+    if (1..=MAX_PART_NUMBER).contains(&number) {
+        Ok(())
+    } else {
+        Err(StorageError::InvalidPart(format!(
+            "part number {number} is outside 1..={MAX_PART_NUMBER}"
+        )))
+    }
+}
+
+/// The checks every backend makes before an UploadPart reads its body, in this order: the
+/// part number ([`check_part_number`]), then `find_upload`, the backend's lookup of the upload
+/// without locks (`NoSuchBucket`, `NoSuchUpload`), which runs only when the number passed.
+/// Refusing here keeps a bad request from streaming a body that could never be stored; the
+/// backend judges the part again with [`admit_part`] when it commits.
+pub async fn precheck_part(
+    part_number: u32,
+    find_upload: impl std::future::Future<Output = StorageResult<()>>,
+) -> StorageResult<()> {
+    check_part_number(part_number)?;
+    find_upload.await
 }
 
 /// A part refused by [`admit_part`], and whether the refusal aborts the whole upload (the spec
 /// aborts on size violations, not on empty or repeated parts).
 #[derive(Debug)]
 pub struct PartRejection {
+    /// The refusal to answer.
     pub error: StorageError,
+    /// Whether the whole upload is aborted with the part.
     pub aborts_upload: bool,
 }
 
@@ -307,6 +364,18 @@ mod tests {
         let again = admit_part(&stored, 1, 8, MIN).unwrap_err();
         assert!(!again.aborts_upload);
         assert!(matches!(again.error, StorageError::InvalidPart(_)));
+    }
+
+    #[test]
+    fn part_numbers_outside_the_range_are_refused() {
+        for number in [0, MAX_PART_NUMBER + 1, u32::MAX] {
+            assert!(
+                matches!(check_part_number(number), Err(StorageError::InvalidPart(_))),
+                "{number}"
+            );
+        }
+        assert!(check_part_number(1).is_ok());
+        assert!(check_part_number(MAX_PART_NUMBER).is_ok());
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub struct Capabilities {
 /// says which ones a backend overrides.
 #[async_trait]
 pub trait ObjectStore: Send + Sync + 'static {
+    /// The optional features and limits of this backend.
     fn capabilities(&self) -> Capabilities;
 
     // Buckets.
@@ -54,6 +55,7 @@ pub trait ObjectStore: Send + Sync + 'static {
     /// Fails with `BucketNotEmpty` while objects or multipart uploads remain.
     async fn delete_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<()>;
 
+    /// The bucket; `NoSuchBucket` when the account has no bucket of that name.
     async fn head_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketInfo>;
 
     /// The account's buckets, sorted by name.
@@ -91,6 +93,7 @@ pub trait ObjectStore: Send + Sync + 'static {
         range: Option<ByteRange>,
     ) -> StorageResult<GetObjectOutput>;
 
+    /// The object's metadata without its bytes; `NoSuchKey` when it does not exist.
     async fn head_object(&self, object: &ObjectRef) -> StorageResult<ObjectInfo>;
 
     /// Succeeds when the key does not exist; `NoSuchBucket` when the bucket does not.
@@ -116,6 +119,7 @@ pub trait ObjectStore: Send + Sync + 'static {
         Ok(results)
     }
 
+    /// One page of the bucket's keys matching `query` (see [`ListQuery`]).
     async fn list_objects(
         &self,
         account: &AccountId,
@@ -123,6 +127,8 @@ pub trait ObjectStore: Send + Sync + 'static {
         query: &ListQuery,
     ) -> StorageResult<ListPage>;
 
+    /// Copies the source object's bytes to the target, atomically with the check of the
+    /// source conditions and the target precondition.
     async fn copy_object(&self, request: CopyObject) -> StorageResult<ObjectInfo> {
         let _ = request;
         Err(StorageError::NotImplemented("server-side copy"))
@@ -146,6 +152,7 @@ pub trait ObjectStore: Send + Sync + 'static {
         Err(StorageError::NotImplemented("multipart uploads"))
     }
 
+    /// One page of the upload's parts numbered above `part_number_marker`.
     async fn list_parts(
         &self,
         upload: &UploadRef,
@@ -173,6 +180,7 @@ pub trait ObjectStore: Send + Sync + 'static {
         Err(StorageError::NotImplemented("multipart uploads"))
     }
 
+    /// One page of the bucket's uploads in progress matching `query`.
     async fn list_multipart_uploads(
         &self,
         account: &AccountId,

@@ -48,6 +48,7 @@ impl ETag {
         Some(out)
     }
 
+    /// The ETag as stored: hex digits, with `-N` for a multipart object, no quotes.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -73,10 +74,15 @@ impl std::fmt::Display for ETag {
 /// The standard content headers a client may set on an object, returned as stored.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ContentHeaders {
+    /// `Content-Type`.
     pub content_type: Option<String>,
+    /// `Content-Encoding`.
     pub content_encoding: Option<String>,
+    /// `Content-Language`.
     pub content_language: Option<String>,
+    /// `Content-Disposition`.
     pub content_disposition: Option<String>,
+    /// `Cache-Control`.
     pub cache_control: Option<String>,
     /// Kept as the client sent it: S3 echoes `Expires` verbatim.
     pub expires: Option<String>,
@@ -85,6 +91,7 @@ pub struct ContentHeaders {
 /// What a client sets on an object besides its bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ObjectAttributes {
+    /// The content headers stored with the object.
     pub content: ContentHeaders,
     /// `x-amz-meta-*` values keyed by the lower-case name without the prefix.
     pub user_metadata: BTreeMap<String, String>,
@@ -94,8 +101,11 @@ pub struct ObjectAttributes {
 /// and part N to be no larger, so the part holding any offset is found by division.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PartLayout {
+    /// How many parts.
     pub count: u32,
+    /// The size of every part but the last.
     pub part_size: u64,
+    /// The size of the last part.
     pub last_part_size: u64,
 }
 
@@ -118,10 +128,15 @@ impl PartLayout {
 /// A stored object's metadata: everything HEAD answers, without touching the bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjectInfo {
+    /// The key.
     pub key: String,
+    /// The size in bytes.
     pub size: u64,
+    /// The ETag.
     pub etag: ETag,
+    /// When the object was last written.
     pub last_modified: OffsetDateTime,
+    /// Content headers and user metadata.
     pub attributes: ObjectAttributes,
     /// `Some` for objects made by CompleteMultipartUpload.
     pub parts: Option<PartLayout>,
@@ -130,24 +145,33 @@ pub struct ObjectInfo {
 /// One entry of an object listing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjectSummary {
+    /// The key.
     pub key: String,
+    /// The size in bytes.
     pub size: u64,
+    /// The ETag.
     pub etag: ETag,
+    /// When the object was last written.
     pub last_modified: OffsetDateTime,
 }
 
 /// A bucket as listed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BucketInfo {
+    /// The bucket name.
     pub name: String,
+    /// When the bucket was created.
     pub created: OffsetDateTime,
 }
 
 /// An object's address: buckets are scoped to accounts.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ObjectRef {
+    /// The account owning the bucket.
     pub account: AccountId,
+    /// The bucket name.
     pub bucket: String,
+    /// The object key.
     pub key: String,
 }
 
@@ -155,11 +179,22 @@ pub struct ObjectRef {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ByteRange {
     /// `bytes=first-last`, both inclusive.
-    Inclusive { first: u64, last: u64 },
+    Inclusive {
+        /// The first byte.
+        first: u64,
+        /// The last byte (inclusive).
+        last: u64,
+    },
     /// `bytes=first-`.
-    From { first: u64 },
+    From {
+        /// The first byte.
+        first: u64,
+    },
     /// `bytes=-len`: the last `len` bytes.
-    Suffix { len: u64 },
+    Suffix {
+        /// How many bytes from the end.
+        len: u64,
+    },
 }
 
 impl ByteRange {
@@ -194,6 +229,7 @@ pub struct WritePrecondition {
 }
 
 impl WritePrecondition {
+    /// A precondition from `If-Match` and `If-None-Match` (either may be `*`).
     pub fn new(if_match: Option<String>, if_none_match: Option<String>) -> Self {
         Self {
             if_match,
@@ -222,6 +258,7 @@ impl WritePrecondition {
         }
     }
 
+    /// Whether no condition is set.
     pub fn is_empty(&self) -> bool {
         self.if_match.is_none() && self.if_none_match.is_none()
     }
@@ -255,9 +292,13 @@ impl WritePrecondition {
 /// `If-Unmodified-Since`), or their `x-amz-copy-source-` forms.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReadConditions {
+    /// `If-Match`: the object's ETag must be one of these.
     pub if_match: Option<String>,
+    /// `If-None-Match`: the object's ETag must be none of these.
     pub if_none_match: Option<String>,
+    /// `If-Modified-Since`.
     pub if_modified_since: Option<OffsetDateTime>,
+    /// `If-Unmodified-Since`.
     pub if_unmodified_since: Option<OffsetDateTime>,
 }
 
@@ -271,6 +312,7 @@ pub enum ConditionOutcome {
 }
 
 impl ReadConditions {
+    /// Whether no condition is set.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
@@ -320,14 +362,18 @@ fn list_matches(list: &str, etag: &ETag) -> bool {
 
 /// A PutObject as the backend sees it.
 pub struct PutObject {
+    /// Where the object goes.
     pub target: ObjectRef,
+    /// Content headers and user metadata.
     pub attributes: ObjectAttributes,
+    /// The object's bytes.
     pub body: ByteStream,
     /// The announced length, when the client sent one; the backend checks the body against it
     /// and answers [`crate::StorageError::IncompleteBody`] on a mismatch.
     pub content_length: Option<u64>,
     /// `Content-MD5`, checked before the commit ([`crate::StorageError::BadDigest`]).
     pub content_md5: Option<[u8; 16]>,
+    /// `If-Match`/`If-None-Match` against the object being replaced.
     pub precondition: WritePrecondition,
 }
 
@@ -346,21 +392,26 @@ impl std::fmt::Debug for PutObject {
 /// A server-side copy.
 #[derive(Clone, Debug)]
 pub struct CopyObject {
+    /// The object copied.
     pub source: ObjectRef,
     /// `x-amz-copy-source-if-*`, evaluated atomically with the read of the source; both
     /// outcomes fail the copy with [`crate::StorageError::PreconditionFailed`].
     pub source_conditions: ReadConditions,
+    /// Where the copy goes.
     pub target: ObjectRef,
     /// `None`: metadata directive COPY (keep the source's). `Some`: REPLACE.
     pub replace_attributes: Option<ObjectAttributes>,
+    /// `If-Match`/`If-None-Match` against the object being replaced.
     pub precondition: WritePrecondition,
 }
 
 /// The answer to a GetObject: metadata, the resolved range and the bytes.
 pub struct GetObjectOutput {
+    /// The object's metadata.
     pub info: ObjectInfo,
     /// The half-open range served when a range was asked for.
     pub range: Option<Range<u64>>,
+    /// The bytes of the range (or of the whole object).
     pub body: ByteStream,
 }
 
@@ -376,6 +427,7 @@ impl std::fmt::Debug for GetObjectOutput {
 /// A listing request, pushed down to the backend.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListQuery {
+    /// Only keys starting with this.
     pub prefix: String,
     /// `None` (or empty, which the service maps to `None`) lists keys flat.
     pub delimiter: Option<String>,
@@ -391,8 +443,11 @@ pub struct ListQuery {
 /// that order and counted together against `max_keys`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListPage {
+    /// The objects in the page.
     pub objects: Vec<ObjectSummary>,
+    /// The common prefixes in the page.
     pub common_prefixes: Vec<String>,
+    /// Whether more keys or prefixes follow.
     pub is_truncated: bool,
     /// The last key or common prefix in this page when truncated: the next page's
     /// `start_after`.
@@ -415,7 +470,10 @@ pub struct BucketUsage {
 /// One bucket's [`BucketUsage`], as [`crate::ObjectStore::all_bucket_usage`] lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccountBucketUsage {
+    /// The account owning the bucket.
     pub account: AccountId,
+    /// The bucket name.
     pub bucket: String,
+    /// The bucket's totals.
     pub usage: BucketUsage,
 }

@@ -13,27 +13,11 @@ use super::{AccountEntry, GroupEntry, IdentityState, MemoryStore, StoredKey, Use
 use crate::identity::{
     AccessKey, Account, Group, IdentityStore, KeyOwner, KeyStatus, PolicyTarget, User,
 };
-use crate::{StorageError, StorageResult};
-
-fn fold(name: &str) -> String {
-    name.to_ascii_lowercase()
-}
-
-fn no_account(id: &AccountId) -> StorageError {
-    StorageError::NoSuchEntity(format!("the account {id} does not exist"))
-}
-
-fn no_user(name: &str) -> StorageError {
-    StorageError::NoSuchEntity(format!("the user with name {name} cannot be found"))
-}
-
-fn no_group(name: &str) -> StorageError {
-    StorageError::NoSuchEntity(format!("the group with name {name} cannot be found"))
-}
-
-fn no_key(id: &str) -> StorageError {
-    StorageError::NoSuchEntity(format!("the access key with id {id} cannot be found"))
-}
+use crate::identity_rules::{
+    duplicate_account, duplicate_group, duplicate_key, duplicate_user, fold, key_quota, no_account,
+    no_group, no_key, no_user, not_a_member, not_attached, GroupReferences, UserReferences,
+};
+use crate::StorageResult;
 
 impl IdentityState {
     fn account(&self, id: &AccountId) -> StorageResult<&AccountEntry> {
@@ -114,9 +98,7 @@ impl IdentityStore for MemoryStore {
     async fn create_account(&self, id: &AccountId) -> StorageResult<Account> {
         let mut state = self.write_identities();
         if state.accounts.contains_key(id) {
-            return Err(StorageError::EntityAlreadyExists(format!(
-                "the account {id} already exists"
-            )));
+            return Err(duplicate_account(id));
         }
         let account = Account {
             id: *id,
@@ -155,10 +137,7 @@ impl IdentityStore for MemoryStore {
         let account = state.account_mut(&user.account)?;
         let folded = fold(&user.name);
         if account.users.contains_key(&folded) {
-            return Err(StorageError::EntityAlreadyExists(format!(
-                "user with name {} already exists",
-                user.name
-            )));
+            return Err(duplicate_user(&user.name));
         }
         account.users.insert(
             folded,
@@ -184,22 +163,13 @@ impl IdentityStore for MemoryStore {
     async fn delete_user(&self, account: &AccountId, name: &str) -> StorageResult<()> {
         let mut state = self.write_identities();
         let entry = state.account(account)?.user(name)?;
-        if !entry.groups.is_empty() {
-            return Err(StorageError::DeleteConflict(format!(
-                "user {name} is still a member of groups"
-            )));
-        }
-        if !entry.policies.is_empty() {
-            return Err(StorageError::DeleteConflict(format!(
-                "user {name} still has attached policies"
-            )));
-        }
         let owner = KeyOwner::User(entry.user.name.clone());
-        if !state.keys_of(account, &owner).is_empty() {
-            return Err(StorageError::DeleteConflict(format!(
-                "user {name} still has access keys"
-            )));
+        UserReferences {
+            group_memberships: !entry.groups.is_empty(),
+            attached_policies: !entry.policies.is_empty(),
+            access_keys: !state.keys_of(account, &owner).is_empty(),
         }
+        .admit_delete(name)?;
         state.account_mut(account)?.users.remove(&fold(name));
         Ok(())
     }
@@ -209,10 +179,7 @@ impl IdentityStore for MemoryStore {
         let account = state.account_mut(&group.account)?;
         let folded = fold(&group.name);
         if account.groups.contains_key(&folded) {
-            return Err(StorageError::EntityAlreadyExists(format!(
-                "group with name {} already exists",
-                group.name
-            )));
+            return Err(duplicate_group(&group.name));
         }
         account.groups.insert(
             folded,
@@ -239,16 +206,11 @@ impl IdentityStore for MemoryStore {
         let mut state = self.write_identities();
         let entry = state.account_mut(account)?;
         let group = entry.group(name)?;
-        if !group.members.is_empty() {
-            return Err(StorageError::DeleteConflict(format!(
-                "group {name} still has members"
-            )));
+        GroupReferences {
+            members: !group.members.is_empty(),
+            attached_policies: !group.policies.is_empty(),
         }
-        if !group.policies.is_empty() {
-            return Err(StorageError::DeleteConflict(format!(
-                "group {name} still has attached policies"
-            )));
-        }
+        .admit_delete(name)?;
         entry.groups.remove(&fold(name));
         Ok(())
     }
@@ -284,9 +246,7 @@ impl IdentityStore for MemoryStore {
         entry.user(user)?;
         let (group_key, user_key) = (fold(group), fold(user));
         if !entry.group(group)?.members.contains(&user_key) {
-            return Err(StorageError::NoSuchEntity(format!(
-                "user {user} is not a member of group {group}"
-            )));
+            return Err(not_a_member(user, group));
         }
         if let Some(g) = entry.groups.get_mut(&group_key) {
             g.members.remove(&user_key);
@@ -336,15 +296,10 @@ impl IdentityStore for MemoryStore {
             key.owner = KeyOwner::User(account.user(name)?.user.name.clone());
         }
         if state.keys_of(&key.account, &key.owner).len() >= max_keys_per_owner {
-            return Err(StorageError::LimitExceeded(format!(
-                "cannot exceed quota for AccessKeysPerUser: {max_keys_per_owner}"
-            )));
+            return Err(key_quota(max_keys_per_owner));
         }
         if state.keys.contains_key(&key.access_key_id) {
-            return Err(StorageError::EntityAlreadyExists(format!(
-                "the access key {} already exists",
-                key.access_key_id
-            )));
+            return Err(duplicate_key(&key.access_key_id));
         }
         state.key_seq += 1;
         let seq = state.key_seq;
@@ -455,9 +410,7 @@ impl IdentityStore for MemoryStore {
         let mut state = self.write_identities();
         let policies = state.account_mut(account)?.policies_mut(target)?;
         let Some(at) = policies.iter().position(|p| p == policy_arn) else {
-            return Err(StorageError::NoSuchEntity(format!(
-                "policy {policy_arn} is not attached"
-            )));
+            return Err(not_attached(policy_arn));
         };
         policies.remove(at);
         Ok(())

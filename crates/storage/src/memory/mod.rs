@@ -35,7 +35,7 @@
 
 mod identity;
 mod ingest;
-mod listing;
+
 mod objects;
 
 use std::collections::{BTreeMap, BTreeSet};

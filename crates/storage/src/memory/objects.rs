@@ -10,12 +10,12 @@ use s4_naming::AccountId;
 use time::OffsetDateTime;
 
 use super::ingest::receive;
-use super::listing::{paginate, Entry};
 use super::{Bucket, MemoryStore, ObjectState, StoredObject, StoredPart, Upload};
 use crate::body::ByteStream;
+use crate::listing::{objects_page, uploads_page};
 use crate::multipart::{
-    admit_part, check_completion, CompleteUpload, PartInfo, PartsPage, UploadInfo, UploadListQuery,
-    UploadPart, UploadRef, UploadsPage, MAX_PART_NUMBER,
+    admit_part, check_completion, precheck_part, CompleteUpload, PartInfo, PartsPage, UploadInfo,
+    UploadListQuery, UploadPart, UploadRef, UploadsPage,
 };
 use crate::object_store::{Capabilities, ObjectStore};
 use crate::types::{
@@ -292,33 +292,7 @@ impl ObjectStore for MemoryStore {
             .range::<str, _>((start, Bound::Unbounded))
             .take_while(|(key, _)| key.starts_with(prefix))
             .map(|(key, object)| (key.as_str(), object));
-        let (entries, is_truncated) = paginate(
-            items,
-            prefix,
-            query.delimiter.as_deref(),
-            marker,
-            query.max_keys,
-        );
-        let mut page = ListPage {
-            is_truncated,
-            ..ListPage::default()
-        };
-        for entry in entries {
-            match entry {
-                Entry::Item(object) => {
-                    page.next_start_after = Some(object.info.key.clone());
-                    page.objects.push(summary(object));
-                }
-                Entry::Prefix(common) => {
-                    page.next_start_after = Some(common.clone());
-                    page.common_prefixes.push(common);
-                }
-            }
-        }
-        if !is_truncated {
-            page.next_start_after = None;
-        }
-        Ok(page)
+        Ok(objects_page(items, query, |object| summary(object)))
     }
 
     async fn copy_object(&self, request: CopyObject) -> StorageResult<ObjectInfo> {
@@ -386,25 +360,22 @@ impl ObjectStore for MemoryStore {
     }
 
     async fn upload_part(&self, request: UploadPart) -> StorageResult<PartInfo> {
-        let UploadPart {
-            upload,
-            part_number,
-            body,
-            content_length,
-            content_md5,
-        } = request;
-        if !(1..=MAX_PART_NUMBER).contains(&part_number) {
-            return Err(StorageError::InvalidPart(format!(
-                "part number {part_number} is outside 1..={MAX_PART_NUMBER}"
-            )));
-        }
-        // Fail fast for a missing upload; the commit checks again.
-        self.read_objects().upload(&upload)?;
-        let received = receive(body, content_length, content_md5, self.max_object_size).await?;
+        let (upload, part_number) = (&request.upload, request.part_number);
+        precheck_part(part_number, async {
+            self.read_objects().upload(upload).map(drop)
+        })
+        .await?;
+        let received = receive(
+            request.body,
+            request.content_length,
+            request.content_md5,
+            self.max_object_size,
+        )
+        .await?;
 
         let mut state = self.write_objects();
         let bucket = state.bucket_mut(&upload.target.account, &upload.target.bucket)?;
-        let stored = bucket.upload_mut(&upload)?;
+        let stored = bucket.upload_mut(upload)?;
         let sizes: BTreeMap<u32, u64> = stored
             .parts
             .iter()
@@ -546,36 +517,7 @@ impl ObjectStore for MemoryStore {
             })
             .collect();
         sorted.sort_by(|a, b| a.info.key.cmp(&b.info.key).then(a.seq.cmp(&b.seq)));
-        let (entries, is_truncated) = paginate(
-            sorted.into_iter().map(|u| (u.info.key.as_str(), u)),
-            &query.prefix,
-            query.delimiter.as_deref(),
-            key_marker,
-            query.max_uploads,
-        );
-        let mut page = UploadsPage {
-            is_truncated,
-            ..UploadsPage::default()
-        };
-        for entry in entries {
-            match entry {
-                Entry::Item(upload) => {
-                    page.next_key_marker = Some(upload.info.key.clone());
-                    page.next_upload_id_marker = Some(upload.info.upload_id.clone());
-                    page.uploads.push(upload.info.clone());
-                }
-                Entry::Prefix(common) => {
-                    page.next_key_marker = Some(common.clone());
-                    page.next_upload_id_marker = None;
-                    page.common_prefixes.push(common);
-                }
-            }
-        }
-        if !is_truncated {
-            page.next_key_marker = None;
-            page.next_upload_id_marker = None;
-        }
-        Ok(page)
+        Ok(uploads_page(sorted.into_iter().map(|u| &u.info), query))
     }
 
     // The reference model counts under the read lock: O(objects), exact by construction.

@@ -7,8 +7,8 @@ use super::support::{
     list, object, put, query,
 };
 use super::{case, Case};
-use crate::types::ObjectAttributes;
-use crate::{ObjectStore, StorageError};
+use s4_storage::ObjectAttributes;
+use s4_storage::{ObjectStore, StorageError};
 
 pub(super) fn cases<S: ObjectStore>() -> Vec<Case<S>> {
     vec![

@@ -9,12 +9,12 @@ use super::support::{
     part_size, pattern, put, put_request, upload_part, upload_ref,
 };
 use super::{case, Case};
-use crate::body;
-use crate::types::{
+use s4_storage::body;
+use s4_storage::{
     AccountBucketUsage, BucketUsage, CopyObject, ObjectAttributes, ReadConditions,
     WritePrecondition,
 };
-use crate::{ObjectStore, StorageError};
+use s4_storage::{ObjectStore, StorageError};
 
 pub(super) fn cases<S: ObjectStore>() -> Vec<Case<S>> {
     vec![

@@ -3,7 +3,7 @@
 //! 5 GiB limit, and no minimum at all (the kit then skips EntityTooSmall, saying so).
 
 use s4_storage::memory::MemoryStore;
-use s4_storage::testkit::{run_identity_store_suite, run_object_store_suite, Fixture};
+use s4_storage_testkit::{run_identity_store_suite, run_object_store_suite, Fixture};
 
 #[tokio::test]
 async fn object_store_suite_small_parts() {

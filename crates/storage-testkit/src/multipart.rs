@@ -10,12 +10,12 @@ use super::support::{
     query, rich_attributes, upload_part, upload_ref, wait_past,
 };
 use super::{case, Case};
-use crate::body;
-use crate::multipart::{
+use s4_storage::body;
+use s4_storage::multipart::{
     CompletedPart, PartInfo, UploadInfo, UploadListQuery, UploadRef, UploadsPage,
 };
-use crate::types::{ByteRange, ETag, ObjectAttributes, ObjectRef, PartLayout};
-use crate::{ObjectStore, StorageError};
+use s4_storage::{ByteRange, ETag, ObjectAttributes, ObjectRef, PartLayout};
+use s4_storage::{ObjectStore, StorageError};
 
 pub(super) fn cases<S: ObjectStore>() -> Vec<Case<S>> {
     vec![
@@ -65,7 +65,7 @@ async fn complete<S: ObjectStore>(
     store: &S,
     upload: &UploadRef,
     parts: &[&PartInfo],
-) -> crate::types::ObjectInfo {
+) -> s4_storage::ObjectInfo {
     store
         .complete_multipart_upload(complete_request(upload, completed(parts)))
         .await
@@ -377,7 +377,7 @@ async fn list_parts_pagination<S: ObjectStore>(store: &S) {
         infos.push(upload_part(store, &upload, n, &bytes).await);
     }
     infos.sort_by_key(|p| p.number);
-    let numbers = |page: &crate::multipart::PartsPage| -> Vec<u32> {
+    let numbers = |page: &s4_storage::multipart::PartsPage| -> Vec<u32> {
         page.parts.iter().map(|p| p.number).collect()
     };
     let page = store.list_parts(&upload, 0, 2).await.expect("page 1");

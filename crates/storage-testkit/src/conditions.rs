@@ -9,8 +9,8 @@ use super::support::{
     expect_err, object, part_size, pattern, put, put_request, upload_part, upload_ref,
 };
 use super::{case, Case};
-use crate::types::{CopyObject, ObjectAttributes, WritePrecondition};
-use crate::{ObjectStore, StorageError};
+use s4_storage::{CopyObject, ObjectAttributes, WritePrecondition};
+use s4_storage::{ObjectStore, StorageError};
 
 pub(super) fn cases<S: ObjectStore>() -> Vec<Case<S>> {
     vec![

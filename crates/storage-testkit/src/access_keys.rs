@@ -6,8 +6,8 @@ use time::{Duration, OffsetDateTime};
 use super::identity::{add_user, alice, key, setup_account};
 use super::support::{account_a, account_b, expect_err};
 use super::{case, Case};
-use crate::identity::{IdentityStore, KeyOwner, KeyStatus};
-use crate::StorageError;
+use s4_storage::StorageError;
+use s4_storage::{IdentityStore, KeyOwner, KeyStatus};
 
 pub(super) fn cases<S: IdentityStore>() -> Vec<Case<S>> {
     vec![

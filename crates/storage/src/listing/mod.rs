@@ -1,7 +1,8 @@
-//! Listing rules every backend shares: how a key rolls up into a common prefix, and where a
-//! page starts. Backends with an ordered index (a B-tree, a `COLLATE "C"` column) scan from
-//! [`start_bound`] and, after emitting a common prefix, seek to [`above`] it instead of
-//! walking the keys under it.
+//! Listing rules every backend shares: how a key rolls up into a common prefix, where a page
+//! starts, and the loops that build pages. Backends with an ordered index (a B-tree, a
+//! `COLLATE "C"` column) let an [`ObjectLister`] drive their range reads; the in-memory
+//! backend and every backend's ListMultipartUploads page through items with [`paginate`] and
+//! [`uploads_page`].
 //!
 //! ```
 //! use s4_storage::listing::{common_prefix, start_bound, StartBound};
@@ -17,6 +18,12 @@
 //! // The rest of photos/2024/ was rolled up on the previous page: start past all of it.
 //! assert_eq!(start_bound(&query), StartBound { key: b"photos/2024/\xff".to_vec(), inclusive: true });
 //! ```
+
+mod paginate;
+mod scan;
+
+pub use paginate::{objects_page, paginate, rollup, uploads_page, Entry};
+pub use scan::{Flow, KeyRange, ObjectLister};
 
 use crate::types::ListQuery;
 
@@ -42,6 +49,7 @@ pub fn above(bytes: &[u8]) -> Vec<u8> {
 /// Where a listing page starts, in key bytes relative to the bucket.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StartBound {
+    /// The key bytes, relative to the bucket.
     pub key: Vec<u8>,
     /// Whether `key` itself may be listed.
     pub inclusive: bool,

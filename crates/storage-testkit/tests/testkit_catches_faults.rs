@@ -11,13 +11,13 @@ use s4_storage::multipart::{
     CompleteUpload, PartInfo, PartsPage, UploadInfo, UploadListQuery, UploadPart, UploadRef,
     UploadsPage,
 };
-use s4_storage::testkit::{run_identity_store_suite, run_object_store_suite, Fixture};
 use s4_storage::{
     AccessKey, Account, AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, ByteStream,
     Capabilities, CopyObject, GetObjectOutput, Group, IdentityStore, KeyOwner, KeyStatus, ListPage,
     ListQuery, ObjectAttributes, ObjectInfo, ObjectRef, ObjectStore, PolicyTarget, PutObject,
     StorageResult, User, WritePrecondition,
 };
+use s4_storage_testkit::{run_identity_store_suite, run_object_store_suite, Fixture};
 use time::OffsetDateTime;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,13 +7,13 @@ use md5::{Digest, Md5};
 use s4_naming::AccountId;
 use time::{Duration, OffsetDateTime};
 
-use crate::body::{self, ByteStream};
-use crate::multipart::{CompleteUpload, CompletedPart, PartInfo, UploadPart, UploadRef};
-use crate::types::{
+use s4_storage::body::{self, ByteStream};
+use s4_storage::multipart::{CompleteUpload, CompletedPart, PartInfo, UploadPart, UploadRef};
+use s4_storage::ObjectStore;
+use s4_storage::{
     ByteRange, ContentHeaders, CopyObject, ETag, ListPage, ListQuery, ObjectAttributes, ObjectInfo,
     ObjectRef, PutObject, ReadConditions, WritePrecondition,
 };
-use crate::ObjectStore;
 
 /// Asserts that `$result` is an `Err` matching `$pattern`; `$what` says which step.
 macro_rules! expect_err {

@@ -5,8 +5,8 @@ use time::{Duration, OffsetDateTime};
 
 use super::support::{account_a, account_b, expect_err};
 use super::{case, Case};
-use crate::identity::{AccessKey, Group, IdentityStore, KeyOwner, KeyStatus, PolicyTarget, User};
-use crate::StorageError;
+use s4_storage::StorageError;
+use s4_storage::{AccessKey, Group, IdentityStore, KeyOwner, KeyStatus, PolicyTarget, User};
 
 pub(super) fn cases<S: IdentityStore>() -> Vec<Case<S>> {
     vec![

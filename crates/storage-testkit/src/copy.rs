@@ -9,8 +9,8 @@ use super::support::{
     rich_attributes, upload_part, upload_ref,
 };
 use super::{case, Case};
-use crate::types::{ByteRange, ContentHeaders, ObjectAttributes, ObjectRef, ReadConditions};
-use crate::{ObjectStore, StorageError};
+use s4_storage::{ByteRange, ContentHeaders, ObjectAttributes, ObjectRef, ReadConditions};
+use s4_storage::{ObjectStore, StorageError};
 
 pub(super) fn cases<S: ObjectStore>() -> Vec<Case<S>> {
     vec![
@@ -32,7 +32,7 @@ async fn put_with_attributes<S: ObjectStore>(
     target: &ObjectRef,
     bytes: &Bytes,
     attributes: &ObjectAttributes,
-) -> crate::types::ObjectInfo {
+) -> s4_storage::ObjectInfo {
     let mut request = put_request(target, bytes);
     request.attributes = attributes.clone();
     store

@@ -8,10 +8,10 @@ use super::support::{
     rich_attributes,
 };
 use super::{case, Case};
-use crate::body::{self, BoxError};
-use crate::multipart::UploadRef;
-use crate::types::{ByteRange, CopyObject, ObjectAttributes, ReadConditions, WritePrecondition};
-use crate::{ObjectStore, StorageError};
+use s4_storage::body::{self, BoxError};
+use s4_storage::multipart::UploadRef;
+use s4_storage::{ByteRange, CopyObject, ObjectAttributes, ReadConditions, WritePrecondition};
+use s4_storage::{ObjectStore, StorageError};
 
 pub(super) fn cases<S: ObjectStore>() -> Vec<Case<S>> {
     vec![

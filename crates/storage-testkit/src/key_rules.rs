@@ -11,10 +11,10 @@ use super::support::{
     upload_ref,
 };
 use super::{case, Case};
-use crate::body;
-use crate::multipart::UploadListQuery;
-use crate::types::{ObjectAttributes, ObjectRef};
-use crate::{ObjectStore, StorageError};
+use s4_storage::body;
+use s4_storage::multipart::UploadListQuery;
+use s4_storage::{ObjectAttributes, ObjectRef};
+use s4_storage::{ObjectStore, StorageError};
 
 pub(super) fn cases<S: ObjectStore>() -> Vec<Case<S>> {
     vec![

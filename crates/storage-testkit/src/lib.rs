@@ -1,4 +1,4 @@
-//! The conformance kit: one behavioural suite for every backend.
+//! The conformance kit for S4 storage backends: one behavioural suite for every backend.
 //!
 //! A backend's tests hand the kit a factory of fresh [`Fixture`]s; every case gets its own
 //! fixture, so cases never see each other's buckets or identities. The kit needs no async
@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use s4_storage::memory::MemoryStore;
-//! use s4_storage::testkit::{run_identity_store_suite, run_object_store_suite, Fixture};
+//! use s4_storage_testkit::{run_identity_store_suite, run_object_store_suite, Fixture};
 //!
 //! # futures_util::FutureExt::now_or_never(async {
 //! run_object_store_suite(|| async { Fixture::new(MemoryStore::new().with_min_part_size(16)) })
@@ -25,6 +25,8 @@
 //! Set `S4_TESTKIT_FILTER` to a substring of case names (for example `multipart::`) to run
 //! only the matching cases. A suite in which no case ran (the filter matched none of its cases,
 //! or the backend skipped them all) fails.
+
+#![warn(missing_docs)]
 
 mod access_keys;
 mod buckets;
@@ -45,16 +47,18 @@ use std::panic::AssertUnwindSafe;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 
-use crate::{Capabilities, IdentityStore, ObjectStore};
+use s4_storage::{Capabilities, IdentityStore, ObjectStore};
 
 /// A backend under test, plus whatever must outlive it (a temporary directory, a database
 /// container handle, ...).
 pub struct Fixture<S> {
+    /// The backend under test.
     pub store: S,
     guard: Option<Box<dyn Any + Send + Sync>>,
 }
 
 impl<S> Fixture<S> {
+    /// A fixture that needs nothing kept alive beside the store.
     pub fn new(store: S) -> Self {
         Self { store, guard: None }
     }
@@ -122,9 +126,9 @@ struct Case<S> {
 /// path.
 macro_rules! case {
     ($module:ident :: $function:ident $(, $need:ident)*) => {
-        $crate::testkit::Case {
+        $crate::Case {
             name: concat!(stringify!($module), "::", stringify!($function)),
-            needs: &[$($crate::testkit::Need::$need),*],
+            needs: &[$($crate::Need::$need),*],
             run: |store| Box::pin(self::$function(store)),
         }
     };

@@ -10,8 +10,8 @@ use super::support::{
     query,
 };
 use super::{case, Case};
-use crate::types::{ListPage, ListQuery};
-use crate::{ObjectStore, StorageError};
+use s4_storage::{ListPage, ListQuery};
+use s4_storage::{ObjectStore, StorageError};
 
 pub(super) fn cases<S: ObjectStore>() -> Vec<Case<S>> {
     vec![
