@@ -50,19 +50,32 @@ pub enum BlobTransfer {
 /// Why a backup was refused or failed. Nothing is left in the destination after a failure.
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
+    /// DEST is relative: the server and the CLI may run in different directories.
     #[error("the backup destination must be an absolute path, not {0}")]
     RelativeDestination(PathBuf),
+    /// DEST holds something already; a backup never overwrites.
     #[error("the backup destination {0} exists and is not an empty directory")]
     DestinationNotEmpty(PathBuf),
     #[error("the backup destination {dest} overlaps the data dir {data_dir}")]
-    Overlaps { dest: PathBuf, data_dir: PathBuf },
+    /// DEST is inside the data dir or contains it.
+    Overlaps {
+        /// The requested destination.
+        dest: PathBuf,
+        /// The live store's data dir.
+        data_dir: PathBuf,
+    },
+    /// `meta.redb` has a table this version cannot copy (written by a newer server).
     #[error("the metadata holds a table the backup does not know: {0}")]
     UnknownTable(String),
+    /// Reading the live store failed.
     #[error("{0}")]
     Storage(#[from] StorageError),
+    /// Writing the backup failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file or directory being written.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: io::Error,
     },

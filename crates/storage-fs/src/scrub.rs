@@ -45,7 +45,12 @@ pub enum Problem {
     /// The blob file is gone.
     Missing,
     /// The blob file's length differs from the metadata.
-    Size { expected: u64, found: u64 },
+    Size {
+        /// The size the metadata records.
+        expected: u64,
+        /// The blob file's length.
+        found: u64,
+    },
     /// The bytes do not hash to the ETag (or part MD5) the metadata holds.
     Digest,
     /// Reading the blob file failed (for example an I/O error from a bad sector).
@@ -71,11 +76,15 @@ impl fmt::Display for Problem {
 /// One damaged object, or one damaged part of an upload in progress.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Damage {
+    /// The account owning the bucket.
     pub account: AccountId,
+    /// The bucket name.
     pub bucket: String,
+    /// The object key (of the upload, for a part).
     pub key: String,
     /// For a part of an upload in progress: the upload ID and part number.
     pub upload_part: Option<(String, u32)>,
+    /// What is wrong with the bytes.
     pub problem: Problem,
 }
 
@@ -88,6 +97,7 @@ pub struct ScrubReport {
     pub upload_parts: u64,
     /// Bytes read from blob files.
     pub bytes_read: u64,
+    /// Every damaged object and part found, in the order checked.
     pub damaged: Vec<Damage>,
 }
 
