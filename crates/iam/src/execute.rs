@@ -103,7 +103,7 @@ async fn dispatch<I: IdentityStore + ?Sized>(
         R::GetPolicyVersion {
             policy_arn,
             version_id,
-        } => policies::get_policy_version(cx, policy_arn, version_id).await,
+        } => policies::get_policy_version(cx, &policy_arn, version_id),
         R::ListPolicies { page, filter } => policies::list_policies(cx, page, filter).await,
         R::ListAttachedUserPolicies { user_name, page } => {
             policies::list_attached(cx, PolicyTarget::User(user_name), page).await

@@ -19,13 +19,14 @@ pub(crate) async fn get_policy<I: IdentityStore + ?Sized>(
     Ok(IamResponse::GetPolicy(policy_info(cx, policy).await?))
 }
 
-/// Each managed policy has one version, its default.
-pub(crate) async fn get_policy_version<I: IdentityStore + ?Sized>(
+/// Each managed policy has one version, its default. (No store read: the managed policies
+/// are compiled in.)
+pub(crate) fn get_policy_version<I: IdentityStore + ?Sized>(
     cx: &Invocation<'_, I>,
-    policy_arn: PolicyArn,
+    policy_arn: &PolicyArn,
     version_id: String,
 ) -> Result<IamResponse, IamError> {
-    let policy = managed_policy(cx, &policy_arn, IamErrorCode::NoSuchEntity)?;
+    let policy = managed_policy(cx, policy_arn, IamErrorCode::NoSuchEntity)?;
     if version_id != policy.version_id() {
         return Err(cx.error(
             IamErrorCode::NoSuchEntity,

@@ -1233,7 +1233,7 @@ async fn iam_users_are_authorized_by_their_and_their_groups_policies() {
     fx.group("devs").await;
     let alice = Caller::User {
         account: fx.account,
-        name: "alice".into(),
+        name: "alice",
     };
     let denied = |r: Result<IamResponse, IamError>| matches!(r, Err(e) if e.code() == IamErrorCode::AccessDenied);
     assert!(denied(fx.run_as(&alice, "ListPolicies").await));
@@ -1279,7 +1279,7 @@ async fn iam_users_without_policies_are_denied_every_action() {
         .await;
     let alice = Caller::User {
         account: fx.account,
-        name: "alice".into(),
+        name: "alice",
     };
     let all = [
         format!("GetPolicy&PolicyArn={READ}"),
