@@ -145,6 +145,10 @@ impl From<StorageError> for ApiError {
                 format!("This server's storage backend does not implement {what}."),
             ),
             StorageError::Body(source) => Self::from_body_error(&source),
+            StorageError::InsufficientStorage(reason) => {
+                tracing::warn!(%reason, "write refused for lack of free space; answered 507");
+                Self::new(C::InsufficientStorage)
+            }
             StorageError::Io(e) if io_is_transient(e.kind()) => {
                 tracing::error!(error = %e, "storage I/O failed; answered 503");
                 Self::with_message(
@@ -176,7 +180,8 @@ fn io_is_transient(kind: std::io::ErrorKind) -> bool {
     )
 }
 
-/// Seconds a client is told to wait after a `503 ServiceUnavailable`.
+/// Seconds a client is told to wait after a `503 ServiceUnavailable` or a
+/// `507 InsufficientStorage`.
 pub const RETRY_AFTER_SECONDS: u32 = 1;
 
 impl From<RequestError> for ApiError {
@@ -236,7 +241,8 @@ pub fn error_response(
         doc.extra.clone_from(&error.extra);
         xml_response(status, &doc)
     };
-    if status == StatusCode::SERVICE_UNAVAILABLE {
+    // A full disk (507) clears once the operator frees space: the same hint as an overload.
+    if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::INSUFFICIENT_STORAGE {
         response
             .headers_mut()
             .insert("retry-after", HeaderValue::from(RETRY_AFTER_SECONDS));
@@ -357,6 +363,11 @@ mod tests {
             ApiError::from(StorageError::Internal("boom".into())).code,
             S3ErrorCode::InternalError
         );
+        let full = ApiError::from(StorageError::InsufficientStorage("disk full".into()));
+        assert_eq!(full.code, S3ErrorCode::InsufficientStorage);
+        let r = error_response(&full, "/b/k", "id", false);
+        assert_eq!(r.status(), 507);
+        assert_eq!(r.headers()["retry-after"], "1");
         let body = StorageError::Body(Box::new(SigV4Error::PayloadHashMismatch));
         assert_eq!(
             ApiError::from(body).code,
