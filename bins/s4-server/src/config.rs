@@ -121,8 +121,9 @@ pub struct Cli {
     pub trusted_proxies: Option<String>,
 
     /// Readiness (`/_s4/health/ready`) fails when the data dir's filesystem has less free
-    /// space than this: bytes, or with a unit `KiB`, `MiB`, `GiB`, `TiB`; `0` turns the check
-    /// off [default: 1GiB].
+    /// space than this, and (embedded backend) writes that would leave less are refused with
+    /// 507 InsufficientStorage (reads and deletes go on): bytes, or with a unit `KiB`, `MiB`,
+    /// `GiB`, `TiB`; `0` turns both off [default: 1GiB].
     #[arg(long, env = "S4_MIN_FREE_SPACE", value_parser = parse_size)]
     pub min_free_space: Option<u64>,
 
@@ -275,7 +276,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Proxies whose `X-Forwarded-For` the access log reports.
     pub trusted_proxies: s4_service::TrustedProxies,
-    /// Readiness fails below this many free bytes on the data dir's filesystem.
+    /// Readiness fails, and the embedded backend refuses writes, below this many free bytes
+    /// on the data dir's filesystem.
     pub min_free_space: u64,
     /// How often the embedded backend scrubs in the background; `None`: never.
     pub scrub_interval: Option<Duration>,

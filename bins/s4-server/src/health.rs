@@ -1,7 +1,8 @@
 //! Health endpoints for load balancers, answered before SigV4:
 //! `GET /_s4/health/live` (the process serves requests) and `GET /_s4/health/ready` (the
-//! metadata store answers, the data dir and its blob directory take a synced write, and the
-//! disk has at least `--min-free-space` free). No bucket can be called `_s4`
+//! metadata store answers, the data dir and its blob directory take a synced write, the
+//! disk has at least `--min-free-space` free (below it writes are refused with 507), and the
+//! embedded backend still has its space-reserve file or room to write it again). No bucket can be called `_s4`
 //! (bucket names have no underscores), so these paths never shadow an object.
 
 use std::convert::Infallible;
@@ -134,7 +135,20 @@ fn probe(data_dir: &std::path::Path, min_free: u64) -> Result<(), String> {
         .map_err(|e| format!("cannot read the free space of {}: {e}", data_dir.display()))?;
     if free < min_free {
         return Err(format!(
-            "{} has {free} bytes free, less than --min-free-space ({min_free})",
+            "{} has {free} bytes free, less than --min-free-space ({min_free}): writes are \
+             refused with 507 InsufficientStorage, reads and deletes go on",
+            data_dir.display()
+        ));
+    }
+    // The embedded backend gives its reserve file up to let deletes commit on a full disk,
+    // and writes it again at the first write admitted with room for it.
+    let embedded = layout && data_dir.join("meta.redb").exists();
+    let reserve = data_dir.join(s4_storage_fs::SPACE_RESERVE_FILE);
+    let room_for_reserve = min_free.saturating_add(2 * s4_storage_fs::BALLAST_BYTES);
+    if embedded && !reserve.exists() && free < room_for_reserve {
+        return Err(format!(
+            "{} is full ({free} bytes free): its space reserve was used to let deletes commit; \
+             writes may fail with 507 InsufficientStorage until space is freed",
             data_dir.display()
         ));
     }

@@ -46,6 +46,7 @@ s3_error_codes! {
     EntityTooSmall => 400, "Your proposed upload is smaller than the minimum allowed object size.";
     IncompleteBody => 400, "You did not provide the number of bytes specified by the Content-Length HTTP header.";
     IncompleteSignature => 403, "The request signature does not conform to AWS standards.";
+    InsufficientStorage => 507, "The server does not have enough free space to store this request; retry once space is freed.";
     InternalError => 500, "We encountered an internal error. Please try again.";
     InvalidAccessKeyId => 403, "The AWS access key ID that you provided does not exist in our records.";
     InvalidArgument => 400, "Invalid Argument";

@@ -68,7 +68,8 @@ impl ApiError {
     }
 }
 
-/// Seconds a client is told to wait after a `503 ServiceUnavailable`.
+/// Seconds a client is told to wait after a `503 ServiceUnavailable` or a
+/// `507 InsufficientStorage`.
 pub const RETRY_AFTER_SECONDS: u32 = 1;
 
 /// The `<Error>` response. HEAD responses and 304 carry no body.
@@ -91,7 +92,8 @@ pub fn error_response(
         doc.extra.clone_from(&error.extra);
         xml_response(status, &doc)
     };
-    if status == StatusCode::SERVICE_UNAVAILABLE {
+    // A full disk (507) clears once the operator frees space: the same hint as an overload.
+    if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::INSUFFICIENT_STORAGE {
         response
             .headers_mut()
             .insert("retry-after", HeaderValue::from(RETRY_AFTER_SECONDS));
@@ -149,6 +151,14 @@ mod tests {
         let r = error_response(&e, "/b/k", "id", false);
         assert_eq!(r.status(), 400);
         assert_eq!(ApiError::new(S3ErrorCode::NoSuchKey).http_status(), 404);
+    }
+
+    #[test]
+    fn a_full_disk_is_a_507_with_retry_after() {
+        let full = ApiError::new(S3ErrorCode::InsufficientStorage);
+        let r = error_response(&full, "/b/k", "id", false);
+        assert_eq!(r.status(), 507);
+        assert_eq!(r.headers()["retry-after"], "1");
     }
 
     #[test]

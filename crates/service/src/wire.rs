@@ -85,6 +85,10 @@ impl From<StorageError> for ApiError {
                 format!("This server's storage backend does not implement {what}."),
             ),
             StorageError::Body(source) => Self::from_body_error(&source),
+            StorageError::InsufficientStorage(reason) => {
+                tracing::warn!(%reason, "write refused for lack of free space; answered 507");
+                Self::new(C::InsufficientStorage)
+            }
             StorageError::Io(e) if io_is_transient(e.kind()) => {
                 tracing::error!(error = %e, "storage I/O failed; answered 503");
                 Self::with_message(
@@ -487,6 +491,10 @@ mod tests {
                 C::InternalError,
             ),
             (StorageError::Internal("boom".into()), C::InternalError),
+            (
+                StorageError::InsufficientStorage("disk full".into()),
+                C::InsufficientStorage,
+            ),
         ];
         for (e, code) in cases {
             let shown = format!("{e:?}");

@@ -30,7 +30,7 @@ use redb::WriteTransaction;
 use s4_storage::{StorageError, StorageResult};
 use tokio::sync::oneshot;
 
-use crate::{BlobId, Db, Inner};
+use crate::{BlobId, Inner};
 
 /// A batch stops growing once its requests carry this much inline data.
 pub(crate) const MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
@@ -314,7 +314,7 @@ fn run_batch(inner: &Inner, mut batch: Vec<Box<dyn Job>>) -> Answers {
             answers.push((job, Some(Failure::Rejected(e))));
             continue;
         }
-        match txn.commit().db() {
+        match inner.commit(txn) {
             Ok(()) => {
                 inner.release(&freed);
                 answers.extend(batch.into_iter().map(|job| (job, None)));
@@ -328,9 +328,18 @@ fn run_batch(inner: &Inner, mut batch: Vec<Box<dyn Job>>) -> Answers {
 
 fn fail_all(answers: &mut Answers, batch: Vec<Box<dyn Job>>, e: &StorageError) {
     for job in batch {
-        let f = Failure::Failed(StorageError::Internal(format!(
-            "metadata commit failed: {e}"
-        )));
-        answers.push((job, Some(f)));
+        answers.push((job, Some(Failure::Failed(shared_failure(e)))));
+    }
+}
+
+/// Each request of a failed batch gets its own copy of the error, of the same kind: a full
+/// disk stays `InsufficientStorage` (507) and an I/O failure stays `Io` (for the service's
+/// 503), rather than every failure becoming a 500.
+fn shared_failure(e: &StorageError) -> StorageError {
+    let message = format!("metadata commit failed: {e}");
+    match e {
+        StorageError::InsufficientStorage(_) => StorageError::InsufficientStorage(message),
+        StorageError::Io(io) => StorageError::Io(std::io::Error::new(io.kind(), message)),
+        _ => StorageError::Internal(message),
     }
 }

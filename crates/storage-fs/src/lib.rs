@@ -9,6 +9,7 @@
 //! <data_dir>/blobs/xx/<id>  object and part bytes; <id> is 32 random hex digits, xx its
 //!                           first two; never derived from a bucket name or key
 //! <data_dir>/tmp/<id>       bodies being received; emptied at start-up
+//! <data_dir>/space-reserve  4 MiB kept free for deletes on a full disk (`src/space.rs`)
 //! ```
 //!
 //! Every directory the store creates is `0700` and every file `0600`, set when it is created
@@ -76,10 +77,12 @@ mod identity;
 mod key_cache;
 mod keys;
 mod list;
+mod meta_db;
 mod multipart;
 mod objects;
 mod read;
 mod scrub;
+mod space;
 mod usage;
 mod write;
 
@@ -91,6 +94,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use redb::{Database, ReadableTable, TableDefinition};
+
+use crate::meta_db::MetaDb;
+pub use crate::space::{BALLAST_BYTES, SPACE_RESERVE_FILE};
 use s4_storage::{StorageError, StorageResult};
 
 pub use backup::{BackupError, BackupReport, BlobTransfer};
@@ -141,7 +147,13 @@ pub(crate) trait Db<T> {
 impl<T, E: Into<redb::Error>> Db<T> for Result<T, E> {
     fn db(self) -> StorageResult<T> {
         self.map_err(|e| match e.into() {
-            redb::Error::Io(io) => StorageError::Io(io),
+            redb::Error::Io(io) => space::io_error(io),
+            // Another request's I/O failure closed the handle this one began on (see
+            // `meta_db`); the next request gets the reopened one.
+            redb::Error::PreviousIo => StorageError::Io(io::Error::new(
+                io::ErrorKind::ResourceBusy,
+                "the metadata store is being reopened after an I/O failure",
+            )),
             other => StorageError::Internal(format!("metadata store: {other}")),
         })
     }
@@ -189,11 +201,16 @@ pub struct FsConfig {
     /// live inline in their records, so without a bound every one written or read stays
     /// resident; pages beyond the cache are read from the OS page cache.
     pub cache_bytes: usize,
+    /// Writes that add data are refused with [`StorageError::InsufficientStorage`] when they
+    /// would leave less than this many bytes free on the data dir's filesystem; deletes may use
+    /// the rest (see `src/space.rs`). 0 turns the check off.
+    pub min_free_space: u64,
 }
 
 impl FsConfig {
     /// Defaults: 4 KiB inline threshold, S3's 5 MiB minimum part size and 5 GiB PutObject
-    /// limit, a sync every 2 MiB, up to 64 writes per commit, a 64 MiB metadata cache.
+    /// limit, a sync every 2 MiB, up to 64 writes per commit, a 64 MiB metadata cache, no
+    /// free-space reserve.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
@@ -203,6 +220,7 @@ impl FsConfig {
             sync_interval: 2 << 20,
             max_commit_batch: 64,
             cache_bytes: 64 << 20,
+            min_free_space: 0,
         }
     }
 }
@@ -223,7 +241,9 @@ impl fmt::Debug for FsStore {
 
 pub(crate) struct Inner {
     pub config: FsConfig,
-    pub db: Database,
+    pub db: MetaDb,
+    /// The space-reserve file ([`space`]).
+    pub ballast: Arc<space::Ballast>,
     pub blob_dir: PathBuf,
     pub tmp_dir: PathBuf,
     /// Blobs that running reads hold open, with the blobs whose deletion waits for them.
@@ -332,10 +352,8 @@ impl FsStore {
         }
         // Opening the database takes its lock first: a second store on the same directory
         // fails here, before it could delete the first one's temp files or new blobs.
-        let db = redb::Builder::new()
-            .set_cache_size(config.cache_bytes)
-            .create(&db_path)
-            .db()?;
+        let ballast = Arc::new(space::Ballast::new(&data_dir));
+        let db = MetaDb::open(db_path, config.cache_bytes, Arc::clone(&ballast)).db()?;
         let mut report = RecoveryReport::default();
         for entry in fs::read_dir(&tmp_dir)? {
             let entry = entry?;
@@ -366,7 +384,7 @@ impl FsStore {
             txn.open_table(META).db()?;
             txn.open_table(usage::USAGE).db()?;
             report.usage_recounted = usage::prepare(&txn)?;
-            txn.commit().db()?;
+            db.commit(txn).db()?;
         }
         let referenced: HashSet<BlobId> = {
             let txn = db.begin_read().db()?;
@@ -411,11 +429,18 @@ impl FsStore {
         if report.temp_files_removed > 0 {
             sync_dir(&tmp_dir)?;
         }
+        // On a full disk the store still opens; the first write admitted later writes it.
+        if let Err(e) = ballast.ensure() {
+            if !space::is_full(&e) {
+                return Err(StorageError::Io(with_path(&e, &data_dir)));
+            }
+        }
         let (committer, pending) = group::Committer::new();
         let max_batch = config.max_commit_batch.max(1);
         let inner = Arc::new(Inner {
             config,
             db,
+            ballast,
             blob_dir,
             tmp_dir,
             pins: Mutex::new(Pins::default()),
@@ -542,6 +567,12 @@ impl Inner {
         let mut txn = self.db.begin_write().db()?;
         txn.set_durability(redb::Durability::Immediate);
         Ok(txn)
+    }
+
+    /// Commits a transaction from [`Inner::begin_write`] (reopening the database if the
+    /// commit failed on I/O: see `src/meta_db.rs`).
+    pub fn commit(&self, txn: redb::WriteTransaction) -> StorageResult<()> {
+        self.db.commit(txn).db()
     }
 }
 

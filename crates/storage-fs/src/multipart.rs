@@ -119,6 +119,7 @@ impl FsStore {
         let inner = self.inner.clone();
         let target = target.clone();
         blocking(move || {
+            inner.admit_write(0)?;
             commit(&inner, None, |txn, _| {
                 write_bucket_exists(txn, &target.account, &target.bucket)?;
                 let upload_id = hex::encode(rand::random::<[u8; 16]>());
@@ -247,6 +248,7 @@ impl FsStore {
     ) -> StorageResult<ObjectInfo> {
         let inner = self.inner.clone();
         blocking(move || {
+            inner.admit_write(0)?;
             let CompleteUpload {
                 upload,
                 parts,
@@ -297,6 +299,7 @@ impl FsStore {
         let inner = self.inner.clone();
         let upload = upload.clone();
         blocking(move || {
+            inner.make_room_to_free();
             commit(&inner, None, |txn, freed| {
                 write_bucket_exists(txn, &upload.target.account, &upload.target.bucket)?;
                 let (upload_key, _) = find_upload(&txn.open_table(UPLOADS).db()?, &upload)?;

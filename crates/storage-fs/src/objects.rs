@@ -226,7 +226,7 @@ impl FsStore {
                 }
             }
             usage::adjust(&txn, &keys::bucket(account, bucket), delta)?;
-            txn.commit().db()?;
+            inner.commit(txn)?;
             inner.release(&freed);
         }
         Ok(loaded)
@@ -251,6 +251,7 @@ impl ObjectStore for FsStore {
         let inner = self.inner.clone();
         let (account, name) = (*account, bucket.to_owned());
         blocking(move || {
+            inner.admit_write(0)?;
             commit(&inner, None, |txn, _| {
                 let mut table = txn.open_table(BUCKETS).db()?;
                 let key = keys::bucket(&account, &name);
@@ -506,6 +507,7 @@ impl ObjectStore for FsStore {
             present
         };
         if present {
+            self.inner.make_room_to_free();
             let (account, name, keys_owned) = (*account, bucket.to_owned(), keys.to_vec());
             group_commit_async(&self.inner, 0, move |txn, freed| {
                 write_bucket_exists(txn, &account, &name)?;
@@ -567,6 +569,8 @@ impl ObjectStore for FsStore {
                 precondition,
             } = request;
             let precondition = precondition.for_copy_target();
+            // Metadata only (the copy shares the source's blobs), but it adds a record.
+            inner.admit_write(0)?;
             commit(&inner, None, |txn, freed| {
                 let source_record = {
                     write_bucket_exists(txn, &source.account, &source.bucket)?;

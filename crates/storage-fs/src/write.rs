@@ -22,6 +22,8 @@ use crate::{sync_dir, BlobId, Db, Inner};
 const CHANNEL_CHUNKS: usize = 32;
 /// The writer's buffer: small request chunks are coalesced into writes of this size.
 const WRITE_BUFFER: usize = 256 * 1024;
+/// While a body streams in, free space is looked at (one `statvfs`) every this many bytes.
+const SPACE_CHECK_INTERVAL: u64 = 1 << 20;
 
 /// Where a received body went.
 #[derive(Debug)]
@@ -43,7 +45,9 @@ pub(crate) struct Received {
 /// Receives a body: inline in memory when it turns out to be at most `inline_limit` bytes,
 /// otherwise into a temp file written and synced by one blocking thread fed by another that
 /// computes the MD5. Checks `content_length` (IncompleteBody) and `content_md5` (BadDigest) at the
-/// end. On any failure the temp file is gone when this returns.
+/// end. Refuses a body that would eat into the free-space reserve before taking a byte, and
+/// cuts one off once free space falls under it (`src/space.rs`). On any failure the temp file
+/// is gone when this returns.
 pub(crate) async fn receive(
     inner: &Arc<Inner>,
     mut body: ByteStream,
@@ -55,6 +59,7 @@ pub(crate) async fn receive(
     if content_length.is_some_and(|len| len > max) {
         return Err(StorageError::EntityTooLarge);
     }
+    inner.admit_write(content_length.unwrap_or(0))?;
     let threshold = inline_limit.map_or(0, |l| l as u64);
     let mut buffered: Vec<Bytes> = Vec::new();
     let mut writer = match (inline_limit, content_length) {
@@ -178,8 +183,12 @@ impl BlobWriter {
         let (keep_tx, keep_rx) = oneshot::channel::<bool>();
         let path = tmp.clone();
         let sync_interval = inner.config.sync_interval;
+        let reserve = Reserve {
+            dir: inner.config.data_dir.clone(),
+            bytes: inner.config.min_free_space,
+        };
         let writer = tokio::task::spawn_blocking(move || {
-            let result = write_file(&path, data_rx, keep_rx, sync_interval)
+            let result = write_file(&path, data_rx, keep_rx, sync_interval, &reserve)
                 .map_err(|e| crate::with_path(&e, &path));
             if !matches!(result, Ok(true)) {
                 let _ = fs::remove_file(&path);
@@ -217,7 +226,7 @@ impl BlobWriter {
         let _ = self.keep_tx.send(false);
         drop(self.hash_tx);
         match self.writer.await {
-            Ok(Err(e)) => StorageError::Io(e),
+            Ok(Err(e)) => crate::space::io_error(e),
             Ok(Ok(())) => StorageError::Internal("body writer stopped early".to_owned()),
             Err(e) => join_error(&e),
         }
@@ -251,7 +260,7 @@ impl BlobWriter {
         verdict?;
         match written {
             Ok(Ok(())) => Ok((self.id, self.tmp, md5)),
-            Ok(Err(e)) => Err(StorageError::Io(e)),
+            Ok(Err(e)) => Err(crate::space::io_error(e)),
             Err(e) => Err(join_error(&e)),
         }
     }
@@ -291,14 +300,35 @@ impl Syncer {
     }
 }
 
+/// The free space a body being written must leave.
+struct Reserve {
+    dir: PathBuf,
+    bytes: u64,
+}
+
+impl Reserve {
+    fn check(&self) -> io::Result<()> {
+        if self.bytes == 0 {
+            return Ok(());
+        }
+        let free = crate::space::free_bytes(&self.dir)?;
+        if free < self.bytes {
+            return Err(crate::space::below_reserve(&self.dir, free, self.bytes));
+        }
+        Ok(())
+    }
+}
+
 /// The writer thread: writes every chunk (asking the syncer for writeback every
-/// `sync_interval` bytes), and once the body ended syncs the file right away, before the
-/// verdict, unless the file was already given up. Returns whether the file is to be kept.
+/// `sync_interval` bytes, and stopping with `StorageFull` once free space falls under the
+/// reserve), and once the body ended syncs the file right away, before the verdict, unless the
+/// file was already given up. Returns whether the file is to be kept.
 fn write_file(
     path: &std::path::Path,
     mut data_rx: mpsc::Receiver<Bytes>,
     mut keep_rx: oneshot::Receiver<bool>,
     sync_interval: u64,
+    reserve: &Reserve,
 ) -> io::Result<bool> {
     let file = crate::create_private_file(path)?;
     let syncer = if sync_interval > 0 {
@@ -308,9 +338,15 @@ fn write_file(
     };
     let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
     let mut unsynced: u64 = 0;
+    let mut unchecked: u64 = 0;
     while let Some(chunk) = data_rx.blocking_recv() {
         out.write_all(&chunk)?;
         unsynced += chunk.len() as u64;
+        unchecked += chunk.len() as u64;
+        if unchecked >= SPACE_CHECK_INTERVAL {
+            reserve.check()?;
+            unchecked = 0;
+        }
         if unsynced >= sync_interval {
             if let Some(syncer) = &syncer {
                 out.flush()?;
@@ -360,9 +396,10 @@ where
             let _ = fs::remove_file(inner.blob_path(new_blob.0));
             Err(e)
         }
-        // If the commit failed the blob stays (unreferenced unless the commit did land); the
-        // next start-up removes it if it is an orphan.
-        Err(Failure::Failed(e)) => Err(e),
+        Err(Failure::Failed(e)) => {
+            remove_if_unreferenced(inner, new_blob.0);
+            Err(e)
+        }
     }
 }
 
@@ -383,18 +420,31 @@ where
     }
 }
 
+/// After a failed commit: deletes the new blob unless the commit landed after all (a failure
+/// while syncing can follow a durable write), so that a full disk gets its space back at once.
+/// If the metadata cannot be read the blob stays, and the next start-up's sweep decides.
+fn remove_if_unreferenced(inner: &Inner, id: BlobId) {
+    let referenced = inner.db.begin_read().db().and_then(|txn| {
+        let refs = txn.open_table(crate::BLOBS).db()?;
+        Ok(refs.get(&id.0[..]).db()?.is_some())
+    });
+    if matches!(referenced, Ok(false)) {
+        let _ = fs::remove_file(inner.blob_path(id));
+    }
+}
+
 /// Renames a synced body into `blobs/` and syncs its directory.
 fn place_blob(inner: &Inner, new_blob: Option<&(BlobId, PathBuf)>) -> StorageResult<()> {
     if let Some((id, tmp)) = new_blob {
         let path = inner.blob_path(*id);
         if let Err(e) = fs::rename(tmp, &path) {
             let _ = fs::remove_file(tmp);
-            return Err(crate::with_path(&e, &path).into());
+            return Err(crate::space::io_error(crate::with_path(&e, &path)));
         }
         let shard = inner.blob_shard(*id);
         if let Err(e) = sync_dir(&shard) {
             let _ = fs::remove_file(&path);
-            return Err(crate::with_path(&e, &shard).into());
+            return Err(crate::space::io_error(crate::with_path(&e, &shard)));
         }
     }
     Ok(())
@@ -432,9 +482,12 @@ pub(crate) fn commit<T>(
     let mut freed = Vec::new();
     match txn(&write, &mut freed) {
         Ok(result) => {
-            // If the commit fails the blob stays (unreferenced unless the commit did land);
-            // the next start-up removes it if it is an orphan.
-            write.commit().db()?;
+            if let Err(e) = inner.commit(write) {
+                if let Some((id, _)) = new_blob {
+                    remove_if_unreferenced(inner, *id);
+                }
+                return Err(e);
+            }
             inner.release(&freed);
             result
         }

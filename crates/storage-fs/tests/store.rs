@@ -697,3 +697,66 @@ async fn verify_shared(store: &FsStore, dir: &Path, winners: &[Vec<u8>]) {
     assert_eq!(blobs(dir), expected_blobs);
     assert_eq!(temps(dir), 0);
 }
+
+fn refused_for_space<T: std::fmt::Debug>(result: &Result<T, StorageError>) -> bool {
+    matches!(result, Err(StorageError::InsufficientStorage(_)))
+}
+
+#[tokio::test]
+async fn writes_under_the_free_space_reserve_store_nothing_and_deletes_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = payload(11, 200_000);
+    {
+        let store = open(dir.path()).await;
+        store.put_object(put("kept", &data)).await.unwrap();
+    }
+    let mut reserve_all = config(dir.path());
+    reserve_all.min_free_space = u64::MAX / 2; // more than any disk has free
+    let store = FsStore::open(reserve_all).unwrap();
+    let usage = store.bucket_usage(&account(), "bucket").await.unwrap();
+    let files = (blobs(dir.path()), temps(dir.path()));
+    assert!(refused_for_space(
+        &store.put_object(put("big", &data)).await
+    ));
+    assert!(refused_for_space(
+        &store.put_object(put("tiny", b"tiny")).await
+    ));
+    let mut unknown_length = put("unknown", &data);
+    unknown_length.content_length = None;
+    assert!(refused_for_space(&store.put_object(unknown_length).await));
+    let copy = CopyObject {
+        source: obj("kept"),
+        source_conditions: ReadConditions::default(),
+        target: obj("copy"),
+        replace_attributes: None,
+        precondition: WritePrecondition::default(),
+    };
+    assert!(refused_for_space(&store.copy_object(copy).await));
+    let upload = store
+        .create_multipart_upload(&obj("multi"), ObjectAttributes::default())
+        .await;
+    assert!(refused_for_space(&upload));
+    assert!(refused_for_space(
+        &store.create_bucket(&account(), "another").await
+    ));
+    // Nothing of any of them was stored.
+    assert_eq!(
+        store.bucket_usage(&account(), "bucket").await.unwrap(),
+        usage
+    );
+    assert_eq!((blobs(dir.path()), temps(dir.path())), files);
+    assert!(store.head_object(&obj("big")).await.is_err());
+    assert!(store.head_bucket(&account(), "another").await.is_err());
+    // Reads and deletes go on.
+    assert_eq!(read_all(&store, "kept", None).await, data);
+    store.delete_object(&obj("kept")).await.unwrap();
+    assert_eq!(blobs(dir.path()), 0);
+    assert_eq!(
+        store
+            .bucket_usage(&account(), "bucket")
+            .await
+            .unwrap()
+            .objects,
+        0
+    );
+}

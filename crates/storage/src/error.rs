@@ -66,6 +66,11 @@ pub enum StorageError {
     /// The source is passed through untouched so that the service can map it.
     #[error("request body failed: {0}")]
     Body(#[source] BoxError),
+    /// The disk is full, or a write would eat into the free-space reserve kept for deletes
+    /// and metadata: nothing of the write was stored, and the same request succeeds once
+    /// space is freed.
+    #[error("not enough free space: {0}")]
+    InsufficientStorage(String),
     #[error("storage I/O error: {0}")]
     Io(#[from] std::io::Error),
     #[error("internal storage error: {0}")]

@@ -326,13 +326,47 @@ pub fn request_paused_as(
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
+    let expects_continue = extra
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("expect") && v.eq_ignore_ascii_case("100-continue"));
+    let mut response = Vec::new();
+    if expects_continue {
+        // As real clients do: the body only after `100 Continue`, none after a final answer.
+        let interim = read_head(&mut stream)?;
+        if !interim.starts_with(b"HTTP/1.1 100") {
+            response = interim;
+        }
+    }
+    if !response.is_empty() {
+        stream.read_to_end(&mut response)?;
+        return parse_response(&response);
+    }
     stream.write_all(&body[..split])?;
     stream.flush()?;
     during();
     // The server may answer (and close) before reading the rest; the response decides.
     let _ = stream.write_all(&body[split..]);
-    let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
+    parse_response(&response)
+}
+
+/// Reads a response head, up to and including its blank line.
+fn read_head(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte)? == 0 {
+            return Err(std::io::Error::other(
+                "connection closed in a response head",
+            ));
+        }
+        head.push(byte[0]);
+    }
+    Ok(head)
+}
+
+/// Status, headers and body of a whole HTTP/1.1 response (`connection: close`).
+fn parse_response(response: &[u8]) -> std::io::Result<Response> {
     let split = response
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
