@@ -129,7 +129,7 @@ const TRANSIENT: &str = "database (transient conflict): ";
 /// error of kind `ResourceBusy`, one of the kinds the service answers with `503
 /// ServiceUnavailable` and `Retry-After` (it logs `detail`, which names the dependency and
 /// what it answered). Passes by itself when the dependency is back.
-pub(crate) fn unavailable(detail: String) -> StorageError {
+pub(crate) fn unavailable(detail: &str) -> StorageError {
     StorageError::Io(std::io::Error::new(
         std::io::ErrorKind::ResourceBusy,
         format!("unavailable: {detail}"),
@@ -156,7 +156,9 @@ fn connection_lost(e: &tokio_postgres::Error) -> bool {
         // No SQLSTATE: a closed connection or a failed connect or socket (an I/O source), not
         // a client-side fault such as a type conversion.
         None => {
-            e.is_closed() || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+            e.is_closed()
+                || std::error::Error::source(e)
+                    .is_some_and(<dyn std::error::Error>::is::<std::io::Error>)
         }
     }
 }
@@ -172,7 +174,7 @@ pub(crate) fn db_err(e: &tokio_postgres::Error) -> StorageError {
         },
     };
     if connection_lost(e) {
-        return unavailable(format!("database: {detail}"));
+        return unavailable(&format!("database: {detail}"));
     }
     match e.code() {
         Some(code)
@@ -198,7 +200,7 @@ pub(crate) fn pool_err(e: &deadpool_postgres::PoolError) -> StorageError {
     use deadpool_postgres::PoolError;
     match e {
         PoolError::Backend(e) => db_err(e),
-        PoolError::Timeout(_) => unavailable(format!("database: {e}")),
+        PoolError::Timeout(_) => unavailable(&format!("database: {e}")),
         _ => StorageError::Internal(format!("database pool: {e}")),
     }
 }

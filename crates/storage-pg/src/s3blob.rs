@@ -47,7 +47,7 @@ use tokio::io::AsyncWriteExt;
 use crate::blob::BlobStore;
 
 /// The default of [`S3BlobConfig::timeout`].
-pub const DEFAULT_S3_TIMEOUT: Duration = Duration::from_secs(60);
+pub const DEFAULT_S3_TIMEOUT: Duration = Duration::from_mins(1);
 
 /// Where the upstream is and which bucket holds the blobs.
 #[derive(Clone)]
@@ -108,7 +108,7 @@ where
         SdkError::TimeoutError(_) => "the byte store did not answer in time".to_owned(),
         other => format!("{}", DisplayErrorContext(other)),
     };
-    crate::unavailable(format!("blob {what}: {detail}"))
+    crate::unavailable(&format!("blob {what}: {detail}"))
 }
 
 fn not_found(name: &str) -> StorageError {
