@@ -34,6 +34,12 @@ pub struct Cli {
     #[arg(long, env = "S4_META")]
     pub meta: Option<String>,
 
+    /// With --meta: the longest wait for a database connection (taken from the pool, or
+    /// made); past it a request answers 503 ServiceUnavailable, as seconds or with a unit.
+    /// Keep it below --body-idle-timeout [default: 10s].
+    #[arg(long, env = "S4_META_TIMEOUT", value_parser = parse_age)]
+    pub meta_timeout: Option<Duration>,
+
     /// With `--data s3://...`: the endpoint of the S3-compatible service holding the bytes,
     /// `http://host:port` (plain HTTP: the byte-store client is built without TLS).
     #[arg(long, env = "S4_DATA_S3_ENDPOINT")]
@@ -52,6 +58,13 @@ pub struct Cli {
     /// upload (deleted after it) [default: a per-process directory under the temp dir].
     #[arg(long, env = "S4_DATA_S3_SPOOL_DIR")]
     pub data_s3_spool_dir: Option<PathBuf>,
+
+    /// With `--data s3://...`: the longest one request to the byte store may take, retries
+    /// included (for a PUT, until the whole body is acknowledged, so it also bounds the
+    /// largest body: size / upstream throughput); past it the request answers 503
+    /// ServiceUnavailable. Seconds or with a unit [default: 60s].
+    #[arg(long, env = "S4_DATA_S3_TIMEOUT", value_parser = parse_age)]
+    pub data_s3_timeout: Option<Duration>,
 
     /// The address to listen on, `host:port` with an IP address (`[::1]:9000`) or a host name
     /// (`localhost:9000`; its first IPv4 address) [default: 127.0.0.1:9000].
@@ -217,10 +230,14 @@ pub struct FileConfig {
     #[serde(alias = "data")]
     pub data_dir: Option<PathBuf>,
     pub meta: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_age")]
+    pub meta_timeout: Option<Duration>,
     pub data_s3_endpoint: Option<String>,
     pub data_s3_region: Option<String>,
     pub data_s3_access_key: Option<String>,
     pub data_s3_spool_dir: Option<PathBuf>,
+    #[serde(default, deserialize_with = "deserialize_age")]
+    pub data_s3_timeout: Option<Duration>,
     pub listen: Option<String>,
     pub domain: Option<String>,
     pub region: Option<String>,
@@ -257,6 +274,8 @@ pub struct Config {
     pub data: Data,
     /// The PostgreSQL URL of the scale-out backend; `None`: the embedded backend.
     pub meta: Option<String>,
+    /// With `meta`: how long a request waits for a database connection.
+    pub meta_timeout: Duration,
     pub listen: SocketAddr,
     pub domain: String,
     pub region: String,
@@ -381,6 +400,8 @@ pub struct S3Data {
     pub secret_key: String,
     /// `None`: a per-process directory under the temp dir, chosen at start.
     pub spool_dir: Option<PathBuf>,
+    /// The longest one request to the byte store may take, retries included.
+    pub timeout: Duration,
 }
 
 impl S3Data {
@@ -400,6 +421,7 @@ impl std::fmt::Debug for S3Data {
             .field("access_key", &self.access_key)
             .field("secret_key", &"<redacted>")
             .field("spool_dir", &self.spool_dir)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -519,11 +541,13 @@ impl Config {
                 if let Some(spool) = &s3.spool_dir {
                     let _ = writeln!(out, "data_s3_spool_dir = {:?}", spool.display().to_string());
                 }
+                let _ = writeln!(out, "data_s3_timeout = {}", s3.timeout.as_secs());
                 data_secret = true;
             }
         }
         if let Some(meta) = &self.meta {
             let _ = writeln!(out, "meta = {:?}", redact_password(meta));
+            let _ = writeln!(out, "meta_timeout = {}", self.meta_timeout.as_secs());
         }
         let _ = writeln!(out, "listen = \"{}\"", self.listen);
         let _ = writeln!(out, "domain = {:?}", self.domain);
@@ -607,6 +631,13 @@ impl Config {
             }
         };
         let meta = cli.meta.clone().or(file.meta);
+        let meta_timeout = cli.meta_timeout.or(file.meta_timeout);
+        if meta.is_none() && meta_timeout.is_some() {
+            check(Err(ConfigError::Data(
+                "meta_timeout is set but meta is not: the embedded backend has no database"
+                    .to_owned(),
+            )));
+        }
         let data = resolve_data(
             cli.data_dir
                 .clone()
@@ -619,6 +650,7 @@ impl Config {
                 access_key: cli.data_s3_access_key.clone().or(file.data_s3_access_key),
                 secret_key: env.data_s3_secret_key.clone(),
                 spool_dir: cli.data_s3_spool_dir.clone().or(file.data_s3_spool_dir),
+                timeout: cli.data_s3_timeout.or(file.data_s3_timeout),
             },
             meta.is_some(),
         );
@@ -707,6 +739,7 @@ impl Config {
             limits,
             data,
             meta,
+            meta_timeout: meta_timeout.unwrap_or(s4_storage_pg::DEFAULT_PG_TIMEOUT),
             listen: listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9000))),
             domain,
             region: cli
@@ -855,6 +888,7 @@ struct S3Settings {
     access_key: Option<String>,
     secret_key: Option<String>,
     spool_dir: Option<PathBuf>,
+    timeout: Option<Duration>,
 }
 
 /// The data setting: a directory, or `s3://bucket/prefix` with its endpoint and credentials
@@ -871,6 +905,7 @@ fn resolve_data(value: PathBuf, s3: S3Settings, has_meta: bool) -> Result<Data, 
             ("data_s3_region", s3.region.is_some()),
             ("data_s3_access_key", s3.access_key.is_some()),
             ("data_s3_spool_dir", s3.spool_dir.is_some()),
+            ("data_s3_timeout", s3.timeout.is_some()),
         ];
         if let Some((name, _)) = given.iter().find(|(_, set)| *set) {
             return Err(ConfigError::Data(format!(
@@ -919,6 +954,7 @@ fn resolve_data(value: PathBuf, s3: S3Settings, has_meta: bool) -> Result<Data, 
         access_key,
         secret_key,
         spool_dir: s3.spool_dir,
+        timeout: s3.timeout.unwrap_or(s4_storage_pg::DEFAULT_S3_TIMEOUT),
     }))
 }
 

@@ -188,6 +188,7 @@ async fn open_pg(
                 bucket: s3.bucket.clone(),
                 prefix: s3.prefix.clone(),
                 spool_dir: spool.path.clone(),
+                timeout: s3.timeout,
             })
             .map_err(|e| {
                 format!(
@@ -214,7 +215,9 @@ async fn open_pg(
             (Arc::new(blobs), Some(spool))
         }
     };
-    let store = PgStore::open(PgConfig::new(url), blobs)
+    let mut pg = PgConfig::new(url);
+    pg.timeout = config.meta_timeout;
+    let store = PgStore::open(pg, blobs)
         .await
         .map_err(|e| format!("cannot open the metadata database: {e}"))?;
     Ok((store, spool))

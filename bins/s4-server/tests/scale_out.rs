@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
@@ -124,19 +124,13 @@ fn start_node(data_dir: &Path, url: &str) -> Server {
 /// A node with its bytes in `s3://<bucket>/<prefix>` of the upstream: no data dir at all,
 /// only a spool dir of its own.
 fn start_s3_node(url: &str, up: &Upstream, data: &str, spool: &Path) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
-        .args(["--meta", url, "--data", data, "--listen", "127.0.0.1:0"])
-        .args(["--data-s3-endpoint", &up.endpoint])
-        .args(["--data-s3-access-key", &up.access_key])
-        .arg("--data-s3-spool-dir")
-        .arg(spool)
-        .env("S4_DATA_S3_SECRET_KEY", &up.secret_key)
-        .env("S4_ROOT_ACCESS_KEY", common::ACCESS_KEY)
-        .env("S4_ROOT_SECRET_KEY", common::SECRET_KEY)
-        .env("S4_LOG", "warn")
-        .env_remove("S4_DATA_DIR")
-        .env_remove("S4_DATA")
-        .stdout(Stdio::piped())
+    let bytes = common::S3Bytes {
+        data,
+        endpoint: &up.endpoint,
+        key: (&up.access_key, &up.secret_key),
+        spool,
+    };
+    let child = common::s3_node_command(url, &bytes, &[])
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start s4-server");

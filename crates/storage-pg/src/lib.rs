@@ -28,6 +28,13 @@
 //! written and is about to commit is never collected). Objects up to
 //! [`PgConfig::inline_limit`] bytes are stored in their row and need no blob at all.
 //!
+//! Dependency faults: when the database or the byte store is down, too slow or refuses, an
+//! operation fails within a bounded time ([`PgConfig::timeout`], [`S3BlobConfig::timeout`])
+//! with an "unavailable" error ([`unavailable`]), which the service answers `503
+//! ServiceUnavailable`; the pool drops closed connections and opens new ones, so the store
+//! serves again by itself once the dependency is back. A write fails before its metadata
+//! commits, so it leaves nothing visible (at most an orphan blob for the sweep).
+//!
 //! Migrations are versioned and applied at open, in one transaction under an advisory lock,
 //! so several servers may start at once.
 //!
@@ -80,7 +87,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use s4_storage::{StorageError, StorageResult};
 
 pub use blob::{new_blob_name, BlobStore, FsBlobStore};
-pub use s3blob::{S3BlobConfig, S3BlobStore};
+pub use s3blob::{S3BlobConfig, S3BlobStore, DEFAULT_S3_TIMEOUT};
 
 use crate::prepared::Prepared;
 
@@ -100,7 +107,14 @@ pub struct PgConfig {
     pub max_object_size: u64,
     /// Bodies up to this many bytes are stored in the object's row instead of a blob.
     pub inline_limit: usize,
+    /// The longest wait for a pooled connection, for a new connection to be made, and for a
+    /// pooled one to be checked: past it the operation fails as unavailable.
+    pub timeout: Duration,
 }
+
+/// The default of [`PgConfig::timeout`]: well below the default body idle timeout (30 s), so
+/// a client sees a 503 before it would give up on a silent server.
+pub const DEFAULT_PG_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl PgConfig {
     /// The defaults for the database at `url`: schema `s4`, 16 connections, S3's 5 MiB
@@ -113,6 +127,7 @@ impl PgConfig {
             min_part_size: s4_storage::multipart::DEFAULT_MIN_PART_SIZE,
             max_object_size: s4_storage::memory::DEFAULT_MAX_OBJECT_SIZE,
             inline_limit: 4096,
+            timeout: DEFAULT_PG_TIMEOUT,
         }
     }
 }
@@ -140,13 +155,57 @@ impl std::fmt::Debug for PgStore {
 /// Only [`db_err`] writes it, so the string is a private, exact marker.
 const TRANSIENT: &str = "database (transient conflict): ";
 
+/// A dependency (the database, the byte store) that is down, too slow or refusing: an I/O
+/// error of kind `ResourceBusy`, one of the kinds the service answers with `503
+/// ServiceUnavailable` and `Retry-After` (it logs `detail`, which names the dependency and
+/// what it answered). Passes by itself when the dependency is back.
+pub(crate) fn unavailable(detail: &str) -> StorageError {
+    StorageError::Io(std::io::Error::new(
+        std::io::ErrorKind::ResourceBusy,
+        format!("unavailable: {detail}"),
+    ))
+}
+
+/// Whether a database error means the server is gone or cannot serve now (the connection
+/// broke or was refused, the server is shutting down or starting, out of connections), as
+/// opposed to a fault in the statement.
+fn connection_lost(e: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    match e.code() {
+        // Class 08: connection exception; 57P01-03: shutdown, crash, starting up; 53300.
+        Some(code) => {
+            code.code().starts_with("08")
+                || [
+                    SqlState::ADMIN_SHUTDOWN,
+                    SqlState::CRASH_SHUTDOWN,
+                    SqlState::CANNOT_CONNECT_NOW,
+                    SqlState::TOO_MANY_CONNECTIONS,
+                ]
+                .contains(code)
+        }
+        // No SQLSTATE: a closed connection or a failed connect or socket (an I/O source), not
+        // a client-side fault such as a type conversion.
+        None => {
+            e.is_closed()
+                || std::error::Error::source(e)
+                    .is_some_and(<dyn std::error::Error>::is::<std::io::Error>)
+        }
+    }
+}
+
 pub(crate) fn db_err(e: &tokio_postgres::Error) -> StorageError {
     use tokio_postgres::error::SqlState;
     // The error's own Display says only "db error"; the server's message is in the source.
     let detail = match e.as_db_error() {
         Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
-        None => e.to_string(),
+        None => match std::error::Error::source(e) {
+            Some(source) => format!("{e}: {source}"),
+            None => e.to_string(),
+        },
     };
+    if connection_lost(e) {
+        return unavailable(&format!("database: {detail}"));
+    }
     match e.code() {
         Some(code)
             if *code == SqlState::T_R_DEADLOCK_DETECTED
@@ -168,7 +227,12 @@ pub(crate) fn is_transient(e: &StorageError) -> bool {
 const MAX_ATTEMPTS: u32 = 8;
 
 pub(crate) fn pool_err(e: &deadpool_postgres::PoolError) -> StorageError {
-    StorageError::Internal(format!("database pool: {e}"))
+    use deadpool_postgres::PoolError;
+    match e {
+        PoolError::Backend(e) => db_err(e),
+        PoolError::Timeout(_) => unavailable(&format!("database: {e}")),
+        _ => StorageError::Internal(format!("database pool: {e}")),
+    }
 }
 
 /// Maps database errors to [`StorageError`].
@@ -215,6 +279,11 @@ impl PgStore {
             .parse()
             .map_err(|e| StorageError::Internal(format!("database URL: {e}")))?;
         pg.options(format!("-c search_path={}", config.schema));
+        // A URL's own connect_timeout wins; else a connection attempt to a host that does
+        // not answer gives up with the pool's wait.
+        if pg.get_connect_timeout().is_none() {
+            pg.connect_timeout(config.timeout);
+        }
         let manager = Manager::from_config(
             pg,
             tokio_postgres::NoTls,
@@ -224,6 +293,10 @@ impl PgStore {
         );
         let pool = Pool::builder(manager)
             .max_size(config.pool_size.max(1))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(config.timeout))
+            .create_timeout(Some(config.timeout))
+            .recycle_timeout(Some(config.timeout))
             .build()
             .map_err(|e| StorageError::Internal(format!("database pool: {e}")))?;
         let mut client = pool.get().await.db()?;

@@ -44,6 +44,7 @@ async fn fixture() -> Fixture<PgStore> {
         // One prefix per case, so the cases' sweeps and listings never meet.
         prefix: format!("{name}/"),
         spool_dir: dir.path().to_path_buf(),
+        timeout: s4_storage_pg::DEFAULT_S3_TIMEOUT,
     })
     .expect("s3 blob store");
     let mut config = PgConfig::new(up.url);
@@ -74,6 +75,7 @@ async fn object_store_conformance_with_s3_blobs() {
         bucket: BUCKET.to_owned(),
         prefix: String::new(),
         spool_dir: std::env::temp_dir(),
+        timeout: s4_storage_pg::DEFAULT_S3_TIMEOUT,
     })
     .expect("s3 blob store");
     // The bucket may exist from an earlier run.

@@ -42,23 +42,41 @@ cleanup() {
 trap cleanup EXIT
 
 as_postgres "$bindir/initdb" -D "$tmp/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
-as_postgres "$bindir/pg_ctl" -D "$tmp/data" -l "$tmp/log" -w -o \
-    "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$tmp -c max_connections=300 -c fsync=on" \
-    start >/dev/null
+pg_options="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$tmp -c max_connections=300 -c fsync=on"
+as_postgres "$bindir/pg_ctl" -D "$tmp/data" -l "$tmp/log" -w -o "$pg_options" start >/dev/null
 echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 
 export S4_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+# The fault tests stop and start this cluster (fast shutdown: sessions are cut) with it.
+cat >"$tmp/ctl" <<CTL
+#!/usr/bin/env bash
+# Usage: ctl stop|start
+set -euo pipefail
+run() { if [ "\$(id -u)" = 0 ]; then runuser -u postgres -- "\$@"; else "\$@"; fi; }
+case "\${1:-}" in
+    stop) run "$bindir/pg_ctl" -D "$tmp/data" -m fast -w stop ;;
+    start) run "$bindir/pg_ctl" -D "$tmp/data" -l "$tmp/log" -w -o "$pg_options" start ;;
+    *) echo "usage: ctl stop|start" >&2; exit 2 ;;
+esac
+CTL
+chmod 755 "$tmp/ctl"
+export S4_TEST_POSTGRES_CTL="$tmp/ctl"
 
-# An S3-compatible upstream for the S3 blob store tests: an embedded s4-server on loopback.
+# An S3-compatible upstream for the S3 blob store tests: an embedded s4-server on loopback,
+# unless one is given (with-ceph-rgw.sh runs this script with its Ceph RGW).
 cargo build -p s4-server --locked
-export S4_TEST_S3_ACCESS_KEY=AKIAS4BLOBUPSTREAM01 S4_TEST_S3_SECRET_KEY=s4blobupstreamsecrets4blobupstreamsecret
-S4_ROOT_ACCESS_KEY=$S4_TEST_S3_ACCESS_KEY S4_ROOT_SECRET_KEY=$S4_TEST_S3_SECRET_KEY S4_LOG=warn \
-    "${CARGO_TARGET_DIR:-target}/debug/s4-server" --data-dir "$tmp/upstream" --listen 127.0.0.1:0 >"$tmp/upstream.log" 2>&1 &
-upstream_pid=$!
-for _ in $(seq 1 100); do grep -q "listening on http://" "$tmp/upstream.log" 2>/dev/null && break; sleep 0.1; done
-S4_TEST_S3_ENDPOINT="http://$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' "$tmp/upstream.log" | head -1)"
-export S4_TEST_S3_ENDPOINT
-echo "S3 upstream (embedded s4-server) on $S4_TEST_S3_ENDPOINT"
+if [ -n "${S4_TEST_S3_ENDPOINT:-}" ]; then
+    echo "S3 upstream (given) on $S4_TEST_S3_ENDPOINT"
+else
+    export S4_TEST_S3_ACCESS_KEY=AKIAS4BLOBUPSTREAM01 S4_TEST_S3_SECRET_KEY=s4blobupstreamsecrets4blobupstreamsecret
+    S4_ROOT_ACCESS_KEY=$S4_TEST_S3_ACCESS_KEY S4_ROOT_SECRET_KEY=$S4_TEST_S3_SECRET_KEY S4_LOG=warn \
+        "${CARGO_TARGET_DIR:-target}/debug/s4-server" --data-dir "$tmp/upstream" --listen 127.0.0.1:0 >"$tmp/upstream.log" 2>&1 &
+    upstream_pid=$!
+    for _ in $(seq 1 100); do grep -q "listening on http://" "$tmp/upstream.log" 2>/dev/null && break; sleep 0.1; done
+    S4_TEST_S3_ENDPOINT="http://$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' "$tmp/upstream.log" | head -1)"
+    export S4_TEST_S3_ENDPOINT
+    echo "S3 upstream (embedded s4-server) on $S4_TEST_S3_ENDPOINT"
+fi
 if [ "${#run[@]}" -gt 0 ]; then
     "${run[@]}"
     exit
@@ -67,5 +85,7 @@ cargo test -p s4-storage-pg --locked "$@"
 if [ -f bins/s4-server/tests/scale_out.rs ]; then
     cargo test -p s4-server --test scale_out --locked "$@"
 fi
+# PostgreSQL and the S3 byte store failing under a running server.
+cargo test -p s4-server --test scale_out_faults --locked "$@"
 # The admin key-lifecycle commands with --meta.
 cargo test -p s4-server --test keys --locked "$@"

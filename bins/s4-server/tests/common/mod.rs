@@ -64,6 +64,44 @@ fn spawn(data_dir: &Path, args: &[&str]) -> Child {
         .expect("start s4-server")
 }
 
+/// Where a scale-out node keeps its bytes: `data` (`s3://bucket/prefix`) at an S3 `endpoint`
+/// reached with `key` (access key ID, secret), bodies spooled in `spool`.
+pub struct S3Bytes<'a> {
+    pub data: &'a str,
+    pub endpoint: &'a str,
+    pub key: (&'a str, &'a str),
+    pub spool: &'a Path,
+}
+
+/// The command of a scale-out node over the database `meta_url` and an S3 byte store (no data
+/// dir at all), on a free port with the fixed root key, stdout piped; the caller decides
+/// where stderr goes and spawns it (then [`attach`]).
+pub fn s3_node_command(meta_url: &str, bytes: &S3Bytes<'_>, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_s4-server"));
+    command
+        .args([
+            "--meta",
+            meta_url,
+            "--data",
+            bytes.data,
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .args(["--data-s3-endpoint", bytes.endpoint])
+        .args(["--data-s3-access-key", bytes.key.0])
+        .arg("--data-s3-spool-dir")
+        .arg(bytes.spool)
+        .args(args)
+        .env("S4_DATA_S3_SECRET_KEY", bytes.key.1)
+        .env("S4_ROOT_ACCESS_KEY", ACCESS_KEY)
+        .env("S4_ROOT_SECRET_KEY", SECRET_KEY)
+        .env("S4_LOG", "warn")
+        .env_remove("S4_DATA_DIR")
+        .env_remove("S4_DATA")
+        .stdout(Stdio::piped());
+    command
+}
+
 /// Starts the server with extra arguments, its log (JSON, `S4_LOG=info`) written to `log`.
 pub fn start_logged(data_dir: &Path, log: &Path, args: &[&str]) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
