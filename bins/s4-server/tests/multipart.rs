@@ -236,7 +236,9 @@ fn sigkill_during_completion_leaves_complete_object_or_intact_upload() {
 fn abort_releases_parts_and_expiry_aborts_abandoned_uploads() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data_dir = dir.path().join("data");
-    let mut server = start_with(&data_dir, &["--multipart-expiry", "2s"]);
+    // The default expiry (7 days) while uploads must stay: a 2 s expiry from the start
+    // aborted them mid-test on a loaded machine, where these steps take longer than 2 s.
+    let mut server = start(&data_dir);
     assert_eq!(send(&server, &Method::PUT, "/mpu", b"").status, 200);
     let before = blob_files(&data_dir);
     let (id, _, _) = upload_parts(&server, "gone", &[5 * MIB, 1000], 1);
@@ -335,9 +337,12 @@ fn abort_releases_parts_and_expiry_aborts_abandoned_uploads() {
     );
     assert_eq!(r.status, 404);
 
-    // An abandoned upload is aborted by the expiry task once older than 2 s.
+    // An abandoned upload is aborted by the expiry task once older than 2 s: it is made
+    // under the default expiry, then the server restarts with `--multipart-expiry 2s`.
     let (id, _, _) = upload_parts(&server, "abandoned", &[5 * MIB, 1000], 2);
     assert_eq!(blob_files(&data_dir), before + 2);
+    server.kill();
+    let mut server = start_with(&data_dir, &["--multipart-expiry", "2s"]);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let uploads = send(&server, &Method::GET, "/mpu?uploads", b"");
