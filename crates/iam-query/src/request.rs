@@ -188,7 +188,7 @@ impl PolicyArn {
         policy_arn(text)
     }
 
-    pub(crate) fn from_name(name: String) -> Self {
+    pub(crate) fn managed(name: String) -> Self {
         Self { name }
     }
 

@@ -442,7 +442,7 @@ pub(crate) fn policy_arn(text: &str) -> Result<PolicyArn, IamError> {
     match Arn::parse(text) {
         Ok(arn @ Arn::AwsManagedPolicy { .. }) if arn.validate().is_ok() => {
             if let Arn::AwsManagedPolicy { name } = arn {
-                return Ok(PolicyArn::from_name(name.into_owned()));
+                return Ok(PolicyArn::managed(name.into_owned()));
             }
             Err(invalid_arn(text))
         }
