@@ -26,12 +26,32 @@ pub enum ResourceKind {
 
 /// `arn:aws:s3:::<bucket>`.
 pub fn bucket_arn(bucket: &str) -> String {
-    format!("arn:aws:s3:::{bucket}")
+    print_arn(
+        bucket.len(),
+        &s4_naming::Arn::S3Bucket {
+            bucket: bucket.into(),
+        },
+    )
 }
 
 /// `arn:aws:s3:::<bucket>/<key>`.
 pub fn object_arn(bucket: &str, key: &str) -> String {
-    format!("arn:aws:s3:::{bucket}/{key}")
+    print_arn(
+        bucket.len() + 1 + key.len(),
+        &s4_naming::Arn::S3Object {
+            bucket: bucket.into(),
+            key: key.into(),
+        },
+    )
+}
+
+/// Prints an S3 ARN through [`s4_naming::Arn`] into a string sized for it up front: these
+/// run on every request, and `to_string` would grow the string several times.
+fn print_arn(resource_len: usize, arn: &s4_naming::Arn<'_>) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity("arn:aws:s3:::".len() + resource_len);
+    write!(out, "{arn}").expect("writing to a String cannot fail");
+    out
 }
 
 /// The resource of `s3:ListAllMyBuckets`.

@@ -51,7 +51,10 @@ impl ManagedPolicy {
 
     /// `arn:aws:iam::aws:policy/<Name>`.
     pub fn arn(&self) -> String {
-        format!("{ARN_PREFIX}{}", self.name)
+        s4_naming::Arn::AwsManagedPolicy {
+            name: self.name.into(),
+        }
+        .to_string()
     }
 
     /// The `PolicyId`: the name upper-cased.
