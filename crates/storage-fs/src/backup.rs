@@ -28,10 +28,7 @@ use redb::{
 use s4_storage::StorageError;
 
 use crate::{blocking, create_private_dir, create_private_file, sync_dir, Db as _, FsStore, Inner};
-use crate::{
-    ACCESS_KEYS, ACCOUNTS, ATTACHMENTS, BLOBS, BUCKETS, GROUPS, KEY_LAST_USED, MEMBERS, META,
-    OBJECTS, OWNER_KEYS, PARTS, UPLOADS, USERS, USER_GROUPS,
-};
+use crate::{BLOBS, META, OBJECTS};
 
 /// Rows copied per transaction of the new database (its dirty pages stay in memory until
 /// each commit).
@@ -104,23 +101,10 @@ fn known_tables() -> Vec<String> {
     names
 }
 
-fn bin_tables() -> [crate::Bin; 14] {
-    [
-        BUCKETS,
-        OBJECTS,
-        UPLOADS,
-        PARTS,
-        ACCOUNTS,
-        USERS,
-        GROUPS,
-        MEMBERS,
-        USER_GROUPS,
-        ACCESS_KEYS,
-        OWNER_KEYS,
-        ATTACHMENTS,
-        KEY_LAST_USED,
-        crate::usage::USAGE,
-    ]
+fn bin_tables() -> Vec<crate::Bin> {
+    let mut tables = crate::BYTE_TABLES.to_vec();
+    tables.push(crate::usage::USAGE);
+    tables
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> BackupError + '_ {

@@ -104,6 +104,24 @@ pub use scrub::{Damage, IntegrityStats, Problem, ScrubReport};
 
 pub(crate) type Bin = TableDefinition<'static, &'static [u8], &'static [u8]>;
 
+/// Every byte-keyed metadata table but the usage counters (opened, and recounted, by
+/// `usage.rs`): created at open, and copied by a backup.
+pub(crate) const BYTE_TABLES: [Bin; 13] = [
+    BUCKETS,
+    OBJECTS,
+    UPLOADS,
+    PARTS,
+    ACCOUNTS,
+    USERS,
+    GROUPS,
+    MEMBERS,
+    USER_GROUPS,
+    ACCESS_KEYS,
+    OWNER_KEYS,
+    ATTACHMENTS,
+    KEY_LAST_USED,
+];
+
 /// `account ++ bucket` -> bucket record.
 pub(crate) const BUCKETS: Bin = TableDefinition::new("buckets");
 /// `account ++ len ++ bucket ++ key` -> object record.
@@ -363,21 +381,7 @@ impl FsStore {
         {
             let mut txn = db.begin_write().db()?;
             txn.set_durability(redb::Durability::Immediate);
-            for table in [
-                BUCKETS,
-                OBJECTS,
-                UPLOADS,
-                PARTS,
-                ACCOUNTS,
-                USERS,
-                GROUPS,
-                MEMBERS,
-                USER_GROUPS,
-                ACCESS_KEYS,
-                OWNER_KEYS,
-                ATTACHMENTS,
-                KEY_LAST_USED,
-            ] {
+            for table in BYTE_TABLES {
                 txn.open_table(table).db()?;
             }
             txn.open_table(BLOBS).db()?;
