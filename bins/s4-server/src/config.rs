@@ -149,6 +149,10 @@ pub struct Cli {
     #[arg(long, env = "S4_SCRUB_MAX_MIB_PER_SECOND", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub scrub_max_mib_per_second: Option<u64>,
 
+    /// The web console at /_s4/console/ on the S3 listeners: on (default) or off.
+    #[arg(long, env = "S4_CONSOLE")]
+    pub console: Option<Switch>,
+
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
 
@@ -221,6 +225,20 @@ pub enum LogFormat {
     Json,
 }
 
+/// An on/off setting (`--console off`, `console = "off"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Switch {
+    On,
+    Off,
+}
+
+impl Switch {
+    pub fn is_on(self) -> bool {
+        self == Self::On
+    }
+}
+
 /// The TOML file: the same fields as the flags.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -260,6 +278,7 @@ pub struct FileConfig {
     #[serde(default, deserialize_with = "deserialize_age")]
     pub scrub_interval: Option<Duration>,
     pub scrub_max_mib_per_second: Option<u64>,
+    pub console: Option<Switch>,
 }
 
 /// The default age of an abandoned multipart upload: 7 days.
@@ -302,6 +321,8 @@ pub struct Config {
     pub scrub_interval: Option<Duration>,
     /// The background scrub's read rate limit.
     pub scrub_max_mib_per_second: u64,
+    /// Whether the web console is served (`--console`, default on).
+    pub console: bool,
 }
 
 /// The background scrub's default read rate: 10 MiB/s, a small share of one disk.
@@ -590,6 +611,8 @@ impl Config {
         if !self.trusted_proxies.is_empty() {
             let _ = writeln!(out, "trusted_proxies = \"{}\"", self.trusted_proxies);
         }
+        let console = if self.console { "on" } else { "off" };
+        let _ = writeln!(out, "console = \"{console}\"");
         if let Ok(id) = std::env::var("S4_ROOT_ACCESS_KEY") {
             let _ = writeln!(out, "# S4_ROOT_ACCESS_KEY = {id:?}");
         }
@@ -774,6 +797,7 @@ impl Config {
                 .scrub_max_mib_per_second
                 .or(file.scrub_max_mib_per_second)
                 .unwrap_or(DEFAULT_SCRUB_MAX_MIB_PER_SECOND),
+            console: cli.console.or(file.console).is_none_or(Switch::is_on),
         })
     }
 }
@@ -1036,6 +1060,22 @@ mod tests {
         }
         assert!(toml::from_str::<FileConfig>("multipart_expiry = \"soon\"").is_err());
         assert!(Cli::try_parse_from(["s4-server", "--multipart-expiry", "0"]).is_err());
+    }
+
+    #[test]
+    fn the_console_is_on_by_default_and_the_flag_beats_the_file() {
+        let config = Config::merge(&cli(&[]), FileConfig::default(), &EnvOnly::default()).unwrap();
+        assert!(config.console);
+        assert!(config.describe().contains("console = \"on\"\n"));
+        let file: FileConfig = toml::from_str("console = \"off\"\n").unwrap();
+        let config = Config::merge(&cli(&[]), file, &EnvOnly::default()).unwrap();
+        assert!(!config.console);
+        assert!(config.describe().contains("console = \"off\"\n"));
+        let file: FileConfig = toml::from_str("console = \"off\"\n").unwrap();
+        let config = Config::merge(&cli(&["--console", "on"]), file, &EnvOnly::default()).unwrap();
+        assert!(config.console);
+        assert!(toml::from_str::<FileConfig>("console = false").is_err());
+        assert!(Cli::try_parse_from(["s4-server", "--console", "maybe"]).is_err());
     }
 
     #[test]

@@ -271,6 +271,7 @@ async fn run_with<S: ObjectStore + IdentityStore + admin_storage::Embedded>(
     let mut service_config = ServiceConfig::new(&config.domain);
     service_config.region.clone_from(&config.region);
     service_config.pre_auth = config.limits.pre_auth();
+    service_config.console = config.console;
     service_config
         .trusted_proxies
         .clone_from(&config.trusted_proxies);

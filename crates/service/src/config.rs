@@ -1,4 +1,4 @@
-//! Service configuration: the endpoint, the region and the request limits.
+//! Service configuration: the endpoint, the region, the request limits and the console switch.
 
 pub use crate::pre_auth::PreAuthLimits;
 pub use crate::route::EndpointConfig;
@@ -37,6 +37,9 @@ pub struct ServiceConfig {
     pub pre_auth: PreAuthLimits,
     /// Proxies whose `X-Forwarded-For` the access log reports (empty: none).
     pub trusted_proxies: crate::access_log::TrustedProxies,
+    /// Whether the web console is served at `/_s4/console/` (and a browser's `GET /` sent
+    /// there); on unless the host turns it off.
+    pub console: bool,
 }
 
 impl ServiceConfig {
@@ -48,6 +51,7 @@ impl ServiceConfig {
             limits: Limits::default(),
             pre_auth: PreAuthLimits::default(),
             trusted_proxies: crate::access_log::TrustedProxies::default(),
+            console: true,
         }
     }
 }

@@ -3,6 +3,9 @@
 //!
 //! A request goes through one pipeline ([`S4Service::handle`]):
 //!
+//! 0. **Console**: on path-style hosts, `/_s4/console/...` answers the web console's
+//!    embedded files (`console.rs`, `s4-console`) and a browser's unsigned `GET /` asking for
+//!    HTML is redirected there, unless [`ServiceConfig::console`] is off.
 //! 1. **Route** by `Host` (`route.rs`): `s3.<domain>` (path style), `<bucket>.s3.<domain>`
 //!    (virtual-hosted), `iam.<domain>`, or a bare IP / `localhost`, where the credential
 //!    scope's service decides between S3 and IAM. Unknown hosts answer `InvalidURI`.
@@ -91,6 +94,7 @@ pub mod authz;
 pub mod body;
 mod config;
 mod connection;
+mod console;
 mod error_code;
 pub mod expiry;
 pub mod fuzzing;

@@ -232,6 +232,10 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             .unwrap_or_default();
         let style = classify_host(&host, &inner.config.endpoint)
             .map_err(|e| ApiError::with_message(S3ErrorCode::InvalidURI, e.to_string()))?;
+        if let Some(answer) = crate::console::answer(parts, &style, inner.config.console) {
+            access.operation = Some(crate::console::OPERATION);
+            return Ok(answer?);
+        }
         let api = match &style {
             HostStyle::Iam => Api::Iam(parse_parts(parts, &["iam"]).map(|p| p.map(Box::new))),
             HostStyle::S3Path | HostStyle::S3Virtual { .. } => {

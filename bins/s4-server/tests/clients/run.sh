@@ -17,6 +17,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../../.." && pwd)"
 server_bin="${1:?usage: run.sh <s4-server binary>}"
+# shellcheck source=../start-server.sh
+source "$here/../start-server.sh"
 
 venv="$root/target/client-venv"
 if [ ! -x "$venv/bin/python" ]; then
@@ -65,19 +67,7 @@ else
     export S4_ROOT_ACCESS_KEY="AKIACLIENTSCENARIO01"
     export S4_ROOT_SECRET_KEY="clientscenariosecretclientscenariosecret"
     # Port 0: the server takes a free port and prints it; a port guessed here could be taken.
-    "$server_bin" --data-dir "$work/data" --listen "127.0.0.1:0" >"$work/server.log" 2>&1 &
-    server_pid=$!
-    address=
-    for _ in $(seq 1 600); do
-        address=$(sed -n 's|^s4-server listening on http://\([0-9.]*:[0-9]*\).*|\1|p' "$work/server.log" | head -1)
-        if [ -n "$address" ] || ! kill -0 "$server_pid" 2>/dev/null; then break; fi
-        sleep 0.1
-    done
-    if [ -z "$address" ]; then
-        echo "the server did not start listening within 60 s:"
-        cat "$work/server.log"
-        exit 1
-    fi
+    start_s4_server "$work/server.log" "$server_bin" --data-dir "$work/data" --listen "127.0.0.1:0" || exit 1
     export S4_ENDPOINT="http://$address"
     # The docs' `s4-server admin` snippets reach this server through its data dir's socket.
     export S4_DATA_DIR="$work/data"
