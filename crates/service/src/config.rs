@@ -37,6 +37,9 @@ pub struct ServiceConfig {
     pub pre_auth: PreAuthLimits,
     /// Proxies whose `X-Forwarded-For` the access log reports (empty: none).
     pub trusted_proxies: crate::access_log::TrustedProxies,
+    /// The request-rate limit of every account without an override (`None`: none); see
+    /// [`crate::rate_limit`].
+    pub account_rate_limit: Option<s4_storage::RateLimit>,
 }
 
 impl ServiceConfig {
@@ -48,6 +51,7 @@ impl ServiceConfig {
             limits: Limits::default(),
             pre_auth: PreAuthLimits::default(),
             trusted_proxies: crate::access_log::TrustedProxies::default(),
+            account_rate_limit: None,
         }
     }
 }
