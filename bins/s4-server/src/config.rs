@@ -149,6 +149,17 @@ pub struct Cli {
     #[arg(long, env = "S4_SCRUB_MAX_MIB_PER_SECOND", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub scrub_max_mib_per_second: Option<u64>,
 
+    /// Limit every account to this many requests per second, as `N/s` (`500/s`); past it
+    /// requests answer 503 SlowDown with Retry-After. Per server process; per-account
+    /// overrides with `admin set-rate-limit` [default: off].
+    #[arg(long, env = "S4_ACCOUNT_RATE_LIMIT", value_parser = crate::rate_limits::parse_rate)]
+    pub account_rate_limit: Option<u32>,
+
+    /// How many requests an account may make at once on top of its rate (the token bucket's
+    /// size) [default: one second's worth, the rate's N].
+    #[arg(long, env = "S4_ACCOUNT_RATE_BURST", value_parser = clap::value_parser!(u32).range(1..))]
+    pub account_rate_burst: Option<u32>,
+
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
 
@@ -260,6 +271,9 @@ pub struct FileConfig {
     #[serde(default, deserialize_with = "deserialize_age")]
     pub scrub_interval: Option<Duration>,
     pub scrub_max_mib_per_second: Option<u64>,
+    #[serde(default, deserialize_with = "crate::rate_limits::deserialize_rate")]
+    pub account_rate_limit: Option<u32>,
+    pub account_rate_burst: Option<u32>,
 }
 
 /// The default age of an abandoned multipart upload: 7 days.
@@ -302,6 +316,8 @@ pub struct Config {
     pub scrub_interval: Option<Duration>,
     /// The background scrub's read rate limit.
     pub scrub_max_mib_per_second: u64,
+    /// The request-rate limit of accounts without an override; `None`: off.
+    pub account_rate_limit: Option<s4_storage::RateLimit>,
 }
 
 /// The background scrub's default read rate: 10 MiB/s, a small share of one disk.
@@ -516,6 +532,8 @@ pub enum ConfigError {
     },
     #[error("trusted_proxies: {0}")]
     TrustedProxies(String),
+    #[error("{0}")]
+    RateLimit(String),
     /// More than one of the above, each reported.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Several(Vec<ConfigError>),
@@ -589,6 +607,13 @@ impl Config {
         }
         if !self.trusted_proxies.is_empty() {
             let _ = writeln!(out, "trusted_proxies = \"{}\"", self.trusted_proxies);
+        }
+        if let Some(limit) = self.account_rate_limit {
+            let _ = writeln!(
+                out,
+                "account_rate_limit = \"{}/s\"\naccount_rate_burst = {}",
+                limit.requests_per_second, limit.burst
+            );
         }
         if let Ok(id) = std::env::var("S4_ROOT_ACCESS_KEY") {
             let _ = writeln!(out, "# S4_ROOT_ACCESS_KEY = {id:?}");
@@ -728,6 +753,11 @@ impl Config {
                 });
             }
         };
+        let account_rate_limit = crate::rate_limits::resolve(
+            cli.account_rate_limit.or(file.account_rate_limit),
+            cli.account_rate_burst.or(file.account_rate_burst),
+        )
+        .map_err(ConfigError::RateLimit)?;
         let scrub_interval = cli.scrub_interval.or(file.scrub_interval);
         if meta.is_some() && scrub_interval.is_some() {
             return Err(ConfigError::Data(
@@ -774,6 +804,7 @@ impl Config {
                 .scrub_max_mib_per_second
                 .or(file.scrub_max_mib_per_second)
                 .unwrap_or(DEFAULT_SCRUB_MAX_MIB_PER_SECOND),
+            account_rate_limit,
         })
     }
 }

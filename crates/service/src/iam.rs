@@ -60,12 +60,12 @@ pub(crate) struct Served {
 }
 
 /// Serves one request routed to IAM. `parsed` is the SigV4 parse of the request (an error
-/// is answered IAM-shaped).
+/// is answered IAM-shaped); `limits` bound what is read before authentication and how many
+/// requests an account may make.
 pub(crate) async fn serve<I, B>(
     identity: &I,
     keys: &SigningKeyCache,
-    gate: &PreAuthGate,
-    rate_limiter: &RateLimiter,
+    limits: (&PreAuthGate, &RateLimiter),
     parts: &Parts,
     body: B,
     parsed: Result<Option<ParsedRequest>, SigV4Error>,
@@ -83,7 +83,6 @@ where
         error_code: None,
         retry_after: None,
     };
-    let limits = (gate, rate_limiter);
     let outcome = run(identity, keys, limits, parts, body, parsed, &mut served).await;
     served.response = match outcome {
         Ok(response) => xml_response(200, response.to_xml(request_id)),

@@ -274,8 +274,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
                 let served = crate::iam::serve(
                     &*inner.identity,
                     &inner.keys,
-                    &inner.pre_auth,
-                    &inner.rate_limiter,
+                    (&inner.pre_auth, &inner.rate_limiter),
                     parts,
                     body,
                     parsed.map(|p| p.map(|p| *p)),
