@@ -1044,6 +1044,33 @@ mod tests {
     }
 
     #[test]
+    fn account_rate_limit_from_the_file_and_the_flags() {
+        let merge = |args: &[&str], file: &str| {
+            let file: FileConfig = toml::from_str(file).unwrap();
+            Config::merge(&cli(args), file, &EnvOnly::default()).map(|c| c.account_rate_limit)
+        };
+        let limit = |rate, burst| Some(s4_storage::RateLimit::new(rate, Some(burst)).unwrap());
+        assert_eq!(merge(&[], "").unwrap(), None);
+        assert_eq!(
+            merge(&[], "account_rate_limit = \"500/s\"\n").unwrap(),
+            limit(500, 500)
+        );
+        assert_eq!(
+            merge(
+                &["--account-rate-limit", "50/s"],
+                "account_rate_limit = \"500/s\"\naccount_rate_burst = 7\n"
+            )
+            .unwrap(),
+            limit(50, 7)
+        );
+        let burst_alone = merge(&["--account-rate-burst", "7"], "").unwrap_err();
+        assert!(burst_alone.to_string().contains("needs"), "{burst_alone}");
+        assert!(toml::from_str::<FileConfig>("account_rate_limit = \"500\"").is_err());
+        assert!(parse_flags_only::<Cli>(&["--account-rate-limit", "0/s"]).is_err());
+        assert!(parse_flags_only::<Cli>(&["--account-rate-burst", "0"]).is_err());
+    }
+
+    #[test]
     fn multipart_expiry_precedence_and_units() {
         let file: FileConfig = toml::from_str("multipart_expiry = \"12h\"\n").unwrap();
         assert_eq!(
