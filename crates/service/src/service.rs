@@ -326,11 +326,6 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
                 return Err(ApiError::new(S3ErrorCode::NoSuchAccessPoint).into());
             }
         }
-        // The request's account is known (the signer's, or a public URL's owner): charge it
-        // before the body is read or anything else is looked up.
-        if let Some(account) = auth.principal.account().or(target.public_account.as_ref()) {
-            inner.rate_limiter.admit(account).map_err(ApiError::from)?;
-        }
         // 4. The typed operation.
         access.bucket = target.bucket.clone().unwrap_or_default();
         access.key = target.key.clone().unwrap_or_default();
@@ -353,6 +348,12 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         })?;
         let operation = routed.operation;
         access.operation = Some(operation.name());
+        // The request's account is known (the signer's, or a public URL's owner) and its
+        // operation named for the access log: charge the account before the body is read or
+        // anything else is looked up.
+        if let Some(account) = auth.principal.account().or(target.public_account.as_ref()) {
+            inner.rate_limiter.admit(account).map_err(ApiError::from)?;
+        }
         // 5. Authorize, before anything touches storage.
         let owner = resource_owner(
             &*inner.identity,
