@@ -12,7 +12,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 use s4_naming::AccountId;
-use s4_storage::{IdentityStore, KeyStatus, ObjectStore, StorageError};
+use s4_storage::{IdentityStore, KeyStatus, ObjectStore, RateLimitStore, StorageError};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -124,6 +124,34 @@ pub enum AdminCommand {
         #[arg(long)]
         bucket: String,
     },
+    /// Set an account's request-rate limit, overriding the servers' --account-rate-limit
+    /// (e.g. `set-rate-limit --account ID 100/s --burst 200`), or remove the override with
+    /// --clear. A running server applies it at once; the servers of a cluster within 5 s.
+    SetRateLimit {
+        /// The 15-digit account ID.
+        #[arg(long)]
+        account: String,
+        /// Requests per second, as `N/s`.
+        #[arg(value_parser = crate::rate_limits::parse_rate, required_unless_present = "clear")]
+        #[serde(default)]
+        rate: Option<u32>,
+        /// Requests allowed at once on top of the rate [default: one second's worth].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "clear")]
+        #[serde(default)]
+        burst: Option<u32>,
+        /// Remove the account's override.
+        #[arg(long, conflicts_with = "rate")]
+        #[serde(default)]
+        clear: bool,
+    },
+    /// Show the request-rate overrides set with set-rate-limit (of one account with
+    /// --account).
+    ShowRateLimit {
+        /// Only this account's.
+        #[arg(long)]
+        #[serde(default)]
+        account: Option<String>,
+    },
     /// List an account's IAM users.
     ListUsers {
         /// The 15-digit account ID.
@@ -207,7 +235,7 @@ pub enum AdminAnswer {
 }
 
 /// Runs a command against an open store (identities, and buckets for `explain`).
-pub async fn execute<I: IdentityStore + ObjectStore + Embedded>(
+pub async fn execute<I: IdentityStore + ObjectStore + RateLimitStore + Embedded>(
     store: &I,
     command: &AdminCommand,
 ) -> AdminAnswer {
@@ -226,7 +254,7 @@ pub async fn execute<I: IdentityStore + ObjectStore + Embedded>(
     }
 }
 
-async fn run<I: IdentityStore + ObjectStore>(
+async fn run<I: IdentityStore + ObjectStore + RateLimitStore>(
     store: &I,
     command: &AdminCommand,
 ) -> Result<Vec<String>, String> {
@@ -238,6 +266,22 @@ async fn run<I: IdentityStore + ObjectStore>(
             method,
             path,
         } => explain(store, key, *secure, *source_ip, method, path).await,
+        AdminCommand::SetRateLimit {
+            account,
+            rate,
+            burst,
+            clear,
+        } => {
+            let account = existing_account(store, account).await?;
+            crate::admin_rate::set(store, &account, *rate, *burst, *clear).await
+        }
+        AdminCommand::ShowRateLimit { account } => {
+            let account = match account {
+                Some(id) => Some(existing_account(store, id).await?),
+                None => None,
+            };
+            crate::admin_rate::show(store, account.as_ref()).await
+        }
         AdminCommand::ListUsers { account } => {
             let account = existing_account(store, account).await?;
             crate::admin_storage::list_users(store, &account).await
@@ -404,27 +448,31 @@ pub fn listen(data_dir: &Path) -> std::io::Result<UnixListener> {
     Ok(listener)
 }
 
-/// Answers admin connections, one command each.
-pub async fn serve<I: IdentityStore + ObjectStore + Embedded>(
+/// Answers admin connections, one command each. A changed rate-limit override is applied
+/// to `rate_limits` (this server's limiter) before the command is answered.
+pub async fn serve<I: IdentityStore + ObjectStore + RateLimitStore + Embedded>(
     listener: UnixListener,
     store: std::sync::Arc<I>,
+    rate_limits: Option<crate::rate_limits::Overrides>,
 ) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
         let store = store.clone();
+        let rate_limits = rate_limits.clone();
         tokio::spawn(async move {
-            if let Err(error) = answer(stream, store.as_ref()).await {
+            if let Err(error) = answer(stream, store.as_ref(), rate_limits.as_ref()).await {
                 tracing::debug!(%error, "admin connection failed");
             }
         });
     }
 }
 
-async fn answer<I: IdentityStore + ObjectStore + Embedded>(
+async fn answer<I: IdentityStore + ObjectStore + RateLimitStore + Embedded>(
     stream: UnixStream,
     store: &I,
+    rate_limits: Option<&crate::rate_limits::Overrides>,
 ) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut line = String::new();
@@ -433,7 +481,23 @@ async fn answer<I: IdentityStore + ObjectStore + Embedded>(
     let answer = match serde_json::from_str::<AdminCommand>(line.trim()) {
         Ok(command) => {
             tracing::info!(?command, "admin command");
-            execute(store, &command).await
+            let answer = execute(store, &command).await;
+            match (&command, answer, rate_limits) {
+                (
+                    AdminCommand::SetRateLimit { .. },
+                    AdminAnswer::Lines(mut lines),
+                    Some(limits),
+                ) => {
+                    if let Err(error) = limits.reload().await {
+                        lines.push(format!(
+                            "stored, but not applied yet ({error}): this server applies it within {} s",
+                            crate::rate_limits::RELOAD_INTERVAL.as_secs()
+                        ));
+                    }
+                    AdminAnswer::Lines(lines)
+                }
+                (_, answer, _) => answer,
+            }
         }
         Err(error) => AdminAnswer::Error(format!("malformed admin request: {error}")),
     };
@@ -493,7 +557,7 @@ mod tests {
             None
         );
         let listener = listen(dir.path()).unwrap();
-        let server = tokio::spawn(serve(listener, store.clone()));
+        let server = tokio::spawn(serve(listener, store.clone(), None));
 
         let created = lines(
             send(dir.path(), &AdminCommand::CreateAccount { init: false })
@@ -640,7 +704,7 @@ mod tests {
         assert!(out[2].contains("ImplicitDeny (NoAllow)"), "{out:?}");
         // Through a running server's socket.
         let listener = listen(dir.path()).unwrap();
-        let server = tokio::spawn(serve(listener, store.clone()));
+        let server = tokio::spawn(serve(listener, store.clone(), None));
         let out = lines(
             send(dir.path(), &cmd("GET", "/photos/secret/a"))
                 .await

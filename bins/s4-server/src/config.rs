@@ -152,6 +152,16 @@ pub struct Cli {
     /// The web console at /_s4/console/ on the S3 listeners: on (default) or off.
     #[arg(long, env = "S4_CONSOLE")]
     pub console: Option<Switch>,
+    /// Limit every account to this many requests per second, as `N/s` (`500/s`); past it
+    /// requests answer 503 SlowDown with Retry-After. Per server process; per-account
+    /// overrides with `admin set-rate-limit` [default: off].
+    #[arg(long, env = "S4_ACCOUNT_RATE_LIMIT", value_parser = crate::rate_limits::parse_rate)]
+    pub account_rate_limit: Option<u32>,
+
+    /// How many requests an account may make at once on top of its rate (the token bucket's
+    /// size) [default: one second's worth, the rate's N].
+    #[arg(long, env = "S4_ACCOUNT_RATE_BURST", value_parser = clap::value_parser!(u32).range(1..))]
+    pub account_rate_burst: Option<u32>,
 
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
@@ -279,6 +289,9 @@ pub struct FileConfig {
     pub scrub_interval: Option<Duration>,
     pub scrub_max_mib_per_second: Option<u64>,
     pub console: Option<Switch>,
+    #[serde(default, deserialize_with = "crate::rate_limits::deserialize_rate")]
+    pub account_rate_limit: Option<u32>,
+    pub account_rate_burst: Option<u32>,
 }
 
 /// The default age of an abandoned multipart upload: 7 days.
@@ -323,6 +336,8 @@ pub struct Config {
     pub scrub_max_mib_per_second: u64,
     /// Whether the web console is served (`--console`, default on).
     pub console: bool,
+    /// The request-rate limit of accounts without an override; `None`: off.
+    pub account_rate_limit: Option<s4_storage::RateLimit>,
 }
 
 /// The background scrub's default read rate: 10 MiB/s, a small share of one disk.
@@ -537,6 +552,8 @@ pub enum ConfigError {
     },
     #[error("trusted_proxies: {0}")]
     TrustedProxies(String),
+    #[error("{0}")]
+    RateLimit(String),
     /// More than one of the above, each reported.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Several(Vec<ConfigError>),
@@ -613,6 +630,13 @@ impl Config {
         }
         let console = if self.console { "on" } else { "off" };
         let _ = writeln!(out, "console = \"{console}\"");
+        if let Some(limit) = self.account_rate_limit {
+            let _ = writeln!(
+                out,
+                "account_rate_limit = \"{}/s\"\naccount_rate_burst = {}",
+                limit.requests_per_second, limit.burst
+            );
+        }
         if let Ok(id) = std::env::var("S4_ROOT_ACCESS_KEY") {
             let _ = writeln!(out, "# S4_ROOT_ACCESS_KEY = {id:?}");
         }
@@ -751,6 +775,11 @@ impl Config {
                 });
             }
         };
+        let account_rate_limit = crate::rate_limits::resolve(
+            cli.account_rate_limit.or(file.account_rate_limit),
+            cli.account_rate_burst.or(file.account_rate_burst),
+        )
+        .map_err(ConfigError::RateLimit)?;
         let scrub_interval = cli.scrub_interval.or(file.scrub_interval);
         if meta.is_some() && scrub_interval.is_some() {
             return Err(ConfigError::Data(
@@ -798,6 +827,7 @@ impl Config {
                 .or(file.scrub_max_mib_per_second)
                 .unwrap_or(DEFAULT_SCRUB_MAX_MIB_PER_SECOND),
             console: cli.console.or(file.console).is_none_or(Switch::is_on),
+            account_rate_limit,
         })
     }
 }
@@ -1034,6 +1064,33 @@ mod tests {
         assert_eq!(config.region, "us-east-1");
         assert_eq!(config.log_format, LogFormat::Pretty);
         assert_eq!(config.multipart_expiry, Duration::from_hours(7 * 24));
+    }
+
+    #[test]
+    fn account_rate_limit_from_the_file_and_the_flags() {
+        let merge = |args: &[&str], file: &str| {
+            let file: FileConfig = toml::from_str(file).unwrap();
+            Config::merge(&cli(args), file, &EnvOnly::default()).map(|c| c.account_rate_limit)
+        };
+        let limit = |rate, burst| Some(s4_storage::RateLimit::new(rate, Some(burst)).unwrap());
+        assert_eq!(merge(&[], "").unwrap(), None);
+        assert_eq!(
+            merge(&[], "account_rate_limit = \"500/s\"\n").unwrap(),
+            limit(500, 500)
+        );
+        assert_eq!(
+            merge(
+                &["--account-rate-limit", "50/s"],
+                "account_rate_limit = \"500/s\"\naccount_rate_burst = 7\n"
+            )
+            .unwrap(),
+            limit(50, 7)
+        );
+        let burst_alone = merge(&["--account-rate-burst", "7"], "").unwrap_err();
+        assert!(burst_alone.to_string().contains("needs"), "{burst_alone}");
+        assert!(toml::from_str::<FileConfig>("account_rate_limit = \"500\"").is_err());
+        assert!(parse_flags_only::<Cli>(&["--account-rate-limit", "0/s"]).is_err());
+        assert!(parse_flags_only::<Cli>(&["--account-rate-burst", "0"]).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod admin;
 mod admin_keys;
+mod admin_rate;
 mod admin_storage;
 mod bootstrap;
 mod config;
@@ -16,6 +17,7 @@ mod limits;
 mod metrics;
 mod overload;
 mod private_dir;
+mod rate_limits;
 mod root_keys;
 mod server;
 mod tls;
@@ -27,7 +29,7 @@ use std::sync::Arc;
 
 use clap::{CommandFactory, FromArgMatches};
 use s4_service::{spawn_upload_expiry, S4Service, ServiceConfig};
-use s4_storage::{IdentityStore, ObjectStore};
+use s4_storage::{IdentityStore, ObjectStore, RateLimitStore};
 use s4_storage_fs::{FsConfig, FsStore};
 use s4_storage_pg::{BlobStore, FsBlobStore, PgConfig, PgStore, S3BlobConfig, S3BlobStore};
 use tokio::net::TcpListener;
@@ -259,7 +261,7 @@ fn spawn_orphan_sweep(store: Arc<PgStore>) {
 ///
 /// `local_dir` is the directory whose synced write readiness checks: the data dir, or with an
 /// S3 byte store the spool dir.
-async fn run_with<S: ObjectStore + IdentityStore + admin_storage::Embedded>(
+async fn run_with<S: ObjectStore + IdentityStore + RateLimitStore + admin_storage::Embedded>(
     config: Config,
     store: Arc<S>,
     local_dir: PathBuf,
@@ -275,10 +277,19 @@ async fn run_with<S: ObjectStore + IdentityStore + admin_storage::Embedded>(
     service_config
         .trusted_proxies
         .clone_from(&config.trusted_proxies);
+    service_config.account_rate_limit = config.account_rate_limit;
     // Abandoned uploads are checked for every tenth of their maximum age, at most hourly.
     let expiry_interval = (config.multipart_expiry / 10).min(std::time::Duration::from_hours(1));
     let _expiry = spawn_upload_expiry(store.clone(), config.multipart_expiry, expiry_interval);
     let service = S4Service::new(store.clone(), store.clone(), service_config);
+    let rate_limits = rate_limits::Overrides::new(store.clone(), service.rate_limiter().clone());
+    rate_limits
+        .reload()
+        .await
+        .map_err(|e| format!("cannot read the rate-limit overrides: {e}"))?;
+    let _rate_limit_reload = rate_limits
+        .clone()
+        .spawn_reload(rate_limits::RELOAD_INTERVAL);
     let metrics_addr = match config.metrics_listen {
         Some(addr) => {
             let listener = metrics::bind(addr)
@@ -313,7 +324,11 @@ async fn run_with<S: ObjectStore + IdentityStore + admin_storage::Embedded>(
     let admin_task = if let Some(dir) = admin_dir {
         let admin_socket = admin::listen(dir)
             .map_err(|e| format!("cannot open the admin socket in {}: {e}", dir.display()))?;
-        Some(tokio::spawn(admin::serve(admin_socket, store.clone())))
+        Some(tokio::spawn(admin::serve(
+            admin_socket,
+            store.clone(),
+            Some(rate_limits),
+        )))
     } else {
         None
     };

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{admin, request_as, run_to_exit, Server};
+use common::{admin, admin_ok, request_as, run_to_exit, Server};
 use http::Method;
 
 type Key = (&'static str, &'static str);
@@ -56,21 +56,6 @@ fn start(data_dir: &Path, root: Option<Key>) -> (Server, String) {
         .expect("start s4-server");
     let (server, printed) = common::attach_with_output(child);
     (server, printed.join("\n"))
-}
-
-/// An admin command that must succeed: its output lines.
-fn admin_ok(data_dir: &Path, args: &[&str]) -> Vec<String> {
-    let out = admin(data_dir, args);
-    assert!(
-        out.status.success(),
-        "admin {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(str::to_owned)
-        .collect()
 }
 
 fn only_account(data_dir: &Path) -> String {
@@ -330,47 +315,11 @@ fn reset_root_key_recovers_an_account_whose_keys_were_all_deleted() {
     server.kill();
 }
 
-/// A database of its own on the cluster `S4_TEST_POSTGRES_URL` points at (the scale-out
-/// tests bootstrap their own root key in the default one).
-fn fresh_database(url: &str) -> String {
-    let name = format!("s4_keys_{}", std::process::id());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-            .await
-            .expect("connect to PostgreSQL");
-        let connection = tokio::spawn(connection);
-        // One statement each: several in one call would be one transaction, which
-        // CREATE DATABASE refuses.
-        for statement in [
-            format!("DROP DATABASE IF EXISTS {name}"),
-            format!("CREATE DATABASE {name}"),
-        ] {
-            client
-                .batch_execute(&statement)
-                .await
-                .expect("create the test database");
-        }
-        drop(client);
-        let _ = connection.await;
-    });
-    let (server, _) = url.rsplit_once('/').expect("a URL with a database name");
-    format!("{server}/{name}")
-}
-
 #[test]
 fn key_lifecycle_with_meta_on_postgres() {
-    let Some(url) = std::env::var("S4_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        println!("SKIPPED: S4_TEST_POSTGRES_URL is not set (crates/storage-pg/tests/with-postgres.sh sets it)");
+    let Some(url) = common::test_database("s4_keys") else {
         return;
     };
-    let url = fresh_database(&url);
     let dir = tempfile::tempdir().expect("tempdir");
     let blobs = dir.path().join("blobs");
     let meta = |args: &[&str]| {

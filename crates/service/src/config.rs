@@ -40,6 +40,9 @@ pub struct ServiceConfig {
     /// Whether the web console is served at `/_s4/console/` (and a browser's `GET /` sent
     /// there); on unless the host turns it off.
     pub console: bool,
+    /// The request-rate limit of every account without an override (`None`: none); see
+    /// [`crate::rate_limit`].
+    pub account_rate_limit: Option<s4_storage::RateLimit>,
 }
 
 impl ServiceConfig {
@@ -52,6 +55,7 @@ impl ServiceConfig {
             pre_auth: PreAuthLimits::default(),
             trusted_proxies: crate::access_log::TrustedProxies::default(),
             console: true,
+            account_rate_limit: None,
         }
     }
 }

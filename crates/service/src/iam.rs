@@ -16,6 +16,9 @@
 //!    either way; a declared hash must match the body. `UNSIGNED-PAYLOAD` and the
 //!    `STREAMING-*` modes are S3-only and refused before anything else
 //!    (`check_payload_declaration`).
+//!    Once the signature is verified, the account is charged one token of its request-rate
+//!    limit ([`crate::rate_limit`]): past it the answer is `Throttling` (AWS IAM's code, which
+//!    SDKs retry) with `Retry-After`.
 //! 4. `IamRequest::from_query_and_form` (POST) or `from_query` (GET), then
 //!    [`s4_iam::execute_in_context`], which authorizes with the policy engine, given the
 //!    request's condition keys ([`crate::authz::request_keys`]).
@@ -41,6 +44,7 @@ use crate::auth::{look_up_key, AuthError, Principal};
 use crate::body::{self, ResponseBody};
 use crate::connection::ConnectionInfo;
 use crate::pre_auth::PreAuthGate;
+use crate::rate_limit::RateLimiter;
 
 /// What serving an IAM request produced, for the response and the access log.
 pub(crate) struct Served {
@@ -51,14 +55,17 @@ pub(crate) struct Served {
     pub action: Option<&'static str>,
     /// The error code of a failed request, for the access log.
     pub error_code: Option<&'static str>,
+    /// The `Retry-After` seconds of a request refused for its account's rate.
+    pub retry_after: Option<u32>,
 }
 
 /// Serves one request routed to IAM. `parsed` is the SigV4 parse of the request (an error
-/// is answered IAM-shaped).
+/// is answered IAM-shaped); `limits` bound what is read before authentication and how many
+/// requests an account may make.
 pub(crate) async fn serve<I, B>(
     identity: &I,
     keys: &SigningKeyCache,
-    gate: &PreAuthGate,
+    limits: (&PreAuthGate, &RateLimiter),
     parts: &Parts,
     body: B,
     parsed: Result<Option<ParsedRequest>, SigV4Error>,
@@ -74,8 +81,9 @@ where
         principal: None,
         action: None,
         error_code: None,
+        retry_after: None,
     };
-    let outcome = run(identity, keys, gate, parts, body, parsed, &mut served).await;
+    let outcome = run(identity, keys, limits, parts, body, parsed, &mut served).await;
     served.response = match outcome {
         Ok(response) => xml_response(200, response.to_xml(request_id)),
         Err(error) => {
@@ -97,6 +105,11 @@ where
                     headers.insert(http::header::RETRY_AFTER, HeaderValue::from(1u32));
                 }
             }
+            if let Some(seconds) = served.retry_after {
+                response
+                    .headers_mut()
+                    .insert(http::header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
             response
         }
     };
@@ -106,7 +119,7 @@ where
 async fn run<I, B>(
     identity: &I,
     keys: &SigningKeyCache,
-    gate: &PreAuthGate,
+    (gate, rate_limiter): (&PreAuthGate, &RateLimiter),
     parts: &Parts,
     body: B,
     parsed: Result<Option<ParsedRequest>, SigV4Error>,
@@ -134,6 +147,15 @@ where
     };
     let (principal, form) = authenticate(identity, keys, parsed, body, &reader, now).await?;
     served.principal = Some(principal.clone());
+    // Charged once the signature is verified (an IAM signature covers the body, read above
+    // within the pre-authentication bounds): a key ID alone, which is no secret, must not be
+    // able to spend an account's requests.
+    if let Some(account) = principal.account() {
+        rate_limiter.admit(account).map_err(|refused| {
+            served.retry_after = Some(refused.retry_after_seconds);
+            IamError::new(IamErrorCode::Throttling, "Rate exceeded")
+        })?;
+    }
     // A verified signature always names a root or a user; refused rather than assumed.
     let caller = principal.caller().ok_or_else(|| {
         IamError::new(

@@ -12,7 +12,9 @@
 //! 2. **Authenticate** with `s4-sigv4`: header or presigned signature, the key looked up in the
 //!    [`IdentityStore`](s4_storage::IdentityStore); anonymous requests go on to authorization.
 //!    A verified key's use is recorded in the background, at most once a minute per key
-//!    (`key_use.rs`).
+//!    (`key_use.rs`). The request's account (the signer's, or the account of a public URL)
+//!    is then charged one token of its request-rate limit ([`rate_limit`], off by default):
+//!    past it the request is answered `503 SlowDown` with `Retry-After`, its body unread.
 //! 3. **Route** to one [`S3Operation`] of the catalogue ([`operation`]) by method, bucket/key,
 //!    sub-resource flags and distinguishing header.
 //! 4. **Authorize** ([`authz`]) with the policy engine of `s4-policy`, before anything
@@ -105,6 +107,7 @@ mod key_use;
 pub mod metrics;
 pub mod operation;
 pub mod pre_auth;
+pub mod rate_limit;
 pub mod refusals;
 pub mod response;
 mod route;

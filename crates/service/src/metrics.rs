@@ -51,6 +51,8 @@ struct Registry {
     auth_failures: Mutex<BTreeMap<&'static str, u64>>,
     usage: Mutex<Option<UsageSnapshot>>,
     usage_sweep_failures: AtomicU64,
+    /// account → requests refused for the account's request rate.
+    rate_limited: Mutex<BTreeMap<s4_naming::AccountId, u64>>,
 }
 
 #[derive(Default)]
@@ -153,6 +155,12 @@ impl Metrics {
         *lock(&self.inner.auth_failures).entry(reason).or_default() += 1;
     }
 
+    /// Counts a request refused for its account's request rate
+    /// (`s4_rate_limited_total{account}`, see [`crate::rate_limit`]).
+    pub fn record_rate_limited(&self, account: &s4_naming::AccountId) {
+        *lock(&self.inner.rate_limited).entry(*account).or_default() += 1;
+    }
+
     /// Replaces the per-bucket storage totals with a new sweep's result.
     pub fn set_usage(&self, snapshot: UsageSnapshot) {
         *lock(&self.inner.usage) = Some(snapshot);
@@ -179,6 +187,7 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         self.render_requests(&mut out);
+        self.render_rate_limited(&mut out);
         self.render_usage(&mut out);
         out
     }
@@ -293,6 +302,18 @@ impl Metrics {
                 "s4_auth_failures_total{{reason=\"{}\"}} {n}",
                 escape(reason)
             );
+        }
+    }
+
+    fn render_rate_limited(&self, out: &mut String) {
+        header(
+            out,
+            "s4_rate_limited_total",
+            "counter",
+            "Requests refused with SlowDown (IAM: Throttling) for their account's request rate, by account.",
+        );
+        for (account, n) in lock(&self.inner.rate_limited).iter() {
+            let _ = writeln!(out, "s4_rate_limited_total{{account=\"{account}\"}} {n}");
         }
     }
 

@@ -23,6 +23,9 @@ pub struct ApiError {
     /// A status other than the code's usual one, where the spec gives a different status for
     /// one use of a code (UploadPartCopy's missing source is `NoSuchKey` with 400).
     pub status: Option<u16>,
+    /// `Retry-After` seconds of a 503 or 507 other than [`RETRY_AFTER_SECONDS`] (a
+    /// `SlowDown` says when the account's next token is available).
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -38,6 +41,7 @@ impl ApiError {
             message: message.into(),
             extra: Vec::new(),
             status: None,
+            retry_after: None,
         }
     }
 
@@ -94,9 +98,10 @@ pub fn error_response(
     };
     // A full disk (507) clears once the operator frees space: the same hint as an overload.
     if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::INSUFFICIENT_STORAGE {
-        response
-            .headers_mut()
-            .insert("retry-after", HeaderValue::from(RETRY_AFTER_SECONDS));
+        response.headers_mut().insert(
+            "retry-after",
+            HeaderValue::from(error.retry_after.unwrap_or(RETRY_AFTER_SECONDS)),
+        );
     }
     response
 }

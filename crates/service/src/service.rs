@@ -36,6 +36,7 @@ use crate::key_use::KeyUse;
 use crate::metrics::Metrics;
 use crate::operation::{route, Query, Routed, S3Operation};
 use crate::pre_auth::PreAuthGate;
+use crate::rate_limit::RateLimiter;
 use crate::response::{error_response, ApiError};
 use crate::route::{classify_host, split_path, starts_with_account_id, HostStyle};
 
@@ -56,6 +57,7 @@ struct Inner<O, I> {
     policies: PolicyCache,
     pre_auth: PreAuthGate,
     key_use: KeyUse,
+    rate_limiter: Arc<RateLimiter>,
 }
 
 impl<O: ObjectStore, I: IdentityStore> Clone for S4Service<O, I> {
@@ -108,14 +110,19 @@ enum Api {
 
 impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
     pub fn new(store: Arc<O>, identity: Arc<I>, config: ServiceConfig) -> Self {
+        let metrics = Metrics::default();
         Self {
             inner: Arc::new(Inner {
                 store,
                 identity,
                 pre_auth: PreAuthGate::new(config.pre_auth.clone()),
+                rate_limiter: Arc::new(RateLimiter::new(
+                    config.account_rate_limit,
+                    metrics.clone(),
+                )),
                 config,
                 keys: SigningKeyCache::default(),
-                metrics: Metrics::default(),
+                metrics,
                 policies: PolicyCache::default(),
                 key_use: KeyUse::default(),
             }),
@@ -130,6 +137,12 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
     /// what only it sees (see [`Metrics`]).
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// The per-account request-rate limiter: the host gives it the overrides from its
+    /// [`RateLimitStore`](s4_storage::RateLimitStore) ([`RateLimiter::set_overrides`]).
+    pub fn rate_limiter(&self) -> &Arc<RateLimiter> {
+        &self.inner.rate_limiter
     }
 
     /// Answers one request. Never fails: every error becomes an S3 (or IAM) error response.
@@ -265,7 +278,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
                 let served = crate::iam::serve(
                     &*inner.identity,
                     &inner.keys,
-                    &inner.pre_auth,
+                    (&inner.pre_auth, &inner.rate_limiter),
                     parts,
                     body,
                     parsed.map(|p| p.map(|p| *p)),
@@ -339,6 +352,12 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         })?;
         let operation = routed.operation;
         access.operation = Some(operation.name());
+        // The request's account is known (the signer's, or a public URL's owner) and its
+        // operation named for the access log: charge the account before the body is read or
+        // anything else is looked up.
+        if let Some(account) = auth.principal.account().or(target.public_account.as_ref()) {
+            inner.rate_limiter.admit(account).map_err(ApiError::from)?;
+        }
         // 5. Authorize, before anything touches storage.
         let owner = resource_owner(
             &*inner.identity,

@@ -11,6 +11,7 @@ use s4_storage::{BoxError, StorageError};
 
 use crate::body::{self, BodyCheckError, ReadError};
 use crate::error_code::S3ErrorCode;
+use crate::rate_limit::RateLimited;
 use crate::response::ApiError;
 
 /// The S3 code of a SigV4 failure (spec 1.3.2; codes outside its common table are the ones
@@ -105,6 +106,14 @@ impl From<StorageError> for ApiError {
             | StorageError::DeleteConflict(_)
             | StorageError::LimitExceeded(_)) => Self::internal(&e),
         }
+    }
+}
+
+impl From<RateLimited> for ApiError {
+    fn from(refused: RateLimited) -> Self {
+        let mut error = Self::new(S3ErrorCode::SlowDown);
+        error.retry_after = Some(refused.retry_after_seconds);
+        error
     }
 }
 

@@ -2,7 +2,9 @@
 //! gets a fresh data directory, kept alive by the fixture.
 
 use s4_storage_fs::{FsConfig, FsStore};
-use s4_storage_testkit::{run_identity_store_suite, run_object_store_suite, Fixture};
+use s4_storage_testkit::{
+    run_identity_store_suite, run_object_store_suite, run_rate_limit_store_suite, Fixture,
+};
 
 /// Small, so that the multipart cases (whose parts are sized from the minimum) run fast.
 const MIN_PART_SIZE: u64 = 64 * 1024;
@@ -27,4 +29,9 @@ async fn object_store_conformance() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identity_store_conformance() {
     run_identity_store_suite(fixture).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_store_conformance() {
+    run_rate_limit_store_suite(fixture).await;
 }

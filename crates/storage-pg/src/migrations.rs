@@ -161,6 +161,19 @@ CREATE INDEX IF NOT EXISTS uploads_in_key_order
     ON uploads (account, bucket, substring(key FROM 1 FOR 2000), seq);
 ",
     ),
+    (
+        6,
+        // Per-account request-rate overrides (`rate_limits.rs`), read by every server at start
+        // and periodically. (Version 5 belongs to another change of the same release.)
+        // Idempotent, like every migration here.
+        r"
+CREATE TABLE IF NOT EXISTS rate_limits (
+    account text PRIMARY KEY REFERENCES accounts (id),
+    requests_per_second bigint NOT NULL CHECK (requests_per_second BETWEEN 1 AND 4294967295),
+    burst bigint NOT NULL CHECK (burst BETWEEN 1 AND 4294967295)
+);
+",
+    ),
 ];
 
 /// Creates the schema if needed and applies every migration newer than the recorded version.

@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use s4_storage_pg::{FsBlobStore, PgConfig, PgStore};
-use s4_storage_testkit::{run_identity_store_suite, run_object_store_suite, Fixture};
+use s4_storage_testkit::{
+    run_identity_store_suite, run_object_store_suite, run_rate_limit_store_suite, Fixture,
+};
 
 const MIN_PART_SIZE: u64 = 64 * 1024;
 const MAX_OBJECT_SIZE: u64 = 1 << 20;
@@ -52,4 +54,13 @@ async fn identity_store_conformance() {
         return;
     }
     run_identity_store_suite(fixture).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_store_conformance() {
+    if url().is_none() {
+        println!("SKIPPED: S4_TEST_POSTGRES_URL is not set (tests/with-postgres.sh sets it)");
+        return;
+    }
+    run_rate_limit_store_suite(fixture).await;
 }

@@ -37,6 +37,7 @@ mod key_rules;
 mod listing;
 mod multipart;
 mod objects;
+mod rate_limits;
 mod support;
 mod usage;
 
@@ -47,7 +48,7 @@ use std::panic::AssertUnwindSafe;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 
-use s4_storage::{Capabilities, IdentityStore, ObjectStore};
+use s4_storage::{Capabilities, IdentityStore, ObjectStore, RateLimitStore};
 
 /// A backend under test, plus whatever must outlive it (a temporary directory, a database
 /// container handle, ...).
@@ -166,6 +167,23 @@ where
     let mut cases = identity::cases::<S>();
     cases.extend(access_keys::cases::<S>());
     run_cases("identity store", cases, make, |_: &S| None).await;
+}
+
+/// Runs every rate-limit-store case against fresh fixtures from `make`; panics listing the
+/// failed cases.
+pub async fn run_rate_limit_store_suite<S, F, Fut>(make: F)
+where
+    S: IdentityStore + RateLimitStore,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Fixture<S>>,
+{
+    run_cases(
+        "rate-limit store",
+        rate_limits::cases::<S>(),
+        make,
+        |_: &S| None,
+    )
+    .await;
 }
 
 async fn run_cases<S, F, Fut>(

@@ -3,7 +3,9 @@
 //! 5 GiB limit, and no minimum at all (the kit then skips EntityTooSmall, saying so).
 
 use s4_storage::memory::MemoryStore;
-use s4_storage_testkit::{run_identity_store_suite, run_object_store_suite, Fixture};
+use s4_storage_testkit::{
+    run_identity_store_suite, run_object_store_suite, run_rate_limit_store_suite, Fixture,
+};
 
 #[tokio::test]
 async fn object_store_suite_small_parts() {
@@ -36,4 +38,9 @@ async fn object_store_suite_without_minimum_part_size() {
 #[tokio::test]
 async fn identity_store_suite() {
     run_identity_store_suite(|| async { Fixture::new(MemoryStore::new()) }).await;
+}
+
+#[tokio::test]
+async fn rate_limit_store_suite() {
+    run_rate_limit_store_suite(|| async { Fixture::new(MemoryStore::new()) }).await;
 }

@@ -9,6 +9,9 @@
 //! - [`IdentityStore`]: accounts, IAM users, groups, memberships, access keys and managed
 //!   policy attachments.
 //!
+//! A third, small trait, [`RateLimitStore`], keeps the per-account request-rate overrides an
+//! operator sets.
+//!
 //! Neither trait mentions files or processes, so a backend may keep metadata in a networked
 //! SQL database shared by several servers and bytes in another S3 cluster. Optional features
 //! are reported by [`Capabilities`] and default to [`StorageError::NotImplemented`].
@@ -61,6 +64,7 @@ pub mod listing;
 pub mod memory;
 pub mod multipart;
 mod object_store;
+mod rate_limits;
 mod types;
 
 pub use admission::{admit_key, admit_object, admit_upload_key};
@@ -70,6 +74,7 @@ pub use identity::{
     AccessKey, Account, Group, IdentityStore, KeyOwner, KeyStatus, PolicyTarget, User,
 };
 pub use object_store::{count_bucket_usage, Capabilities, ObjectStore};
+pub use rate_limits::{RateLimit, RateLimitError, RateLimitStore};
 pub use types::{
     AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, ConditionOutcome, ContentHeaders,
     CopyObject, ETag, GetObjectOutput, ListPage, ListQuery, ObjectAttributes, ObjectInfo,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Real-client scenarios: awscli, boto3, s3cmd, rclone and minio-py against a freshly started
-# s4-server, checking bytes and listings, not just exit codes.
+# s4-server, checking bytes and listings, not just exit codes (the request-rate scenarios start
+# one of their own).
 # Usage: run.sh <path to s4-server binary>
 # Installs awscli, boto3 and minio into a virtualenv under target/ (reused between runs), and
 # s3cmd (PyPI) or rclone (Debian) when they are missing.
@@ -84,6 +85,8 @@ printf '[default]\ns3 =\n    signature_version = s3v4\n    multipart_chunksize =
 status=0
 "$venv/bin/python" "$here/scenarios.py" "$work" || status=$?
 "$venv/bin/python" "$here/iam_scenarios.py" "$work" || status=$?
+# Request-rate limits (boto3 and awscli retrying SlowDown), on a server of their own.
+"$venv/bin/python" "$here/rate_limit_scenarios.py" "$work" "$server_bin" || status=$?
 # s3cmd (cp/mv/sync), rclone and minio-py everyday commands.
 for clients in s3cmd_scenarios rclone_scenarios minio_scenarios; do
     "$venv/bin/python" "$here/$clients.py" "$work" || status=$?

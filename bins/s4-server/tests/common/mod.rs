@@ -486,3 +486,62 @@ pub fn admin(data_dir: &Path, args: &[&str]) -> Output {
         .env_remove("S4_META");
     run_to_exit(command)
 }
+
+/// A database of its own on the cluster `S4_TEST_POSTGRES_URL` points at (the scale-out
+/// tests bootstrap their own root key in the default one).
+pub fn fresh_database(url: &str, prefix: &str) -> String {
+    let name = format!("{prefix}_{}", std::process::id());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("connect to PostgreSQL");
+        let connection = tokio::spawn(connection);
+        // One statement each: several in one call would be one transaction, which
+        // CREATE DATABASE refuses.
+        for statement in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            client
+                .batch_execute(&statement)
+                .await
+                .expect("create the test database");
+        }
+        drop(client);
+        let _ = connection.await;
+    });
+    let (server, _) = url.rsplit_once('/').expect("a URL with a database name");
+    format!("{server}/{name}")
+}
+
+/// An admin command that must succeed: its output lines.
+pub fn admin_ok(data_dir: &Path, args: &[&str]) -> Vec<String> {
+    let out = admin(data_dir, args);
+    assert!(
+        out.status.success(),
+        "admin {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A fresh database (named `prefix_<pid>`) on the PostgreSQL of `S4_TEST_POSTGRES_URL`, or
+/// `None`, saying the test was skipped, when the variable is not set.
+pub fn test_database(prefix: &str) -> Option<String> {
+    let Some(url) = std::env::var("S4_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        println!("SKIPPED: S4_TEST_POSTGRES_URL is not set (crates/storage-pg/tests/with-postgres.sh sets it)");
+        return None;
+    };
+    Some(fresh_database(&url, prefix))
+}

@@ -14,6 +14,7 @@ mod list;
 mod list_edges;
 mod multipart;
 mod objects;
+mod rate_limits;
 mod refusals;
 mod sdk;
 mod sdk_multipart;

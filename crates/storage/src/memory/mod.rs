@@ -37,6 +37,7 @@ mod identity;
 mod ingest;
 
 mod objects;
+mod rate_limits;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -64,6 +65,7 @@ pub struct MemoryStore {
     max_object_size: u64,
     objects: RwLock<ObjectState>,
     identities: RwLock<IdentityState>,
+    rate_limits: RwLock<BTreeMap<AccountId, crate::RateLimit>>,
 }
 
 impl Default for MemoryStore {
@@ -80,6 +82,7 @@ impl MemoryStore {
             max_object_size: DEFAULT_MAX_OBJECT_SIZE,
             objects: RwLock::new(ObjectState::default()),
             identities: RwLock::new(IdentityState::default()),
+            rate_limits: RwLock::default(),
         }
     }
 
