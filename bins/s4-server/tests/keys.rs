@@ -363,11 +363,7 @@ fn fresh_database(url: &str) -> String {
 
 #[test]
 fn key_lifecycle_with_meta_on_postgres() {
-    let Some(url) = std::env::var("S4_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        println!("SKIPPED: S4_TEST_POSTGRES_URL is not set (crates/storage-pg/tests/with-postgres.sh sets it)");
+    let Some(url) = common::postgres_url_or_skip() else {
         return;
     };
     let url = fresh_database(&url);
