@@ -227,11 +227,10 @@ pub async fn delete_bucket_policy<S: ObjectStore>(
         .set_bucket_policy(account, bucket, None)
         .await
         .map_err(|e| e.to_string())?;
-    // A running server's cache of compiled policies reloads within its TTL.
+    // Running servers (PostgreSQL backend) drop their cached policies when the change's
+    // notification reaches them (docs/scale-out.md).
     Ok(vec![format!(
-        "deleted the policy of bucket {bucket} of account {account} (running servers apply \
-         this within {} s)",
-        s4_service::authz::POLICY_CACHE_TTL.as_secs()
+        "deleted the policy of bucket {bucket} of account {account}"
     )])
 }
 

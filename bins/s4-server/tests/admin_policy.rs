@@ -80,7 +80,8 @@ fn delete_bucket_policy_through_the_socket_and_on_the_data_dir() {
         "locked",
     ];
 
-    // Through the running server's socket; its policy cache catches up within its TTL.
+    // Through the running server's socket; the store's policy epoch moves, so its policy
+    // cache reloads on the next request.
     lock(&server);
     let out = admin(&data, &delete);
     assert!(

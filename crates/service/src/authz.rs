@@ -25,12 +25,13 @@
 //! invalidate the entry after the store has committed, and a load that raced with an
 //! invalidation is not cached (an epoch counter), so within one process a policy change
 //! applies to every request that starts after the change was acknowledged: no staleness.
-//! Several server processes sharing one store do not see each other's invalidations; for
-//! them an entry is reloaded after [`POLICY_CACHE_TTL`], which bounds the staleness.
+//! Changes made elsewhere (other processes sharing the store) are the store's to signal:
+//! an entry is used only while [`ObjectStore::policy_cache_epoch`] answers what it answered
+//! before the entry was loaded, and nothing is cached while it answers `None` (the
+//! PostgreSQL backend moves it on every notified change: docs/scale-out.md).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
 
 use http::request::Parts;
 use http::HeaderMap;
@@ -49,13 +50,10 @@ use crate::response::ApiError;
 /// Most bucket policies (or known absences) the cache keeps.
 pub const POLICY_CACHE_CAPACITY: usize = 4096;
 
-/// How long a cached bucket policy is trusted without reloading it from the store: the
-/// staleness bound when several processes share one store (none within one process).
-pub const POLICY_CACHE_TTL: Duration = Duration::from_secs(5);
-
 struct CacheEntry {
     policy: Option<Arc<CompiledPolicy>>,
-    loaded: Instant,
+    /// The store's [`ObjectStore::policy_cache_epoch`] before the load.
+    store_epoch: u64,
 }
 
 #[derive(Default)]
@@ -93,10 +91,11 @@ impl PolicyCache {
         bucket: &str,
     ) -> Result<Option<Arc<CompiledPolicy>>, ApiError> {
         let key = (*account, bucket.to_owned());
+        let store_epoch = store.policy_cache_epoch();
         let epoch = {
             let state = self.lock();
-            if let Some(entry) = state.map.get(&key) {
-                if entry.loaded.elapsed() < POLICY_CACHE_TTL {
+            if let (Some(entry), Some(store_epoch)) = (state.map.get(&key), store_epoch) {
+                if entry.store_epoch == store_epoch {
                     return Ok(entry.policy.clone());
                 }
             }
@@ -119,6 +118,9 @@ impl PolicyCache {
             ) => None,
             Err(e) => return Err(e.into()),
         };
+        let Some(store_epoch) = store_epoch else {
+            return Ok(policy);
+        };
         let mut state = self.lock();
         if state.epoch == epoch {
             if state.map.len() >= POLICY_CACHE_CAPACITY && !state.map.contains_key(&key) {
@@ -128,7 +130,7 @@ impl PolicyCache {
                 key,
                 CacheEntry {
                     policy: policy.clone(),
-                    loaded: Instant::now(),
+                    store_epoch,
                 },
             );
         }

@@ -272,6 +272,10 @@ pub(crate) struct Inner {
     pub(crate) committer: group::Committer,
     /// Access keys already looked up ([`key_cache`]).
     pub(crate) key_cache: key_cache::KeyCache,
+    /// Moves after every bucket creation, deletion and policy change has committed, for the
+    /// service's cache of compiled policies (`ObjectStore::policy_cache_epoch`): changes can
+    /// come from the admin socket as well as from requests.
+    pub(crate) policy_epoch: std::sync::atomic::AtomicU64,
     /// Scrub results and damaged reads ([`scrub`]).
     pub(crate) integrity: scrub::Integrity,
 }
@@ -452,6 +456,7 @@ impl FsStore {
             pins: Mutex::new(Pins::default()),
             committer,
             key_cache: key_cache::KeyCache::default(),
+            policy_epoch: std::sync::atomic::AtomicU64::new(0),
             integrity: scrub::Integrity::default(),
         });
         group::start(&inner, pending, max_batch)?;

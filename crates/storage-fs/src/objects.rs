@@ -1,6 +1,7 @@
 //! `ObjectStore` for [`FsStore`]: buckets, objects, listings, copies. Multipart uploads are in
 //! `multipart.rs`.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -247,10 +248,14 @@ impl ObjectStore for FsStore {
         }
     }
 
+    fn policy_cache_epoch(&self) -> Option<u64> {
+        Some(self.inner.policy_epoch.load(Ordering::Acquire))
+    }
+
     async fn create_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketInfo> {
         let inner = self.inner.clone();
         let (account, name) = (*account, bucket.to_owned());
-        blocking(move || {
+        let result = blocking(move || {
             inner.admit_write(0)?;
             commit(&inner, None, |txn, _| {
                 let mut table = txn.open_table(BUCKETS).db()?;
@@ -272,13 +277,15 @@ impl ObjectStore for FsStore {
                 }))
             })
         })
-        .await
+        .await;
+        self.inner.policy_epoch.fetch_add(1, Ordering::Release);
+        result
     }
 
     async fn delete_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<()> {
         let inner = self.inner.clone();
         let (account, name) = (*account, bucket.to_owned());
-        blocking(move || {
+        let result = blocking(move || {
             commit(&inner, None, |txn, _| {
                 write_bucket_exists(txn, &account, &name)?;
                 let prefix = keys::bucket_prefix(&account, &name);
@@ -300,7 +307,9 @@ impl ObjectStore for FsStore {
                 Ok(Ok(()))
             })
         })
-        .await
+        .await;
+        self.inner.policy_epoch.fetch_add(1, Ordering::Release);
+        result
     }
 
     async fn head_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketInfo> {
@@ -346,7 +355,7 @@ impl ObjectStore for FsStore {
     ) -> StorageResult<()> {
         let inner = self.inner.clone();
         let (account, name) = (*account, bucket.to_owned());
-        blocking(move || {
+        let result = blocking(move || {
             commit(&inner, None, |txn, _| {
                 let mut table = txn.open_table(BUCKETS).db()?;
                 let key = keys::bucket(&account, &name);
@@ -361,7 +370,9 @@ impl ObjectStore for FsStore {
                 Ok(Ok(()))
             })
         })
-        .await
+        .await;
+        self.inner.policy_epoch.fetch_add(1, Ordering::Release);
+        result
     }
 
     async fn put_object(&self, request: PutObject) -> StorageResult<ObjectInfo> {

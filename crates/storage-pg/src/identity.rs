@@ -1,6 +1,9 @@
 //! `IdentityStore` for [`PgStore`]. IAM names are case-preserving but unique regardless of
 //! ASCII case: rows are keyed by the lower-cased name (`folded`) and keep the spelling.
 
+use std::collections::HashMap;
+use std::hash::Hash;
+
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use s4_naming::AccountId;
@@ -14,6 +17,7 @@ use s4_storage::{
 };
 use tokio_postgres::Row;
 
+use crate::coherence::{State, Table};
 use crate::objects::{from_nanos, now};
 use crate::prepared::Prepared;
 use crate::{Db, PgStore};
@@ -144,6 +148,55 @@ async fn lock_target(
     }
 }
 
+// The cached tables (coherence.rs) that the authorizer reads on every request.
+fn keys(state: &mut State) -> &mut HashMap<String, AccessKey> {
+    &mut state.keys
+}
+fn users(state: &mut State) -> &mut HashMap<(AccountId, String), User> {
+    &mut state.users
+}
+fn groups_of_user(state: &mut State) -> &mut HashMap<(AccountId, String), Vec<Group>> {
+    &mut state.groups_of_user
+}
+fn attached(state: &mut State) -> &mut HashMap<(AccountId, i8, String), Vec<String>> {
+    &mut state.attached
+}
+
+impl PgStore {
+    /// The cached value under `key`, else what `load` reads (cached if nothing changed
+    /// meanwhile). Errors (a missing user or target) are never cached.
+    async fn cached<K, V>(
+        &self,
+        table: Table<K, V>,
+        key: K,
+        load: impl std::future::Future<Output = StorageResult<V>>,
+    ) -> StorageResult<V>
+    where
+        K: Eq + Hash,
+        V: Clone,
+    {
+        let token = match self.caches.get(table, &key) {
+            Ok(value) => return Ok(value),
+            Err(token) => token,
+        };
+        let value = load.await?;
+        self.caches.put(token, table, key, value.clone());
+        Ok(value)
+    }
+
+    /// The result of a statement or commit that changed (or may have changed) the account's
+    /// identities: this process forgets its cached reads of the account at once, so it reads
+    /// its own writes; the others do when the trigger's notification reaches them.
+    fn changed<T>(
+        &self,
+        account: &AccountId,
+        result: Result<T, tokio_postgres::Error>,
+    ) -> StorageResult<T> {
+        self.caches.forget_account(account);
+        result.db()
+    }
+}
+
 #[async_trait]
 impl IdentityStore for PgStore {
     async fn create_account(&self, id: &AccountId) -> StorageResult<Account> {
@@ -210,8 +263,8 @@ impl IdentityStore for PgStore {
                     &nanos(user.created),
                 ],
             )
-            .await
-            .db()?;
+            .await;
+        let n = self.changed(&user.account, n)?;
         if n == 0 {
             return Err(duplicate_user(&user.name));
         }
@@ -219,8 +272,11 @@ impl IdentityStore for PgStore {
     }
 
     async fn get_user(&self, account: &AccountId, name: &str) -> StorageResult<User> {
-        let client = self.client().await?;
-        Ok(user(account, &user_row(&client, account, name, "").await?))
+        self.cached(users, (*account, fold(name)), async {
+            let client = self.client().await?;
+            Ok(user(account, &user_row(&client, account, name, "").await?))
+        })
+        .await
     }
 
     async fn list_users(&self, account: &AccountId) -> StorageResult<Vec<User>> {
@@ -263,7 +319,7 @@ impl IdentityStore for PgStore {
         )
         .await
         .db()?;
-        tx.commit().await.db()
+        self.changed(account, tx.commit().await)
     }
 
     async fn create_group(&self, group: Group) -> StorageResult<Group> {
@@ -281,8 +337,8 @@ impl IdentityStore for PgStore {
                     &nanos(group.created),
                 ],
             )
-            .await
-            .db()?;
+            .await;
+        let n = self.changed(&group.account, n)?;
         if n == 0 {
             return Err(duplicate_group(&group.name));
         }
@@ -335,7 +391,7 @@ impl IdentityStore for PgStore {
         )
         .await
         .db()?;
-        tx.commit().await.db()
+        self.changed(account, tx.commit().await)
     }
 
     async fn add_user_to_group(
@@ -355,7 +411,7 @@ impl IdentityStore for PgStore {
         )
         .await
         .db()?;
-        tx.commit().await.db()
+        self.changed(account, tx.commit().await)
     }
 
     async fn remove_user_from_group(
@@ -373,8 +429,8 @@ impl IdentityStore for PgStore {
                  AND user_folded = $3",
                 &[&account.as_str(), &fold(group), &fold(user)],
             )
-            .await
-            .db()?;
+            .await;
+        let n = self.changed(account, n)?;
         if n == 0 {
             return Err(not_a_member(user, group));
         }
@@ -386,18 +442,21 @@ impl IdentityStore for PgStore {
         account: &AccountId,
         user: &str,
     ) -> StorageResult<Vec<Group>> {
-        let client = self.client().await?;
-        user_row(&client, account, user, "").await?;
-        let rows = client
-            .pquery(
-                "SELECT g.name, g.group_id, g.created FROM memberships m JOIN groups g \
-                 ON g.account = m.account AND g.folded = m.group_folded \
-                 WHERE m.account = $1 AND m.user_folded = $2 ORDER BY g.name",
-                &[&account.as_str(), &fold(user)],
-            )
-            .await
-            .db()?;
-        Ok(rows.iter().map(|r| self::group(account, r)).collect())
+        self.cached(groups_of_user, (*account, fold(user)), async {
+            let client = self.client().await?;
+            user_row(&client, account, user, "").await?;
+            let rows = client
+                .pquery(
+                    "SELECT g.name, g.group_id, g.created FROM memberships m JOIN groups g \
+                     ON g.account = m.account AND g.folded = m.group_folded \
+                     WHERE m.account = $1 AND m.user_folded = $2 ORDER BY g.name",
+                    &[&account.as_str(), &fold(user)],
+                )
+                .await
+                .db()?;
+            Ok(rows.iter().map(|r| self::group(account, r)).collect())
+        })
+        .await
     }
 
     async fn list_group_members(
@@ -469,12 +528,17 @@ impl IdentityStore for PgStore {
         if inserted == 0 {
             return Err(duplicate_key(&key.access_key_id));
         }
-        tx.commit().await.db()
+        self.changed(&key.account, tx.commit().await)
     }
 
     async fn get_access_key(&self, access_key_id: &str) -> StorageResult<Option<AccessKey>> {
+        // Only found keys are cached: an unknown ID is read again every time.
+        let token = match self.caches.get(keys, access_key_id) {
+            Ok(key) => return Ok(Some(key)),
+            Err(token) => token,
+        };
         let client = self.client().await?;
-        client
+        let key = client
             .pquery_opt(
                 &format!("SELECT {KEY_COLUMNS} FROM access_keys WHERE id = $1"),
                 &[&access_key_id],
@@ -482,7 +546,12 @@ impl IdentityStore for PgStore {
             .await
             .db()?
             .map(|r| access_key(&r))
-            .transpose()
+            .transpose()?;
+        if let Some(key) = &key {
+            self.caches
+                .put(token, keys, key.access_key_id.clone(), key.clone());
+        }
+        Ok(key)
     }
 
     async fn list_access_keys(
@@ -527,8 +596,8 @@ impl IdentityStore for PgStore {
                     &(status == KeyStatus::Active),
                 ],
             )
-            .await
-            .db()?;
+            .await;
+        let n = self.changed(account, n)?;
         if n == 0 {
             return Err(no_key(access_key_id));
         }
@@ -547,8 +616,8 @@ impl IdentityStore for PgStore {
                 "DELETE FROM access_keys WHERE account = $1 AND id = $2",
                 &[&account.as_str(), &access_key_id],
             )
-            .await
-            .db()?;
+            .await;
+        let n = self.changed(account, n)?;
         if n == 0 {
             return Err(no_key(access_key_id));
         }
@@ -606,7 +675,7 @@ impl IdentityStore for PgStore {
         )
         .await
         .db()?;
-        tx.commit().await.db()
+        self.changed(account, tx.commit().await)
     }
 
     async fn detach_policy(
@@ -624,8 +693,8 @@ impl IdentityStore for PgStore {
                  AND arn = $4",
                 &[&account.as_str(), &kind, &folded, &policy_arn],
             )
-            .await
-            .db()?;
+            .await;
+        let n = self.changed(account, n)?;
         if n == 0 {
             return Err(not_attached(policy_arn));
         }
@@ -637,18 +706,21 @@ impl IdentityStore for PgStore {
         account: &AccountId,
         target: &PolicyTarget,
     ) -> StorageResult<Vec<String>> {
-        let client = self.client().await?;
-        lock_target(&client, account, target, "").await?;
         let (kind, folded) = target_key(target);
-        let rows = client
-            .pquery(
-                "SELECT arn FROM attachments WHERE account = $1 AND kind = $2 \
-                 AND target_folded = $3 ORDER BY seq",
-                &[&account.as_str(), &kind, &folded],
-            )
-            .await
-            .db()?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+        self.cached(attached, (*account, kind, folded.clone()), async {
+            let client = self.client().await?;
+            lock_target(&client, account, target, "").await?;
+            let rows = client
+                .pquery(
+                    "SELECT arn FROM attachments WHERE account = $1 AND kind = $2 \
+                     AND target_folded = $3 ORDER BY seq",
+                    &[&account.as_str(), &kind, &folded],
+                )
+                .await
+                .db()?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
+        })
+        .await
     }
 
     async fn count_policy_attachments(

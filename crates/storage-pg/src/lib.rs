@@ -71,6 +71,7 @@
 // under way in those files.
 #[allow(missing_docs)]
 mod blob;
+mod coherence;
 mod identity;
 mod ingest;
 mod migrations;
@@ -140,6 +141,10 @@ pub struct PgStore {
     pool: Pool,
     blobs: Arc<dyn BlobStore>,
     config: Arc<PgConfig>,
+    /// Identity reads and the bucket-policy epoch, kept coherent by notifications.
+    caches: Arc<coherence::Caches>,
+    /// The task listening for those notifications; stopped with the last clone.
+    _listener: Arc<coherence::Listener>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -285,6 +290,7 @@ impl PgStore {
         if pg.get_connect_timeout().is_none() {
             pg.connect_timeout(config.timeout);
         }
+        let listener_config = pg.clone();
         let manager = Manager::from_config(
             pg,
             tokio_postgres::NoTls,
@@ -303,11 +309,37 @@ impl PgStore {
         let mut client = pool.get().await.db()?;
         migrations::apply(&mut client, &config.schema).await?;
         drop(client);
+        let caches = Arc::new(coherence::Caches::default());
+        let listener = coherence::spawn_listener(
+            listener_config,
+            coherence::channel(&config.schema),
+            Arc::clone(&caches),
+        );
         Ok(Self {
             pool,
             blobs,
             config: Arc::new(config),
+            caches,
+            _listener: Arc::new(listener),
         })
+    }
+
+    /// Whether this process is listening for cache notifications, so that its caches are
+    /// on (see the `coherence` module: off, and empty, while the listener is reconnecting).
+    pub fn cache_listening(&self) -> bool {
+        self.caches.listening()
+    }
+
+    /// How many identity reads this process has cached.
+    pub fn cached_entries(&self) -> usize {
+        self.caches.len()
+    }
+
+    /// The server process ID (`pg_backend_pid()`) of the connection listening for cache
+    /// notifications, while it is connected: for operators (`pg_stat_activity`) and the
+    /// tests that cut it.
+    pub fn cache_listener_pid(&self) -> Option<i32> {
+        self.caches.listener_pid()
     }
 
     /// The configuration the store was opened with.

@@ -174,6 +174,47 @@ CREATE TABLE IF NOT EXISTS rate_limits (
 );
 ",
     ),
+    (
+        7,
+        // Cache coherence (coherence.rs): a change to an identity table or to a bucket's
+        // existence or policy notifies every server, in the changing transaction (delivered
+        // only if it commits). Recording a key's last use does not notify (UPDATE OF lists
+        // the columns a cache holds). Idempotent (CREATE OR REPLACE, DROP ... IF EXISTS).
+        r"
+CREATE OR REPLACE FUNCTION s4_notify_identity() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify(left('s4_cache_' || TG_TABLE_SCHEMA, 63),
+        'i ' || CASE WHEN TG_OP = 'DELETE' THEN OLD.account ELSE NEW.account END);
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION s4_notify_bucket() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify(left('s4_cache_' || TG_TABLE_SCHEMA, 63),
+        'b ' || CASE WHEN TG_OP = 'DELETE' THEN OLD.account || ' ' || OLD.name
+                     ELSE NEW.account || ' ' || NEW.name END);
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS s4_cache ON users;
+CREATE TRIGGER s4_cache AFTER INSERT OR UPDATE OR DELETE ON users
+    FOR EACH ROW EXECUTE FUNCTION s4_notify_identity();
+DROP TRIGGER IF EXISTS s4_cache ON groups;
+CREATE TRIGGER s4_cache AFTER INSERT OR UPDATE OR DELETE ON groups
+    FOR EACH ROW EXECUTE FUNCTION s4_notify_identity();
+DROP TRIGGER IF EXISTS s4_cache ON memberships;
+CREATE TRIGGER s4_cache AFTER INSERT OR UPDATE OR DELETE ON memberships
+    FOR EACH ROW EXECUTE FUNCTION s4_notify_identity();
+DROP TRIGGER IF EXISTS s4_cache ON attachments;
+CREATE TRIGGER s4_cache AFTER INSERT OR UPDATE OR DELETE ON attachments
+    FOR EACH ROW EXECUTE FUNCTION s4_notify_identity();
+DROP TRIGGER IF EXISTS s4_cache ON access_keys;
+CREATE TRIGGER s4_cache
+    AFTER INSERT OR DELETE OR UPDATE OF id, secret, account, owner_folded, owner_name, active
+    ON access_keys FOR EACH ROW EXECUTE FUNCTION s4_notify_identity();
+DROP TRIGGER IF EXISTS s4_cache ON buckets;
+CREATE TRIGGER s4_cache AFTER INSERT OR DELETE OR UPDATE OF policy ON buckets
+    FOR EACH ROW EXECUTE FUNCTION s4_notify_bucket();
+",
+    ),
 ];
 
 /// Creates the schema if needed and applies every migration newer than the recorded version.

@@ -2,8 +2,8 @@
 # Runs the PostgreSQL-backed tests against a private, throw-away PostgreSQL cluster:
 # installs the Debian packages if needed, starts a cluster on 127.0.0.1 on a free port in a
 # temp directory (as the `postgres` user), exports S4_TEST_POSTGRES_URL and runs
-# `cargo test -p s4-storage-pg` plus the multi-process scale-out test of s4-server and its
-# key-lifecycle test (admin commands with --meta).
+# `cargo test -p s4-storage-pg` plus the multi-process scale-out tests of s4-server (with the
+# cache-coherence test) and its key-lifecycle test (admin commands with --meta).
 # The cluster is stopped and removed on exit. Extra arguments go to both cargo test runs.
 #
 # `with-postgres.sh --run CMD ARGS...` runs CMD instead of the cargo tests, with the same
@@ -85,6 +85,9 @@ cargo test -p s4-storage-pg --locked "$@"
 if [ -f bins/s4-server/tests/scale_out.rs ]; then
     cargo test -p s4-server --test scale_out --locked "$@"
 fi
+# Cache coherence across processes (LISTEN/NOTIFY): changes through one process in force on
+# another within 200 ms.
+cargo test -p s4-server --test scale_out_coherence --locked "$@"
 # PostgreSQL and the S3 byte store failing under a running server.
 cargo test -p s4-server --test scale_out_faults --locked "$@"
 # The admin key-lifecycle commands with --meta.

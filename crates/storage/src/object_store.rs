@@ -61,6 +61,16 @@ pub trait ObjectStore: Send + Sync + 'static {
     /// The account's buckets, sorted by name.
     async fn list_buckets(&self, account: &AccountId) -> StorageResult<Vec<BucketInfo>>;
 
+    /// For caches of [`ObjectStore::get_bucket_policy`] kept outside the store (the service
+    /// keeps compiled policies): a cached answer may be reused while this returns the same
+    /// `Some` value as before it was read; `None` means cache nothing now. `None` (the
+    /// default) suits every backend; one that only this process changes answers a constant
+    /// (the caller forgets what it changes itself), one shared by several processes an epoch
+    /// that moves with every bucket or policy change made anywhere.
+    fn policy_cache_epoch(&self) -> Option<u64> {
+        None
+    }
+
     /// The stored policy document, byte for byte as it was put (`NoSuchBucketPolicy` if none).
     async fn get_bucket_policy(&self, account: &AccountId, bucket: &str) -> StorageResult<String> {
         let _ = (account, bucket);

@@ -11,8 +11,8 @@
 # account the scenarios use, on an otherwise empty store), and S4_CLIENTS_SERVER_LOG to the
 # file the server(s) write their access log to (S4_LOG at info; the multipart scenario counts
 # requests there). S4_CLIENTS_CLUSTER=1 says the endpoint is several processes: the bucket
-# policy scenarios then wait out the cross-process policy cache TTL after each policy change
-# (cluster_policy_scenarios.py). The binary is still needed: the documentation snippets start
+# policy scenarios then wait 0.5 s after each policy change, for its notification to reach
+# every process (cluster_policy_scenarios.py). The binary is still needed: the documentation snippets start
 # a server of their own for the HTTPS section.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

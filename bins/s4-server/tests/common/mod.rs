@@ -270,6 +270,18 @@ impl Response {
     }
 }
 
+/// `S4_TEST_POSTGRES_URL`, or `None` after printing that the test is skipped
+/// (`crates/storage-pg/tests/with-postgres.sh` sets it).
+pub fn postgres_url_or_skip() -> Option<String> {
+    let url = std::env::var("S4_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        println!("SKIPPED: S4_TEST_POSTGRES_URL is not set (crates/storage-pg/tests/with-postgres.sh sets it)");
+    }
+    url
+}
+
 /// One signed HTTP/1.1 request on a fresh connection; returns (status, body).
 pub fn request(
     addr: SocketAddr,
@@ -328,6 +340,37 @@ pub fn request_paused_as(
     split: usize,
     during: impl FnOnce(),
 ) -> std::io::Result<Response> {
+    let target = (addr, method, path);
+    send_signed("s3", signer, target, extra, body, split, during)
+}
+
+/// An IAM request as the root: a POST of the form `form` (`Action=...&Version=2010-05-08`),
+/// signed for service `iam`.
+pub fn iam_request(addr: SocketAddr, form: &str) -> std::io::Result<Response> {
+    let target = (addr, &Method::POST, "/");
+    let form_type = [("content-type", "application/x-www-form-urlencoded")];
+    let signer = (ACCESS_KEY, SECRET_KEY);
+    send_signed(
+        "iam",
+        signer,
+        target,
+        &form_type,
+        form.as_bytes(),
+        form.len(),
+        || {},
+    )
+}
+
+/// One request signed for `service`; see [`request_paused`] for `split` and `during`.
+fn send_signed(
+    service: &str,
+    signer: (&str, &str),
+    (addr, method, path): (SocketAddr, &Method, &str),
+    extra: &[(&str, &str)],
+    body: &[u8],
+    split: usize,
+    during: impl FnOnce(),
+) -> std::io::Result<Response> {
     let uri: Uri = format!("http://{addr}{path}").parse().expect("uri");
     let mut headers = HeaderMap::new();
     headers.insert(
@@ -344,7 +387,7 @@ pub fn request_paused_as(
         signer.0,
         signer.1,
         "us-east-1",
-        "s3",
+        service,
         OffsetDateTime::now_utc(),
     );
     let signed =

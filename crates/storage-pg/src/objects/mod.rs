@@ -51,12 +51,22 @@ impl ObjectStore for PgStore {
         }
     }
 
+    /// Moves with every bucket change notified by any process (and this one's own, at
+    /// once); `None` while the notification listener is down (see `coherence.rs`).
+    fn policy_cache_epoch(&self) -> Option<u64> {
+        self.caches.epoch()
+    }
+
     async fn create_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketInfo> {
-        self.create_bucket_row(account, bucket).await
+        let created = self.create_bucket_row(account, bucket).await;
+        self.caches.bucket_changed();
+        created
     }
 
     async fn delete_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<()> {
-        self.delete_bucket_row(account, bucket).await
+        let deleted = self.delete_bucket_row(account, bucket).await;
+        self.caches.bucket_changed();
+        deleted
     }
 
     async fn head_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketInfo> {
@@ -77,7 +87,9 @@ impl ObjectStore for PgStore {
         bucket: &str,
         policy: Option<String>,
     ) -> StorageResult<()> {
-        self.store_bucket_policy(account, bucket, policy).await
+        let stored = self.store_bucket_policy(account, bucket, policy).await;
+        self.caches.bucket_changed();
+        stored
     }
 
     async fn put_object(&self, request: PutObject) -> StorageResult<ObjectInfo> {

@@ -141,6 +141,9 @@ struct ObjectState {
     buckets: BTreeMap<(AccountId, String), Bucket>,
     /// Orders uploads initiated within the same clock tick.
     upload_seq: u64,
+    /// Moves with every bucket creation, deletion and policy change
+    /// ([`ObjectStore::policy_cache_epoch`]): several services may share one store.
+    policy_epoch: u64,
 }
 
 #[derive(Debug)]

@@ -117,6 +117,10 @@ impl ObjectStore for MemoryStore {
         self.caps()
     }
 
+    fn policy_cache_epoch(&self) -> Option<u64> {
+        Some(self.read_objects().policy_epoch)
+    }
+
     async fn create_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<BucketInfo> {
         let mut state = self.write_objects();
         let key = (*account, bucket.to_owned());
@@ -136,6 +140,7 @@ impl ObjectStore for MemoryStore {
                 uploads: BTreeMap::new(),
             },
         );
+        state.policy_epoch += 1;
         Ok(info)
     }
 
@@ -146,6 +151,7 @@ impl ObjectStore for MemoryStore {
             return Err(StorageError::BucketNotEmpty);
         }
         state.buckets.remove(&(*account, bucket.to_owned()));
+        state.policy_epoch += 1;
         Ok(())
     }
 
@@ -178,7 +184,9 @@ impl ObjectStore for MemoryStore {
         bucket: &str,
         policy: Option<String>,
     ) -> StorageResult<()> {
-        self.write_objects().bucket_mut(account, bucket)?.policy = policy;
+        let mut state = self.write_objects();
+        state.bucket_mut(account, bucket)?.policy = policy;
+        state.policy_epoch += 1;
         Ok(())
     }
 
