@@ -5,6 +5,7 @@
 #[allow(dead_code)]
 mod common;
 
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -113,9 +114,10 @@ fn a_multipart_upload_with_100_continue_parts_uses_one_connection() {
         let answer = client.send(&Method::PUT, &path, part, true);
         assert_eq!(answer.status, 200, "part {number}");
         let etag = answer.header("etag").expect("ETag").to_owned();
-        complete.push_str(&format!(
+        let _ = write!(
+            complete,
             "<Part><PartNumber>{number}</PartNumber><ETag>{etag}</ETag></Part>"
-        ));
+        );
     }
     complete.push_str("</CompleteMultipartUpload>");
     let path = format!("/bucket/big?uploadId={upload_id}");
