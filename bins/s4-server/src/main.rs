@@ -9,6 +9,7 @@ mod admin;
 mod admin_keys;
 mod admin_rate;
 mod admin_storage;
+mod allocator;
 mod bootstrap;
 mod config;
 mod health;
@@ -40,16 +41,6 @@ use crate::config::{Cli, Command, Config, Data, LogFormat};
 use crate::server::Endpoint;
 use crate::tls::ReloadableTls;
 
-// mimalloc (v3) instead of glibc's malloc: the allocator was the largest single cost of a small
-// GET (16.6 % of the server's samples), and with it 4 KiB GETs at 32 clients went from 32.5k
-// to 49k/s (docs/performance.md). Its peak RSS under 128 concurrent small PUTs stays under
-// 140 MiB now that waiting PUTs no longer park a thread each (v3 keeps a cache per thread).
-// Built without transparent huge pages (`no_thp`): with them, 200 slow uploads (400 blocking
-// threads) touched 2 MiB pages per thread and the overload test's RSS went from 146 to 684 MiB.
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = parse_cli();
     let config = match Config::resolve(&cli) {
@@ -61,6 +52,7 @@ fn main() -> ExitCode {
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_park(allocator::on_worker_idle)
         .build()
     {
         Ok(runtime) => runtime,
@@ -75,6 +67,9 @@ fn main() -> ExitCode {
         None => {}
     }
     init_logging(config.log_format, &config.log);
+    if let Err(error) = allocator::spawn_purge_thread() {
+        tracing::warn!(%error, "cannot start the memory purge thread; memory freed after a burst returns to the OS later");
+    }
     let result = runtime.block_on(run(config));
     // Requests cut short by the shutdown are not waited for (their uploads are discarded).
     runtime.shutdown_background();

@@ -26,6 +26,10 @@ use tokio::net::TcpListener;
 
 /// HTTP connections being served on the S3/IAM listeners (after the TLS handshake).
 static OPEN_CONNECTIONS: AtomicI64 = AtomicI64::new(0);
+/// HTTP connections served since the start: its rate against the request rate shows whether
+/// clients keep their connections alive (a client that sends `Connection: close` on every
+/// upload makes it grow with the requests).
+static SERVED_CONNECTIONS: AtomicU64 = AtomicU64::new(0);
 /// Connections refused at accept because `max_connections` were open.
 static REFUSED_CONNECTIONS: AtomicU64 = AtomicU64::new(0);
 
@@ -34,8 +38,8 @@ pub fn connection_refused() {
     REFUSED_CONNECTIONS.fetch_add(1, Ordering::Relaxed);
 }
 
-/// Counts one open connection (`s4_open_connections`) until dropped. The accept loop holds
-/// one for each connection it serves.
+/// Counts one open connection (`s4_open_connections`) until dropped, and one more served
+/// (`s4_connections_total`). The accept loop holds one for each connection it serves.
 #[derive(Debug)]
 #[must_use = "the connection counts as open until the guard is dropped"]
 pub struct OpenConnection(());
@@ -43,6 +47,7 @@ pub struct OpenConnection(());
 impl OpenConnection {
     pub fn new() -> Self {
         OPEN_CONNECTIONS.fetch_add(1, Ordering::Relaxed);
+        SERVED_CONNECTIONS.fetch_add(1, Ordering::Relaxed);
         Self(())
     }
 }
@@ -56,24 +61,32 @@ impl Drop for OpenConnection {
 /// Everything the endpoint shows, in the text exposition format.
 pub fn render(metrics: &Metrics) -> String {
     let mut text = metrics.render();
-    text.push_str(
-        "# HELP s4_open_connections HTTP connections being served.\n\
-         # TYPE s4_open_connections gauge\n",
-    );
-    let _ = writeln!(
-        text,
-        "s4_open_connections {}",
-        OPEN_CONNECTIONS.load(Ordering::Relaxed)
-    );
-    text.push_str(
-        "# HELP s4_rejected_connections_total Connections refused because max_connections were open.\n\
-         # TYPE s4_rejected_connections_total counter\n",
-    );
-    let _ = writeln!(
-        text,
-        "s4_rejected_connections_total {}",
-        REFUSED_CONNECTIONS.load(Ordering::Relaxed)
-    );
+    let connections = [
+        (
+            "s4_open_connections",
+            "gauge",
+            "HTTP connections being served.",
+            OPEN_CONNECTIONS.load(Ordering::Relaxed).to_string(),
+        ),
+        (
+            "s4_connections_total",
+            "counter",
+            "HTTP connections served since the start.",
+            SERVED_CONNECTIONS.load(Ordering::Relaxed).to_string(),
+        ),
+        (
+            "s4_rejected_connections_total",
+            "counter",
+            "Connections refused because max_connections were open.",
+            REFUSED_CONNECTIONS.load(Ordering::Relaxed).to_string(),
+        ),
+    ];
+    for (name, kind, help, value) in connections {
+        let _ = writeln!(
+            text,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+        );
+    }
     text
 }
 
@@ -259,31 +272,25 @@ mod tests {
     #[test]
     fn connections_gauge_follows_the_guards() {
         let metrics = Metrics::new();
-        let value = || {
+        let value = |series: &str| {
             render(&metrics)
                 .lines()
-                .find_map(|l| l.strip_prefix("s4_open_connections "))
+                .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
                 .and_then(|v| v.parse::<i64>().ok())
                 .unwrap()
         };
-        // No other unit test creates guards, so the gauge moves by exactly ours.
-        let before = value();
+        // No other unit test creates guards, so the series move by exactly ours.
+        let (open, served) = (value("s4_open_connections"), value("s4_connections_total"));
         let a = OpenConnection::new();
         let b = OpenConnection::new();
-        assert_eq!(value(), before + 2);
+        assert_eq!(value("s4_open_connections"), open + 2);
         drop(a);
-        assert_eq!(value(), before + 1);
+        assert_eq!(value("s4_open_connections"), open + 1);
         drop(b);
-        assert_eq!(value(), before);
-        let refused = || {
-            render(&metrics)
-                .lines()
-                .find_map(|l| l.strip_prefix("s4_rejected_connections_total "))
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap()
-        };
-        let before = refused();
+        assert_eq!(value("s4_open_connections"), open);
+        assert_eq!(value("s4_connections_total"), served + 2);
+        let before = value("s4_rejected_connections_total");
         connection_refused();
-        assert_eq!(refused(), before + 1);
+        assert_eq!(value("s4_rejected_connections_total"), before + 1);
     }
 }

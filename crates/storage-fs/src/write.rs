@@ -11,15 +11,20 @@ use futures_util::StreamExt;
 use md5::{Digest, Md5};
 use redb::WriteTransaction;
 use s4_storage::{ByteStream, StorageError, StorageResult};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::group::{CommitFn, Failure};
 use crate::{sync_dir, BlobId, Db, Inner};
 
-/// Chunks in flight between the body and each of the two worker threads. Bounded, so that a
-/// fast client cannot make us buffer a large object in memory.
+/// Chunks in flight between the body and each of the two worker threads.
 const CHANNEL_CHUNKS: usize = 32;
+/// Body bytes one request may hold between its socket and the disk (in both channels and in
+/// the workers' hands), whatever the chunk sizes. Counting chunks alone let the 64 channel
+/// slots fill with hyper's 128 KiB reads: a whole 8 MiB part in memory per upload whenever
+/// the disk or MD5 trailed the network (436 MiB RSS with 32 such uploads).
+/// docs/performance.md ("Memory") adds up the rest of a request's buffers.
+pub(crate) const IN_FLIGHT_BYTES: usize = 1 << 20;
 /// The writer's buffer: small request chunks are coalesced into writes of this size.
 const WRITE_BUFFER: usize = 256 * 1024;
 /// While a body streams in, free space is looked at (one `statvfs`) every this many bytes.
@@ -148,6 +153,13 @@ pub(crate) async fn receive(
     }
 }
 
+/// A body chunk with its share of the request's [`IN_FLIGHT_BYTES`], given back when the chunk
+/// is dropped (written, or given up).
+struct Budgeted {
+    chunk: Bytes,
+    _share: OwnedSemaphorePermit,
+}
+
 /// A temp file being written by one blocking thread while another hashes the chunks first.
 ///
 /// The body goes to the hasher, which forwards each chunk to the writer after hashing it:
@@ -160,7 +172,8 @@ pub(crate) async fn receive(
 struct BlobWriter {
     /// `true`: keep the file; `false` or dropped: delete it.
     keep_tx: oneshot::Sender<bool>,
-    hash_tx: mpsc::Sender<Bytes>,
+    hash_tx: mpsc::Sender<Budgeted>,
+    budget: Arc<Semaphore>,
     id: BlobId,
     tmp: PathBuf,
     writer: JoinHandle<io::Result<()>>,
@@ -178,8 +191,8 @@ impl BlobWriter {
     fn start(inner: &Arc<Inner>) -> Self {
         let id = BlobId::random();
         let tmp = inner.tmp_dir.join(hex::encode(id.0));
-        let (data_tx, data_rx) = mpsc::channel::<Bytes>(CHANNEL_CHUNKS);
-        let (hash_tx, hash_rx) = mpsc::channel::<Bytes>(CHANNEL_CHUNKS);
+        let (data_tx, data_rx) = mpsc::channel::<Budgeted>(CHANNEL_CHUNKS);
+        let (hash_tx, hash_rx) = mpsc::channel::<Budgeted>(CHANNEL_CHUNKS);
         let (keep_tx, keep_rx) = oneshot::channel::<bool>();
         let path = tmp.clone();
         let sync_interval = inner.config.sync_interval;
@@ -198,9 +211,9 @@ impl BlobWriter {
         let hasher = tokio::task::spawn_blocking(move || {
             let mut rx = hash_rx;
             let mut hasher = Md5::new();
-            while let Some(chunk) = rx.blocking_recv() {
-                hasher.update(&chunk);
-                if data_tx.blocking_send(chunk).is_err() {
+            while let Some(budgeted) = rx.blocking_recv() {
+                hasher.update(&budgeted.chunk);
+                if data_tx.blocking_send(budgeted).is_err() {
                     // The writer failed: stop taking the body, so that the sender notices.
                     break;
                 }
@@ -210,6 +223,7 @@ impl BlobWriter {
         Self {
             keep_tx,
             hash_tx,
+            budget: Arc::new(Semaphore::new(IN_FLIGHT_BYTES)),
             id,
             tmp,
             writer,
@@ -217,8 +231,19 @@ impl BlobWriter {
         }
     }
 
+    /// Waits until the chunk fits in the request's budget (a chunk larger than the whole
+    /// budget takes all of it), then hands it to the hasher.
     async fn send(&mut self, chunk: Bytes) -> Result<(), WorkerStopped> {
-        self.hash_tx.send(chunk).await.map_err(|_| WorkerStopped)
+        let share = chunk.len().min(IN_FLIGHT_BYTES) as u32;
+        let share = Arc::clone(&self.budget)
+            .acquire_many_owned(share)
+            .await
+            .map_err(|_| WorkerStopped)?;
+        let budgeted = Budgeted {
+            chunk,
+            _share: share,
+        };
+        self.hash_tx.send(budgeted).await.map_err(|_| WorkerStopped)
     }
 
     /// After a failed `send`: stops everything and returns the writer's error.
@@ -325,7 +350,7 @@ impl Reserve {
 /// file was already given up. Returns whether the file is to be kept.
 fn write_file(
     path: &std::path::Path,
-    mut data_rx: mpsc::Receiver<Bytes>,
+    mut data_rx: mpsc::Receiver<Budgeted>,
     mut keep_rx: oneshot::Receiver<bool>,
     sync_interval: u64,
     reserve: &Reserve,
@@ -339,7 +364,8 @@ fn write_file(
     let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
     let mut unsynced: u64 = 0;
     let mut unchecked: u64 = 0;
-    while let Some(chunk) = data_rx.blocking_recv() {
+    // The chunk's share of the budget is given back once it is written (or copied into `out`).
+    while let Some(Budgeted { chunk, _share }) = data_rx.blocking_recv() {
         out.write_all(&chunk)?;
         unsynced += chunk.len() as u64;
         unchecked += chunk.len() as u64;

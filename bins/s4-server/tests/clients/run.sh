@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Real-client scenarios: awscli, boto3, s3cmd, rclone and minio-py against a freshly started
-# s4-server, checking bytes and listings, not just exit codes (the request-rate scenarios start
-# one of their own).
+# Real-client scenarios: awscli, boto3, s3cmd, rclone, minio-py and the JavaScript SDK v3
+# against a freshly started s4-server, checking bytes and listings, not just exit codes (the
+# request-rate scenarios start one of their own).
 # Usage: run.sh <path to s4-server binary>
-# Installs awscli, boto3 and minio into a virtualenv under target/ (reused between runs), and
-# s3cmd (PyPI) or rclone (Debian) when they are missing.
+# Installs awscli, boto3 and minio into a virtualenv under target/ (reused between runs),
+# @aws-sdk/client-s3 into target/client-node, and s3cmd (PyPI), rclone or Node.js (Debian) when
+# they are missing.
 #
 # Against a server (or cluster) that is already running instead: set S4_CLIENTS_ENDPOINT
 # (http://host:port) and S4_CLIENTS_ACCESS_KEY / S4_CLIENTS_SECRET_KEY (a root key of the
@@ -35,6 +36,24 @@ if ! "$venv/bin/python" -c "import minio" 2>/dev/null; then
 fi
 if ! command -v s3cmd >/dev/null; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check s3cmd
+fi
+# The JavaScript SDK v3 for js_sdk_scenarios.mjs: Node.js from Debian when missing, the SDK
+# (pinned) from npm into target/ (reused between runs; about 30 packages, seconds to install).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+    else
+        echo "run.sh: Node.js is not installed (apt-get install nodejs npm)" >&2
+        exit 1
+    fi
+fi
+js_sdk="$root/target/client-node"
+js_sdk_version="3.1178.0"
+if [ ! -f "$js_sdk/node_modules/@aws-sdk/client-s3/package.json" ] ||
+    ! grep -q "\"version\": \"$js_sdk_version\"" "$js_sdk/node_modules/@aws-sdk/client-s3/package.json"; then
+    npm install --silent --no-audit --no-fund --no-save --prefix "$js_sdk" \
+        "@aws-sdk/client-s3@$js_sdk_version"
 fi
 if ! command -v rclone >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -91,6 +110,8 @@ status=0
 for clients in s3cmd_scenarios rclone_scenarios minio_scenarios; do
     "$venv/bin/python" "$here/$clients.py" "$work" || status=$?
 done
+# The JavaScript SDK v3: connections kept alive through a multipart upload.
+(cd "$work" && NODE_PATH="$js_sdk/node_modules" node "$here/js_sdk_scenarios.mjs") || status=$?
 # The tested snippets of docs/getting-started.md (awscli, boto3, rclone, aws-sdk-rust, TLS).
 "$venv/bin/python" "$here/docs_snippets.py" "$root/docs/getting-started.md" "$work" "$server_bin" "$root" || status=$?
 if [ "${S4_CLIENTS_CLUSTER:-}" = 1 ]; then

@@ -371,41 +371,9 @@ fn send_signed(
     split: usize,
     during: impl FnOnce(),
 ) -> std::io::Result<Response> {
-    let uri: Uri = format!("http://{addr}{path}").parse().expect("uri");
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        "host",
-        HeaderValue::from_str(&addr.to_string()).expect("host"),
-    );
-    for (name, value) in extra {
-        headers.insert(
-            http::header::HeaderName::from_bytes(name.as_bytes()).expect("header name"),
-            HeaderValue::from_str(value).expect("header value"),
-        );
-    }
-    let params = SigningParams::new(
-        signer.0,
-        signer.1,
-        "us-east-1",
-        service,
-        OffsetDateTime::now_utc(),
-    );
-    let signed =
-        sign_headers(method, &uri, &headers, &params, &SignableBody::Bytes(body)).expect("sign");
-    signed.apply_to(&mut headers);
+    let head = signed_head_as(service, signer, (addr, method, path), extra, body, "close");
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_mins(1)))?;
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\ncontent-length: {}\r\nconnection: close\r\n",
-        body.len()
-    );
-    for (name, value) in &headers {
-        head.push_str(name.as_str());
-        head.push_str(": ");
-        head.push_str(value.to_str().expect("ascii header"));
-        head.push_str("\r\n");
-    }
-    head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
     let expects_continue = extra
         .iter()
@@ -431,8 +399,67 @@ fn send_signed(
     parse_response(&response)
 }
 
+/// The head of a request signed with `signer` (`Content-Length` and `Connection: <connection>`
+/// included), up to and including its blank line.
+pub fn signed_head(
+    signer: (&str, &str),
+    addr: SocketAddr,
+    method: &Method,
+    path: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+    connection: &str,
+) -> String {
+    signed_head_as("s3", signer, (addr, method, path), extra, body, connection)
+}
+
+/// [`signed_head`] signed for `service` (`s3` or `iam`).
+fn signed_head_as(
+    service: &str,
+    signer: (&str, &str),
+    (addr, method, path): (SocketAddr, &Method, &str),
+    extra: &[(&str, &str)],
+    body: &[u8],
+    connection: &str,
+) -> String {
+    let uri: Uri = format!("http://{addr}{path}").parse().expect("uri");
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "host",
+        HeaderValue::from_str(&addr.to_string()).expect("host"),
+    );
+    for (name, value) in extra {
+        headers.insert(
+            http::header::HeaderName::from_bytes(name.as_bytes()).expect("header name"),
+            HeaderValue::from_str(value).expect("header value"),
+        );
+    }
+    let params = SigningParams::new(
+        signer.0,
+        signer.1,
+        "us-east-1",
+        service,
+        OffsetDateTime::now_utc(),
+    );
+    let signed =
+        sign_headers(method, &uri, &headers, &params, &SignableBody::Bytes(body)).expect("sign");
+    signed.apply_to(&mut headers);
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\ncontent-length: {}\r\nconnection: {connection}\r\n",
+        body.len()
+    );
+    for (name, value) in &headers {
+        head.push_str(name.as_str());
+        head.push_str(": ");
+        head.push_str(value.to_str().expect("ascii header"));
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    head
+}
+
 /// Reads a response head, up to and including its blank line.
-fn read_head(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+pub fn read_head(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -447,7 +474,7 @@ fn read_head(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
 }
 
 /// Status, headers and body of a whole HTTP/1.1 response (`connection: close`).
-fn parse_response(response: &[u8]) -> std::io::Result<Response> {
+pub fn parse_response(response: &[u8]) -> std::io::Result<Response> {
     let split = response
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
