@@ -386,16 +386,16 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
     /// the first that is not allowed is refused ([`authz::refusal`]). For DeleteObjects returns what the
     /// handler needs to decide per key.
     #[allow(clippy::too_many_arguments)]
-    async fn authorize_s3(
+    async fn authorize_s3<'p>(
         &self,
         parts: &Parts,
         query: &Query,
         routed: &Routed,
-        principal: &Principal,
+        principal: &'p Principal,
         owner: AccountId,
         bucket: &str,
         key: &str,
-    ) -> Result<Option<KeyAccess>, ApiError> {
+    ) -> Result<Option<KeyAccess<'p>>, ApiError> {
         let inner = &*self.inner;
         let identity = authz::principal_policies(&*inner.identity, principal).await?;
         // The owning account's root is allowed whatever no bucket policy denies: without a
@@ -420,10 +420,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             }
             let ctx = match &mut ctx {
                 Some(ctx) => ctx,
-                None => ctx.insert(
-                    self.policy_context(parts, query, operation, principal)
-                        .await?,
-                ),
+                None => ctx.insert(policy_context(parts, query, operation, principal)),
             };
             ctx.set_action(check.action);
             ctx.set_resource(check.resource);
@@ -438,10 +435,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         }
         let ctx = match ctx {
             Some(ctx) => ctx,
-            None => {
-                self.policy_context(parts, query, operation, principal)
-                    .await?
-            }
+            None => policy_context(parts, query, operation, principal),
         };
         let bucket_policy = inner.policies.get(&*inner.store, &owner, bucket).await?;
         Ok(Some(KeyAccess {
@@ -451,32 +445,30 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             bucket_policy,
         }))
     }
+}
 
-    /// The policy engine's view of the request: principal and condition keys (the action and
-    /// resource are set per check).
-    async fn policy_context(
-        &self,
-        parts: &Parts,
-        query: &Query,
-        operation: S3Operation,
-        principal: &Principal,
-    ) -> Result<RequestContext, ApiError> {
-        let policy_principal = authz::policy_principal(&*self.inner.identity, principal).await?;
-        let mut ctx = RequestContext::new(policy_principal, "", "");
-        let now = OffsetDateTime::now_utc();
-        for (k, v) in authz::request_keys(parts, now)
-            .into_iter()
-            .chain(authz::s3_keys(
-                parts,
-                query,
-                operation,
-                *principal != Principal::Anonymous,
-            ))
-        {
-            ctx.insert(k, v);
-        }
-        Ok(ctx)
+/// The policy engine's view of the request: the principal (borrowed) and the condition keys
+/// (the action and resource are set per check).
+fn policy_context<'p>(
+    parts: &Parts,
+    query: &Query,
+    operation: S3Operation,
+    principal: &'p Principal,
+) -> RequestContext<'p> {
+    let mut ctx = RequestContext::new(principal.policy_view(), "", "");
+    let now = OffsetDateTime::now_utc();
+    for (k, v) in authz::request_keys(parts, now)
+        .into_iter()
+        .chain(authz::s3_keys(
+            parts,
+            query,
+            operation,
+            *principal != Principal::Anonymous,
+        ))
+    {
+        ctx.insert(k, v);
     }
+    ctx
 }
 
 /// The account whose resources a request addresses: the account of a public URL
