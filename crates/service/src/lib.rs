@@ -93,6 +93,7 @@ mod config;
 mod connection;
 mod error_code;
 pub mod expiry;
+pub mod explain;
 pub mod fuzzing;
 mod handlers;
 mod iam;

@@ -30,6 +30,7 @@ use crate::authz::{self, KeyAccess, PolicyCache};
 use crate::body::{request_stream, ResponseBody};
 use crate::config::ServiceConfig;
 use crate::error_code::S3ErrorCode;
+use crate::explain;
 use crate::handlers::Env;
 use crate::input::{RequestBody, RequestView};
 use crate::key_use::KeyUse;
@@ -299,6 +300,18 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         })?;
         access.principal = Some(principal_name(&auth.principal));
         inner.key_use.note(&inner.identity, &auth.principal);
+        // The S4 extension endpoints under `/_s4/` (no bucket can be named so).
+        if parts.uri.path() == explain::PATH && !matches!(style, HostStyle::S3Virtual { .. }) {
+            access.operation = Some(explain::OPERATION);
+            let stores = explain::Stores {
+                store: &*inner.store,
+                identity: &*inner.identity,
+                policies: &inner.policies,
+            };
+            let body = (request_stream(body), auth.payload);
+            let limits = &inner.config.limits;
+            return Ok(explain::serve(stores, parts, &auth.principal, body, limits).await?);
+        }
         // 3. Bucket and key from the path.
         let virtual_bucket = match &style {
             HostStyle::S3Virtual { bucket } => Some(bucket.as_str()),
