@@ -10,6 +10,7 @@ mod admin_keys;
 mod admin_storage;
 mod bootstrap;
 mod config;
+mod cors;
 mod health;
 mod host_stats;
 mod limits;
@@ -274,6 +275,7 @@ async fn run_with<S: ObjectStore + IdentityStore + admin_storage::Embedded>(
     service_config
         .trusted_proxies
         .clone_from(&config.trusted_proxies);
+    service_config.cors.clone_from(&config.cors);
     // Abandoned uploads are checked for every tenth of their maximum age, at most hourly.
     let expiry_interval = (config.multipart_expiry / 10).min(std::time::Duration::from_hours(1));
     let _expiry = spawn_upload_expiry(store.clone(), config.multipart_expiry, expiry_interval);

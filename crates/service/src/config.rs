@@ -37,6 +37,8 @@ pub struct ServiceConfig {
     pub pre_auth: PreAuthLimits,
     /// Proxies whose `X-Forwarded-For` the access log reports (empty: none).
     pub trusted_proxies: crate::access_log::TrustedProxies,
+    /// Server-wide CORS (default: no cross-origin access): see [`crate::cors`].
+    pub cors: crate::cors::CorsConfig,
 }
 
 impl ServiceConfig {
@@ -48,6 +50,7 @@ impl ServiceConfig {
             limits: Limits::default(),
             pre_auth: PreAuthLimits::default(),
             trusted_proxies: crate::access_log::TrustedProxies::default(),
+            cors: crate::cors::CorsConfig::default(),
         }
     }
 }

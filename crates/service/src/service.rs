@@ -201,6 +201,12 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             (bytes_in, bytes_out),
             latency,
         );
+        crate::cors::decorate(
+            &self.inner.config.cors,
+            &parts.method,
+            &parts.headers,
+            response.headers_mut(),
+        );
         let headers = response.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&request_id) {
             headers.insert("x-amz-request-id", v);
@@ -223,6 +229,12 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         B::Error: Into<BoxError>,
     {
         let inner = &*self.inner;
+        if let Some(answer) =
+            crate::cors::preflight(&inner.config.cors, &parts.method, &parts.headers)
+        {
+            access.operation = Some("CorsPreflight");
+            return Ok(answer?);
+        }
         // 1. Route by host.
         let host = parts
             .headers
