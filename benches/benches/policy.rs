@@ -51,15 +51,15 @@ const BUCKET_POLICY: &str = r#"{
   ]
 }"#;
 
-fn alice() -> Principal {
+fn alice() -> Principal<'static> {
     Principal::User {
         account: AccountId::from_number(1).unwrap(),
-        name: "alice".into(),
-        user_id: "AIDAALICE".into(),
+        name: "alice",
+        user_id: "AIDAALICE",
     }
 }
 
-fn request(action: &str, resource: &str) -> RequestContext {
+fn request(action: &str, resource: &str) -> RequestContext<'static> {
     RequestContext::new(alice(), action, resource)
         .with(keys::SOURCE_IP, "192.0.2.10")
         .with(keys::SECURE_TRANSPORT, "true")

@@ -166,6 +166,9 @@ pub struct Cli {
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
 
+    #[command(flatten)]
+    pub cors: crate::cors::CorsArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -255,6 +258,8 @@ impl Switch {
 pub struct FileConfig {
     /// The `[limits]` table.
     pub limits: Option<crate::limits::LimitsFile>,
+    /// The `[cors]` table.
+    pub cors: Option<crate::cors::CorsFile>,
     #[serde(alias = "data")]
     pub data_dir: Option<PathBuf>,
     pub meta: Option<String>,
@@ -327,6 +332,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Proxies whose `X-Forwarded-For` the access log reports.
     pub trusted_proxies: s4_service::TrustedProxies,
+    /// Server-wide CORS (`[cors]`; default: no cross-origin access).
+    pub cors: s4_service::CorsConfig,
     /// Readiness fails, and the embedded backend refuses writes, below this many free bytes
     /// on the data dir's filesystem.
     pub min_free_space: u64,
@@ -554,6 +561,7 @@ pub enum ConfigError {
     TrustedProxies(String),
     #[error("{0}")]
     RateLimit(String),
+    Cors(String),
     /// More than one of the above, each reported.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Several(Vec<ConfigError>),
@@ -648,6 +656,14 @@ impl Config {
         }
         // A table: after every top-level key.
         out.push_str(&self.limits.describe());
+        if self.cors.is_enabled() {
+            let c = &self.cors;
+            let _ = write!(
+                out,
+                "\n[cors]\nallow_origins = {:?}\nallow_methods = {:?}\nallow_headers = {:?}\nexpose_headers = {:?}\nmax_age_seconds = {}\n",
+                c.allow_origins, c.allow_methods, c.allow_headers, c.expose_headers, c.max_age_seconds
+            );
+        }
         out
     }
 
@@ -741,6 +757,10 @@ impl Config {
             errors.push(ConfigError::TrustedProxies(message));
             s4_service::TrustedProxies::default()
         });
+        let cors = crate::cors::merge(&cli.cors, file.cors).unwrap_or_else(|message| {
+            errors.push(ConfigError::Cors(message));
+            s4_service::CorsConfig::default()
+        });
         let limits = crate::limits::ServerLimits::merge(&cli.limits, file.limits)
             .map_err(ConfigError::Limits);
         let metadata_cache_mib = match cli.metadata_cache_mib.or(file.metadata_cache_mib) {
@@ -817,6 +837,7 @@ impl Config {
                 .or(file.shutdown_grace)
                 .unwrap_or(DEFAULT_SHUTDOWN_GRACE),
             trusted_proxies,
+            cors,
             min_free_space: cli
                 .min_free_space
                 .or(file.min_free_space)

@@ -12,6 +12,7 @@ mod admin_storage;
 mod allocator;
 mod bootstrap;
 mod config;
+mod cors;
 mod health;
 mod host_stats;
 mod limits;
@@ -273,6 +274,7 @@ async fn run_with<S: ObjectStore + IdentityStore + RateLimitStore + admin_storag
         .trusted_proxies
         .clone_from(&config.trusted_proxies);
     service_config.account_rate_limit = config.account_rate_limit;
+    service_config.cors.clone_from(&config.cors);
     // Abandoned uploads are checked for every tenth of their maximum age, at most hourly.
     let expiry_interval = (config.multipart_expiry / 10).min(std::time::Duration::from_hours(1));
     let _expiry = spawn_upload_expiry(store.clone(), config.multipart_expiry, expiry_interval);

@@ -6,17 +6,52 @@ use s4_policy::{decide, explain, managed, CompiledPolicy, Principal, RequestCont
 use s4_storage::{IdentityStore, KeyOwner, PolicyTarget, StorageError};
 
 /// The authenticated principal of an IAM request, as a borrowed view: the service's
-/// authenticated principal lends its account and user name, nothing is copied. (Anonymous
-/// requests never reach IAM.)
+/// authenticated principal lends its account, user name and user ID, nothing is copied.
+/// (Anonymous requests never reach IAM.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Caller<'a> {
     /// The account root (a root access key).
     Root { account: AccountId },
-    /// An IAM user of the account.
-    User { account: AccountId, name: &'a str },
+    /// An IAM user of the account, as the authenticator resolved it from the store.
+    User {
+        account: AccountId,
+        /// The user name as stored.
+        name: &'a str,
+        /// The user's unique ID (`aws:userid` in policies).
+        user_id: &'a str,
+    },
 }
 
-impl Caller<'_> {
+impl<'a> Caller<'a> {
+    /// The policy engine's view of the same principal (borrowed too), for IAM and S3
+    /// requests alike.
+    ///
+    /// ```
+    /// use s4_iam::Caller;
+    /// use s4_naming::AccountId;
+    ///
+    /// let account = AccountId::from_number(42).unwrap();
+    /// let alice = Caller::User { account, name: "alice", user_id: "AIDA1" };
+    /// assert_eq!(
+    ///     alice.principal(),
+    ///     s4_policy::Principal::User { account, name: "alice", user_id: "AIDA1" }
+    /// );
+    /// ```
+    pub fn principal(&self) -> Principal<'a> {
+        match *self {
+            Self::Root { account } => Principal::Root { account },
+            Self::User {
+                account,
+                name,
+                user_id,
+            } => Principal::User {
+                account,
+                name,
+                user_id,
+            },
+        }
+    }
+
     /// The caller's account; every action acts inside it.
     pub fn account(&self) -> &AccountId {
         match self {
@@ -28,7 +63,7 @@ impl Caller<'_> {
     pub fn arn(&self) -> String {
         match *self {
             Self::Root { account } => Arn::IamRoot { account }.to_string(),
-            Self::User { account, name } => Arn::IamUser {
+            Self::User { account, name, .. } => Arn::IamUser {
                 account,
                 name: name.into(),
             }
@@ -41,48 +76,6 @@ impl Caller<'_> {
         match self {
             Self::Root { .. } => KeyOwner::Root,
             Self::User { name, .. } => KeyOwner::User((*name).to_owned()),
-        }
-    }
-}
-
-/// The policy engine's principal for `caller`, with the user's unique ID (`aws:userid`)
-/// read from the store (`NoSuchEntity` when the user no longer exists). The one place an
-/// authenticated caller becomes an [`s4_policy::Principal`], for IAM and S3 requests alike.
-///
-/// ```
-/// use s4_iam::{policy_principal, Caller};
-/// use s4_naming::AccountId;
-/// use s4_storage::memory::MemoryStore;
-/// use s4_storage::{IdentityStore, User};
-///
-/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// let store = MemoryStore::new();
-/// let account = AccountId::from_number(42).unwrap();
-/// store.create_account(&account).await.unwrap();
-/// let now = time::OffsetDateTime::now_utc();
-/// store.create_user(User { account, name: "Alice".into(), user_id: "AIDA1".into(), created: now }).await.unwrap();
-/// let alice = policy_principal(&store, &Caller::User { account, name: "alice" }).await.unwrap();
-/// assert_eq!(
-///     alice,
-///     s4_policy::Principal::User { account, name: "Alice".into(), user_id: "AIDA1".into() }
-/// );
-/// let bob = policy_principal(&store, &Caller::User { account, name: "bob" }).await;
-/// assert!(matches!(bob, Err(s4_storage::StorageError::NoSuchEntity(_))));
-/// # });
-/// ```
-pub async fn policy_principal<I: IdentityStore + ?Sized>(
-    store: &I,
-    caller: &Caller<'_>,
-) -> Result<Principal, StorageError> {
-    match *caller {
-        Caller::Root { account } => Ok(Principal::Root { account }),
-        Caller::User { account, name } => {
-            let user = store.get_user(&account, name).await?;
-            Ok(Principal::User {
-                account,
-                name: user.name,
-                user_id: user.user_id,
-            })
         }
     }
 }
@@ -147,7 +140,7 @@ pub const IAM_RESOURCE: &str = "*";
 /// let now = time::OffsetDateTime::now_utc();
 /// store.create_user(User { account, name: "alice".into(), user_id: "AIDA1".into(), created: now }).await.unwrap();
 /// assert!(authorize(&store, &Caller::Root { account }, IamAction::CreateUser, &[]).await.is_ok());
-/// let alice = Caller::User { account, name: "alice" };
+/// let alice = Caller::User { account, name: "alice", user_id: "AIDA1" };
 /// let e = authorize(&store, &alice, IamAction::GetUser, &[]).await.unwrap_err();
 /// assert_eq!(e.code(), IamErrorCode::AccessDenied);
 /// assert_eq!(
@@ -183,18 +176,13 @@ pub async fn authorize<I: IdentityStore + ?Sized>(
             "We encountered an internal error. Please try again.",
         )
     };
-    let principal = match policy_principal(store, caller).await {
-        Ok(principal) => principal,
-        Err(StorageError::NoSuchEntity(_)) => return Err(denied()),
-        Err(e) => return Err(internal(e)),
-    };
     let identity = match caller {
         Caller::Root { .. } => Vec::new(),
-        Caller::User { account, name } => identity_policies(store, account, name)
+        Caller::User { account, name, .. } => identity_policies(store, account, name)
             .await
             .map_err(internal)?,
     };
-    let mut ctx = RequestContext::new(principal, action_name, IAM_RESOURCE);
+    let mut ctx = RequestContext::new(caller.principal(), action_name, IAM_RESOURCE);
     for (key, value) in conditions {
         ctx.insert(key, value.clone());
     }

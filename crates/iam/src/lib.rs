@@ -96,7 +96,7 @@ mod paging;
 mod policies;
 mod users;
 
-pub use caller::{authorize, identity_policies, policy_principal, Caller, IAM_RESOURCE};
+pub use caller::{authorize, identity_policies, Caller, IAM_RESOURCE};
 pub use execute::{
     execute, execute_in_context, execute_with, Limits, DEFAULT_PAGE_SIZE, MAX_ACCESS_KEYS_PER_OWNER,
 };

@@ -1231,9 +1231,11 @@ async fn iam_users_are_authorized_by_their_and_their_groups_policies() {
     let fx = Fx::new().await;
     fx.user("alice").await;
     fx.group("devs").await;
+    let stored = fx.store.get_user(&fx.account, "alice").await.unwrap();
     let alice = Caller::User {
         account: fx.account,
-        name: "alice",
+        name: &stored.name,
+        user_id: &stored.user_id,
     };
     let denied = |r: Result<IamResponse, IamError>| matches!(r, Err(e) if e.code() == IamErrorCode::AccessDenied);
     assert!(denied(fx.run_as(&alice, "ListPolicies").await));
@@ -1277,9 +1279,11 @@ async fn iam_users_without_policies_are_denied_every_action() {
     // An S3 policy grants nothing in IAM.
     fx.ok("AttachUserPolicy&UserName=alice&PolicyArn=arn:aws:iam::aws:policy/S3FullAccess")
         .await;
+    let stored = fx.store.get_user(&fx.account, "alice").await.unwrap();
     let alice = Caller::User {
         account: fx.account,
-        name: "alice",
+        name: &stored.name,
+        user_id: &stored.user_id,
     };
     let all = [
         format!("GetPolicy&PolicyArn={READ}"),

@@ -101,7 +101,7 @@ impl CompiledStatement {
 
     /// Whether the statement applies to the request; the principal match decides how.
     pub(crate) fn applies(&self, ctx: &RequestContext) -> PrincipalMatch {
-        let m = self.principal_match(ctx.principal());
+        let m = self.principal_match(&ctx.principal());
         if m == PrincipalMatch::No
             || !self.action_matches(ctx.action())
             || !self.resource_matches(ctx)

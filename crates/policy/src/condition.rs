@@ -594,7 +594,7 @@ enum TemplateMatch<'a> {
 }
 
 enum Resolved<'a> {
-    Templates(Vec<TemplateMatch<'a>>, &'a RequestContext),
+    Templates(Vec<TemplateMatch<'a>>, &'a RequestContext<'a>),
     Strings(Vec<std::borrow::Cow<'a, str>>),
     Numbers(Operator, &'a [f64]),
     Dates(Operator, &'a [i128]),

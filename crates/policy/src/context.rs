@@ -1,6 +1,8 @@
 //! The request side of an evaluation: who asks, for which action on which resource, and the
 //! condition keys the request carries.
 
+use std::borrow::Cow;
+
 use s4_naming::{AccountId, Arn};
 use time::OffsetDateTime;
 
@@ -46,9 +48,10 @@ pub mod keys {
     pub const S3_METADATA_DIRECTIVE: &str = "s3:x-amz-metadata-directive";
 }
 
-/// Who makes the request.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Principal {
+/// Who makes the request: a borrowed view of the service's authenticated principal (one per
+/// request; the policy engine copies none of its strings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Principal<'a> {
     /// No credentials (a public URL).
     Anonymous,
     /// The root user of an account.
@@ -61,13 +64,13 @@ pub enum Principal {
         /// The account the user belongs to.
         account: AccountId,
         /// The user name.
-        name: String,
+        name: &'a str,
         /// The user's unique ID (`aws:userid`).
-        user_id: String,
+        user_id: &'a str,
     },
 }
 
-impl Principal {
+impl Principal<'_> {
     /// The principal's account, if any.
     pub fn account(&self) -> Option<AccountId> {
         match self {
@@ -84,7 +87,7 @@ impl Principal {
             Self::User { account, name, .. } => Some(
                 Arn::IamUser {
                     account: *account,
-                    name: name.as_str().into(),
+                    name: (*name).into(),
                 }
                 .to_string(),
             ),
@@ -97,6 +100,8 @@ impl Principal {
 /// [`RequestContext::new`] derives the principal keys (`aws:username`, `aws:userid`,
 /// `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`); the caller adds the rest
 /// (see [`keys`]). Key names are case-insensitive; a key may carry several values.
+/// `aws:username` and `aws:userid` borrow the principal's strings; only the account and ARN
+/// keys are formatted.
 ///
 /// ```
 /// use s4_naming::AccountId;
@@ -104,29 +109,29 @@ impl Principal {
 ///
 /// let account = AccountId::from_number(1).unwrap();
 /// let ctx = RequestContext::new(
-///     Principal::User { account, name: "alice".into(), user_id: "AIDA1".into() },
+///     Principal::User { account, name: "alice", user_id: "AIDA1" },
 ///     "s3:ListBucket",
 ///     "arn:aws:s3:::photos",
 /// )
 /// .with(keys::S3_PREFIX, "home/alice/")
 /// .with(keys::SECURE_TRANSPORT, "true");
-/// assert_eq!(ctx.get("AWS:USERNAME"), Some(&["alice".to_owned()][..]));
+/// assert_eq!(ctx.get("AWS:USERNAME").unwrap(), ["alice"]);
 /// assert_eq!(ctx.get("s3:Prefix").unwrap()[0], "home/alice/");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestContext {
-    principal: Principal,
+pub struct RequestContext<'a> {
+    principal: Principal<'a>,
     action: String,
     resource: String,
     /// Lower-cased key names with their values, in insertion order.
-    keys: Vec<(Box<str>, Vec<String>)>,
+    keys: Vec<(Box<str>, Vec<Cow<'a, str>>)>,
 }
 
-impl RequestContext {
+impl<'a> RequestContext<'a> {
     /// A context for `principal` performing `action` (`s3:GetObject`) on `resource`
     /// (`arn:aws:s3:::photos/a.jpg`), with the principal keys filled in.
     pub fn new(
-        principal: Principal,
+        principal: Principal<'a>,
         action: impl Into<String>,
         resource: impl Into<String>,
     ) -> Self {
@@ -136,29 +141,29 @@ impl RequestContext {
             resource: resource.into(),
             keys: Vec::with_capacity(8),
         };
-        let arn = ctx.principal.arn();
-        let derived: Vec<(&str, String)> = match &ctx.principal {
-            Principal::Anonymous => vec![(keys::PRINCIPAL_TYPE, "Anonymous".to_owned())],
+        let arn = Cow::Owned(principal.arn().unwrap_or_default());
+        let derived: Vec<(&str, Cow<'a, str>)> = match principal {
+            Principal::Anonymous => vec![(keys::PRINCIPAL_TYPE, "Anonymous".into())],
             Principal::Root { account } => vec![
-                (keys::USERID, account.to_string()),
-                (keys::PRINCIPAL_ACCOUNT, account.to_string()),
-                (keys::PRINCIPAL_ARN, arn.unwrap_or_default()),
-                (keys::PRINCIPAL_TYPE, "Account".to_owned()),
+                (keys::USERID, account.to_string().into()),
+                (keys::PRINCIPAL_ACCOUNT, account.to_string().into()),
+                (keys::PRINCIPAL_ARN, arn),
+                (keys::PRINCIPAL_TYPE, "Account".into()),
             ],
             Principal::User {
                 account,
                 name,
                 user_id,
             } => vec![
-                (keys::USERNAME, name.clone()),
-                (keys::USERID, user_id.clone()),
-                (keys::PRINCIPAL_ACCOUNT, account.to_string()),
-                (keys::PRINCIPAL_ARN, arn.unwrap_or_default()),
-                (keys::PRINCIPAL_TYPE, "User".to_owned()),
+                (keys::USERNAME, name.into()),
+                (keys::USERID, user_id.into()),
+                (keys::PRINCIPAL_ACCOUNT, account.to_string().into()),
+                (keys::PRINCIPAL_ARN, arn),
+                (keys::PRINCIPAL_TYPE, "User".into()),
             ],
         };
         for (k, v) in derived {
-            ctx.insert(k, v);
+            ctx.insert_value(k, v);
         }
         ctx
     }
@@ -191,7 +196,10 @@ impl RequestContext {
 
     /// Adds one value to `key` (keys may be multi-valued).
     pub fn insert(&mut self, key: &str, value: impl Into<String>) {
-        let value = value.into();
+        self.insert_value(key, Cow::Owned(value.into()));
+    }
+
+    fn insert_value(&mut self, key: &str, value: Cow<'a, str>) {
         match self.slot(key) {
             Some(i) => self.keys[i].1.push(value),
             None => self
@@ -202,6 +210,7 @@ impl RequestContext {
 
     /// Replaces all values of `key`.
     pub fn set(&mut self, key: &str, values: Vec<String>) {
+        let values = values.into_iter().map(Cow::Owned).collect();
         match self.slot(key) {
             Some(i) => self.keys[i].1 = values,
             None => self
@@ -225,7 +234,7 @@ impl RequestContext {
 
     /// The values of `key` (case-insensitive), or `None` when the request lacks it. A key set
     /// to an empty list counts as absent.
-    pub fn get(&self, key: &str) -> Option<&[String]> {
+    pub fn get(&self, key: &str) -> Option<&[Cow<'a, str>]> {
         self.keys
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
@@ -234,7 +243,7 @@ impl RequestContext {
     }
 
     /// Lookup by an already lower-cased key (the compiled form stores them so).
-    pub(crate) fn get_lower(&self, lower_key: &str) -> Option<&[String]> {
+    pub(crate) fn get_lower(&self, lower_key: &str) -> Option<&[Cow<'a, str>]> {
         self.keys
             .iter()
             .find(|(k, _)| **k == *lower_key)
@@ -243,8 +252,8 @@ impl RequestContext {
     }
 
     /// The principal.
-    pub fn principal(&self) -> &Principal {
-        &self.principal
+    pub fn principal(&self) -> Principal<'a> {
+        self.principal
     }
 
     /// The action, e.g. `s3:GetObject`.
@@ -268,7 +277,7 @@ impl RequestContext {
     }
 
     /// All keys (lower-cased) and their values, in insertion order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[Cow<'a, str>])> {
         self.keys.iter().map(|(k, v)| (&**k, v.as_slice()))
     }
 }
@@ -298,8 +307,8 @@ mod tests {
         let user = RequestContext::new(
             Principal::User {
                 account: acct(7),
-                name: "bob".into(),
-                user_id: "AIDABOB".into(),
+                name: "bob",
+                user_id: "AIDABOB",
             },
             "s3:GetObject",
             "*",

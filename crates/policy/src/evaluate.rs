@@ -338,7 +338,7 @@ fn core<'p>(
 /// use s4_policy::{decide, managed, CompiledPolicy, Decision, Principal, RequestContext};
 ///
 /// let acct = AccountId::from_number(1).unwrap();
-/// let alice = Principal::User { account: acct, name: "alice".into(), user_id: "AIDA1".into() };
+/// let alice = Principal::User { account: acct, name: "alice", user_id: "AIDA1" };
 /// let read = managed::by_name("S3ReadAccess").unwrap().compiled();
 /// let get = RequestContext::new(alice.clone(), "s3:GetObject", "arn:aws:s3:::photos/a.jpg");
 /// assert_eq!(decide(&get, Some(acct), &[read], None), Decision::Allow);

@@ -111,25 +111,25 @@ fn acct(n: u64) -> AccountId {
 /// The bucket `check_policy_json` attaches bucket policies to.
 pub const FUZZ_BUCKET: &str = "photos";
 
-fn principals() -> [Principal; 6] {
+fn principals() -> [Principal<'static>; 6] {
     [
         Principal::Anonymous,
         Principal::Root { account: acct(1) },
         Principal::Root { account: acct(2) },
         Principal::User {
             account: acct(1),
-            name: "alice".into(),
-            user_id: "AIDAALICE".into(),
+            name: "alice",
+            user_id: "AIDAALICE",
         },
         Principal::User {
             account: acct(2),
-            name: "bob".into(),
-            user_id: "AIDABOB".into(),
+            name: "bob",
+            user_id: "AIDABOB",
         },
         Principal::User {
             account: acct(1),
-            name: "carol".into(),
-            user_id: "AIDACAROL".into(),
+            name: "carol",
+            user_id: "AIDACAROL",
         },
     ]
 }
@@ -192,10 +192,7 @@ pub fn check_policy_json(data: &[u8]) {
     let owner = Some(acct(1));
     for principal in principals() {
         for (action, resource) in ACTIONS {
-            let ctx = with_keys(
-                RequestContext::new(principal.clone(), action, resource),
-                variant,
-            );
+            let ctx = with_keys(RequestContext::new(principal, action, resource), variant);
             let ids: Vec<&CompiledPolicy> = identity.iter().collect();
             let b = bucket.as_ref().ok();
             let decision = decide(&ctx, owner, &ids, b);

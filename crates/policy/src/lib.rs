@@ -42,7 +42,7 @@
 //! assert_eq!(decide(&ctx, Some(owner), &[], Some(&bucket)), Decision::Allow);
 //!
 //! // The same over plain HTTP is denied explicitly, even for the owner's users.
-//! let alice = Principal::User { account: owner, name: "alice".into(), user_id: "AIDA1".into() };
+//! let alice = Principal::User { account: owner, name: "alice", user_id: "AIDA1" };
 //! let full = managed::by_name("S3FullAccess").unwrap().compiled();
 //! let ctx = RequestContext::new(alice, "s3:GetObject", resource)
 //!     .with(keys::SECURE_TRANSPORT, "false");

@@ -188,12 +188,12 @@ mod tests {
     use crate::context::Principal;
     use s4_naming::AccountId;
 
-    fn alice() -> RequestContext {
+    fn alice() -> RequestContext<'static> {
         RequestContext::new(
             Principal::User {
                 account: AccountId::from_number(1).unwrap(),
-                name: "alice".into(),
-                user_id: "AIDA1".into(),
+                name: "alice",
+                user_id: "AIDA1",
             },
             "s3:GetObject",
             "x",

@@ -7,11 +7,16 @@
 //! both at once ([`authenticate`]); IAM requests supply the body's SHA-256 in between
 //! ([`KnownKey::with_body_sha256`]). Keys are read from the store on every request, never
 //! cached, so a status change applies to the next request.
+//!
+//! The [`Principal`] is the one principal of a request: for an IAM user it holds the user's
+//! name and unique ID as stored (read with the key), and IAM ([`Principal::caller`]) and the
+//! policy engine ([`Principal::policy_view`]) borrow from it; nothing is looked up or
+//! copied again to authorize.
 
 use s4_iam::Caller;
 use s4_naming::AccountId;
 use s4_sigv4::{ParsedRequest, PayloadMode, SigV4Error, SigningKeyCache};
-use s4_storage::{AccessKey, IdentityStore, KeyOwner, KeyStatus, StorageError};
+use s4_storage::{AccessKey, IdentityStore, KeyOwner, KeyStatus, StorageError, User};
 use time::OffsetDateTime;
 
 use crate::response::ApiError;
@@ -29,24 +34,30 @@ pub enum Principal {
     /// An IAM user's access key.
     User {
         account: AccountId,
+        /// The user name as stored.
         name: String,
+        /// The user's unique ID (`aws:userid`).
+        user_id: String,
         access_key_id: String,
     },
 }
 
 impl Principal {
-    /// The principal that holds `key`.
-    pub fn of_key(key: AccessKey) -> Self {
-        match key.owner {
-            KeyOwner::Root => Self::Root {
+    /// The principal that holds `key`; `user` is the key's user as stored ([`key_user`]).
+    /// `None` for a user's key whose user no longer exists.
+    pub fn of_key(key: AccessKey, user: Option<User>) -> Option<Self> {
+        match (key.owner, user) {
+            (KeyOwner::User(_), Some(user)) => Some(Self::User {
+                account: key.account,
+                name: user.name,
+                user_id: user.user_id,
+                access_key_id: key.access_key_id,
+            }),
+            (KeyOwner::User(_), None) => None,
+            (KeyOwner::Root, _) => Some(Self::Root {
                 account: key.account,
                 access_key_id: key.access_key_id,
-            },
-            KeyOwner::User(name) => Self::User {
-                account: key.account,
-                name,
-                access_key_id: key.access_key_id,
-            },
+            }),
         }
     }
 
@@ -64,11 +75,23 @@ impl Principal {
         match self {
             Self::Anonymous => None,
             Self::Root { account, .. } => Some(Caller::Root { account: *account }),
-            Self::User { account, name, .. } => Some(Caller::User {
+            Self::User {
+                account,
+                name,
+                user_id,
+                ..
+            } => Some(Caller::User {
                 account: *account,
                 name,
+                user_id,
             }),
         }
+    }
+
+    /// The principal as the policy engine sees it, borrowed from this one.
+    pub fn policy_view(&self) -> s4_policy::Principal<'_> {
+        self.caller()
+            .map_or(s4_policy::Principal::Anonymous, |caller| caller.principal())
     }
 
     /// The root or user ARN (`None` for anonymous requests).
@@ -111,9 +134,12 @@ impl From<AuthError> for ApiError {
 pub struct KnownKey {
     parsed: ParsedRequest,
     key: AccessKey,
+    user: Option<User>,
 }
 
-/// Looks the request's access key up: unknown and inactive keys are `InvalidAccessKeyId`.
+/// Looks the request's access key up, and the user of a user's key: unknown and inactive
+/// keys are `InvalidAccessKeyId`, and so is a user's key whose user is gone (DeleteUser
+/// refuses while keys exist, so only a race sees that).
 pub async fn look_up_key<I: IdentityStore + ?Sized>(
     parsed: ParsedRequest,
     identity: &I,
@@ -123,8 +149,30 @@ pub async fn look_up_key<I: IdentityStore + ?Sized>(
         .await
         .map_err(AuthError::Store)?;
     match key {
-        Some(key) if key.status == KeyStatus::Active => Ok(KnownKey { parsed, key }),
+        Some(key) if key.status == KeyStatus::Active => {
+            let user = key_user(identity, &key).await.map_err(AuthError::Store)?;
+            if matches!(key.owner, KeyOwner::User(_)) && user.is_none() {
+                return Err(SigV4Error::invalid_access_key_id().into());
+            }
+            Ok(KnownKey { parsed, key, user })
+        }
         _ => Err(SigV4Error::invalid_access_key_id().into()),
+    }
+}
+
+/// The IAM user that holds `key` as stored (name and unique ID); `None` for a root key or
+/// when the user no longer exists.
+pub async fn key_user<I: IdentityStore + ?Sized>(
+    identity: &I,
+    key: &AccessKey,
+) -> Result<Option<User>, StorageError> {
+    let KeyOwner::User(name) = &key.owner else {
+        return Ok(None);
+    };
+    match identity.get_user(&key.account, name).await {
+        Ok(user) => Ok(Some(user)),
+        Err(StorageError::NoSuchEntity(_)) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -141,7 +189,7 @@ impl KnownKey {
         if self.parsed.needs_body_sha256() {
             Self {
                 parsed: self.parsed.with_body_sha256(digest),
-                key: self.key,
+                ..self
             }
         } else {
             self
@@ -157,8 +205,10 @@ impl KnownKey {
         let verified = self
             .parsed
             .verify(&self.key.secret_access_key, now, cache)?;
+        let principal =
+            Principal::of_key(self.key, self.user).ok_or_else(SigV4Error::invalid_access_key_id)?;
         Ok(Authenticated {
-            principal: Principal::of_key(self.key),
+            principal,
             payload: verified.into_payload(),
         })
     }
@@ -200,12 +250,19 @@ mod tests {
     #[test]
     fn the_key_holder_is_the_principal_and_iam_borrows_it() {
         let account = AccountId::from_number(42).unwrap();
-        let alice = Principal::of_key(key(KeyOwner::User("alice".into())));
+        let stored = User {
+            account,
+            name: "Alice".into(),
+            user_id: "AIDAALICE".into(),
+            created: OffsetDateTime::UNIX_EPOCH,
+        };
+        let alice = Principal::of_key(key(KeyOwner::User("alice".into())), Some(stored)).unwrap();
         assert_eq!(
             alice,
             Principal::User {
                 account,
-                name: "alice".into(),
+                name: "Alice".into(),
+                user_id: "AIDAALICE".into(),
                 access_key_id: "AKIAEXAMPLE000000000".into(),
             }
         );
@@ -213,14 +270,28 @@ mod tests {
             alice.caller(),
             Some(Caller::User {
                 account,
-                name: "alice"
+                name: "Alice",
+                user_id: "AIDAALICE",
             })
         );
         assert_eq!(
-            alice.arn().as_deref(),
-            Some("arn:aws:iam::000000000000042:user/alice")
+            alice.policy_view(),
+            s4_policy::Principal::User {
+                account,
+                name: "Alice",
+                user_id: "AIDAALICE",
+            }
         );
-        let root = Principal::of_key(key(KeyOwner::Root));
+        assert_eq!(
+            Principal::of_key(key(KeyOwner::User("alice".into())), None),
+            None
+        );
+        assert_eq!(
+            alice.arn().as_deref(),
+            Some("arn:aws:iam::000000000000042:user/Alice")
+        );
+        let root = Principal::of_key(key(KeyOwner::Root), None).unwrap();
+        assert_eq!(root.policy_view(), s4_policy::Principal::Root { account });
         assert_eq!(root.caller(), Some(Caller::Root { account }));
         assert_eq!(
             root.arn().as_deref(),
@@ -228,5 +299,9 @@ mod tests {
         );
         assert_eq!(Principal::Anonymous.caller(), None);
         assert_eq!(Principal::Anonymous.arn(), None);
+        assert_eq!(
+            Principal::Anonymous.policy_view(),
+            s4_policy::Principal::Anonymous
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! Authorization of S3 and IAM requests with the policy engine of `s4-policy`.
 //!
 //! Per request the service builds one [`RequestContext`] ([`request_keys`]): the principal
-//! (root, IAM user with name and user ID, or anonymous), `aws:SourceIp` and
+//! (root, IAM user with name and user ID, or anonymous: a view borrowed from the request's
+//! one [`Principal`]), `aws:SourceIp` and
 //! `aws:SecureTransport` from the [`ConnectionInfo`] the server put into the request's
 //! extensions (a request without it counts as plain HTTP from an unknown address, so
 //! `aws:SourceIp` is absent), `aws:CurrentTime`, `aws:EpochTime`, `aws:UserAgent`,
@@ -170,7 +171,7 @@ pub fn request_keys(parts: &Parts, now: OffsetDateTime) -> Vec<(&'static str, St
     let timed = RequestContext::new(s4_policy::Principal::Anonymous, "", "").with_time(now);
     for key in [keys::CURRENT_TIME, keys::EPOCH_TIME] {
         if let Some(v) = timed.get(key) {
-            out.extend(v.iter().map(|v| (key, v.clone())));
+            out.extend(v.iter().map(|v| (key, v.clone().into_owned())));
         }
     }
     push_header(&mut out, &parts.headers, keys::USER_AGENT, "user-agent");
@@ -241,17 +242,6 @@ pub fn s3_keys(
     out
 }
 
-/// The policy engine's principal for an authenticated request (a user's ID is looked up).
-pub async fn policy_principal<I: IdentityStore + ?Sized>(
-    identity: &I,
-    principal: &Principal,
-) -> Result<s4_policy::Principal, ApiError> {
-    match principal.caller() {
-        Some(caller) => Ok(s4_iam::policy_principal(identity, &caller).await?),
-        None => Ok(s4_policy::Principal::Anonymous),
-    }
-}
-
 /// The identity policies of the principal (none for roots and anonymous requests).
 pub async fn principal_policies<I: IdentityStore + ?Sized>(
     identity: &I,
@@ -304,14 +294,14 @@ pub fn refusal(decision: Decision) -> ApiError {
 }
 
 /// What DeleteObjects needs to authorize `s3:DeleteObject` per key.
-pub(crate) struct KeyAccess {
-    pub ctx: RequestContext,
+pub(crate) struct KeyAccess<'p> {
+    pub ctx: RequestContext<'p>,
     pub owner: AccountId,
     pub identity: Vec<&'static CompiledPolicy>,
     pub bucket_policy: Option<Arc<CompiledPolicy>>,
 }
 
-impl KeyAccess {
+impl KeyAccess<'_> {
     /// Whether `s3:DeleteObject` on `bucket/key` is allowed.
     pub fn allows_delete(&self, bucket: &str, key: &str) -> bool {
         let mut ctx = self.ctx.clone();
@@ -383,7 +373,11 @@ pub async fn explain_request<O: ObjectStore + ?Sized, I: IdentityStore + ?Sized>
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no access key {access_key_id}"))?;
     let owner = key.account;
-    let principal = Principal::of_key(key);
+    let user = crate::auth::key_user(identity, &key)
+        .await
+        .map_err(|e| e.to_string())?;
+    let principal = Principal::of_key(key, user)
+        .ok_or_else(|| format!("the user of access key {access_key_id} no longer exists"))?;
     let (path, raw_query) = path_and_query
         .split_once('?')
         .unwrap_or((path_and_query, ""));
@@ -401,15 +395,12 @@ pub async fn explain_request<O: ObjectStore + ?Sized, I: IdentityStore + ?Sized>
     )
     .map_err(|e| format!("{}: {}", e.code.as_str(), e.message))?;
     let operation = routed.operation;
-    let policy_principal = policy_principal(identity, &principal)
-        .await
-        .map_err(|e| e.message)?;
-    let arn = policy_principal.arn().unwrap_or_else(|| "anonymous".into());
+    let arn = principal.arn().unwrap_or_else(|| "anonymous".into());
     let policies = principal_policies(identity, &principal)
         .await
         .map_err(|e| e.message)?;
     let mut ctx =
-        RequestContext::new(policy_principal, "", "").with_time(OffsetDateTime::now_utc());
+        RequestContext::new(principal.policy_view(), "", "").with_time(OffsetDateTime::now_utc());
     if let Some(ip) = source_ip {
         ctx.insert(keys::SOURCE_IP, ip.to_string());
     }

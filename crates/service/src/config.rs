@@ -43,6 +43,8 @@ pub struct ServiceConfig {
     /// The request-rate limit of every account without an override (`None`: none); see
     /// [`crate::rate_limit`].
     pub account_rate_limit: Option<s4_storage::RateLimit>,
+    /// Server-wide CORS (default: no cross-origin access): see [`crate::cors`].
+    pub cors: crate::cors::CorsConfig,
 }
 
 impl ServiceConfig {
@@ -56,6 +58,7 @@ impl ServiceConfig {
             trusted_proxies: crate::access_log::TrustedProxies::default(),
             console: true,
             account_rate_limit: None,
+            cors: crate::cors::CorsConfig::default(),
         }
     }
 }

@@ -30,6 +30,7 @@ use crate::authz::{self, KeyAccess, PolicyCache};
 use crate::body::{request_stream, ResponseBody};
 use crate::config::ServiceConfig;
 use crate::error_code::S3ErrorCode;
+use crate::explain;
 use crate::handlers::Env;
 use crate::input::{RequestBody, RequestView};
 use crate::key_use::KeyUse;
@@ -213,6 +214,12 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             (bytes_in, bytes_out),
             latency,
         );
+        crate::cors::decorate(
+            &self.inner.config.cors,
+            &parts.method,
+            &parts.headers,
+            response.headers_mut(),
+        );
         let headers = response.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&request_id) {
             headers.insert("x-amz-request-id", v);
@@ -235,6 +242,12 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         B::Error: Into<BoxError>,
     {
         let inner = &*self.inner;
+        if let Some(answer) =
+            crate::cors::preflight(&inner.config.cors, &parts.method, &parts.headers)
+        {
+            access.operation = Some("CorsPreflight");
+            return Ok(answer?);
+        }
         // 1. Route by host.
         let host = parts
             .headers
@@ -316,6 +329,18 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         })?;
         access.principal = Some(principal_name(&auth.principal));
         inner.key_use.note(&inner.identity, &auth.principal);
+        // The S4 extension endpoints under `/_s4/` (no bucket can be named so).
+        if parts.uri.path() == explain::PATH && !matches!(style, HostStyle::S3Virtual { .. }) {
+            access.operation = Some(explain::OPERATION);
+            let stores = explain::Stores {
+                store: &*inner.store,
+                identity: &*inner.identity,
+                policies: &inner.policies,
+            };
+            let body = (request_stream(body), auth.payload);
+            let limits = &inner.config.limits;
+            return Ok(explain::serve(stores, parts, &auth.principal, body, limits).await?);
+        }
         // 3. Bucket and key from the path.
         let virtual_bucket = match &style {
             HostStyle::S3Virtual { bucket } => Some(bucket.as_str()),
@@ -409,16 +434,16 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
     /// the first that is not allowed is refused ([`authz::refusal`]). For DeleteObjects returns what the
     /// handler needs to decide per key.
     #[allow(clippy::too_many_arguments)]
-    async fn authorize_s3(
+    async fn authorize_s3<'p>(
         &self,
         parts: &Parts,
         query: &Query,
         routed: &Routed,
-        principal: &Principal,
+        principal: &'p Principal,
         owner: AccountId,
         bucket: &str,
         key: &str,
-    ) -> Result<Option<KeyAccess>, ApiError> {
+    ) -> Result<Option<KeyAccess<'p>>, ApiError> {
         let inner = &*self.inner;
         let identity = authz::principal_policies(&*inner.identity, principal).await?;
         // The owning account's root is allowed whatever no bucket policy denies: without a
@@ -443,10 +468,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             }
             let ctx = match &mut ctx {
                 Some(ctx) => ctx,
-                None => ctx.insert(
-                    self.policy_context(parts, query, operation, principal)
-                        .await?,
-                ),
+                None => ctx.insert(policy_context(parts, query, operation, principal)),
             };
             ctx.set_action(check.action);
             ctx.set_resource(check.resource);
@@ -461,10 +483,7 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
         }
         let ctx = match ctx {
             Some(ctx) => ctx,
-            None => {
-                self.policy_context(parts, query, operation, principal)
-                    .await?
-            }
+            None => policy_context(parts, query, operation, principal),
         };
         let bucket_policy = inner.policies.get(&*inner.store, &owner, bucket).await?;
         Ok(Some(KeyAccess {
@@ -474,32 +493,30 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             bucket_policy,
         }))
     }
+}
 
-    /// The policy engine's view of the request: principal and condition keys (the action and
-    /// resource are set per check).
-    async fn policy_context(
-        &self,
-        parts: &Parts,
-        query: &Query,
-        operation: S3Operation,
-        principal: &Principal,
-    ) -> Result<RequestContext, ApiError> {
-        let policy_principal = authz::policy_principal(&*self.inner.identity, principal).await?;
-        let mut ctx = RequestContext::new(policy_principal, "", "");
-        let now = OffsetDateTime::now_utc();
-        for (k, v) in authz::request_keys(parts, now)
-            .into_iter()
-            .chain(authz::s3_keys(
-                parts,
-                query,
-                operation,
-                *principal != Principal::Anonymous,
-            ))
-        {
-            ctx.insert(k, v);
-        }
-        Ok(ctx)
+/// The policy engine's view of the request: the principal (borrowed) and the condition keys
+/// (the action and resource are set per check).
+fn policy_context<'p>(
+    parts: &Parts,
+    query: &Query,
+    operation: S3Operation,
+    principal: &'p Principal,
+) -> RequestContext<'p> {
+    let mut ctx = RequestContext::new(principal.policy_view(), "", "");
+    let now = OffsetDateTime::now_utc();
+    for (k, v) in authz::request_keys(parts, now)
+        .into_iter()
+        .chain(authz::s3_keys(
+            parts,
+            query,
+            operation,
+            *principal != Principal::Anonymous,
+        ))
+    {
+        ctx.insert(k, v);
     }
+    ctx
 }
 
 /// The account whose resources a request addresses: the account of a public URL

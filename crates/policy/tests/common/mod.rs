@@ -30,31 +30,36 @@ pub enum Who {
 }
 
 impl Who {
-    pub fn principal(self) -> Principal {
+    pub fn principal(self) -> Principal<'static> {
         match self {
             Who::Anon => Principal::Anonymous,
             Who::Root1 => Principal::Root { account: acct(1) },
             Who::Root2 => Principal::Root { account: acct(2) },
             Who::Alice => Principal::User {
                 account: acct(1),
-                name: "alice".into(),
-                user_id: "AIDAALICE".into(),
+                name: "alice",
+                user_id: "AIDAALICE",
             },
             Who::Carol => Principal::User {
                 account: acct(1),
-                name: "carol".into(),
-                user_id: "AIDACAROL".into(),
+                name: "carol",
+                user_id: "AIDACAROL",
             },
             Who::Bob => Principal::User {
                 account: acct(2),
-                name: "bob".into(),
-                user_id: "AIDABOB".into(),
+                name: "bob",
+                user_id: "AIDABOB",
             },
         }
     }
 }
 
-pub fn ctx(who: Who, action: &str, resource: &str, keys: &[(&str, &str)]) -> RequestContext {
+pub fn ctx(
+    who: Who,
+    action: &str,
+    resource: &str,
+    keys: &[(&str, &str)],
+) -> RequestContext<'static> {
     let mut c = RequestContext::new(who.principal(), action, resource);
     for (k, v) in keys {
         c.insert(k, *v);

@@ -37,7 +37,7 @@ pub(crate) struct Env<'a, O> {
     /// DeleteBucket).
     pub policies: &'a PolicyCache,
     /// Per-key authorization for DeleteObjects (`None`: every key is allowed).
-    pub key_access: Option<KeyAccess>,
+    pub key_access: Option<KeyAccess<'a>>,
 }
 
 pub(crate) type HandlerResult = Result<Response<ResponseBody>, ApiError>;

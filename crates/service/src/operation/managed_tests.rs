@@ -179,8 +179,8 @@ fn s3_policies_mean_what_their_names_say() {
             let check = op.own_check("photos", "k");
             let alice = Principal::User {
                 account: owner(),
-                name: "alice".into(),
-                user_id: "AIDAALICE".into(),
+                name: "alice",
+                user_id: "AIDAALICE",
             };
             let request = RequestContext::new(alice, check.action, check.resource);
             let got = decide(&request, Some(owner()), &[policy], None);

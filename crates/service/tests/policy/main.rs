@@ -13,6 +13,7 @@ mod harness;
 
 mod bucket_policy;
 mod enforcement;
+mod explain;
 mod owner_only;
 
 use base64::Engine as _;

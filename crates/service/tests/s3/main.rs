@@ -9,6 +9,7 @@ mod auth;
 mod buckets;
 mod checksums;
 mod copy;
+mod cors;
 mod dates;
 mod list;
 mod list_edges;
