@@ -561,6 +561,7 @@ pub enum ConfigError {
     TrustedProxies(String),
     #[error("{0}")]
     RateLimit(String),
+    #[error("{0}")]
     Cors(String),
     /// More than one of the above, each reported.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
