@@ -82,6 +82,7 @@ s3_error_codes! {
     RequestTimeout => 400, "Your socket connection to the server was not read from or written to within the timeout period.";
     ServiceUnavailable => 503, "Please reduce your request rate.";
     SignatureDoesNotMatch => 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
+    TooManyBuckets => 400, "You have attempted to create more buckets than allowed.";
     UserKeyMustBeSpecified => 400, "The bucket POST request must contain the specified field name.";
     ValidationError => 400, "Validation error.";
 }

@@ -80,6 +80,7 @@ mod list;
 mod meta_db;
 mod multipart;
 mod objects;
+mod quota;
 mod read;
 mod scrub;
 mod space;
@@ -106,7 +107,7 @@ pub(crate) type Bin = TableDefinition<'static, &'static [u8], &'static [u8]>;
 
 /// Every byte-keyed metadata table but the usage counters (opened, and recounted, by
 /// `usage.rs`): created at open, and copied by a backup.
-pub(crate) const BYTE_TABLES: [Bin; 13] = [
+pub(crate) const BYTE_TABLES: [Bin; 14] = [
     BUCKETS,
     OBJECTS,
     UPLOADS,
@@ -120,6 +121,7 @@ pub(crate) const BYTE_TABLES: [Bin; 13] = [
     OWNER_KEYS,
     ATTACHMENTS,
     KEY_LAST_USED,
+    quota::QUOTAS,
 ];
 
 /// `account ++ bucket` -> bucket record.

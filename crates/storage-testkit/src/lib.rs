@@ -37,6 +37,7 @@ mod key_rules;
 mod listing;
 mod multipart;
 mod objects;
+mod quota;
 mod support;
 mod usage;
 
@@ -89,6 +90,7 @@ enum Need {
     Copy,
     BucketPolicies,
     UsageCounters,
+    StorageQuotas,
 }
 
 impl Need {
@@ -99,6 +101,7 @@ impl Need {
             Self::Copy => caps.copy,
             Self::BucketPolicies => caps.bucket_policies,
             Self::UsageCounters => caps.usage_counters,
+            Self::StorageQuotas => caps.storage_quotas,
         }
     }
 
@@ -109,6 +112,7 @@ impl Need {
             Self::Copy => "copy",
             Self::BucketPolicies => "bucket_policies",
             Self::UsageCounters => "usage_counters",
+            Self::StorageQuotas => "storage_quotas",
         }
     }
 }
@@ -152,6 +156,7 @@ where
     cases.extend(copy::cases::<S>());
     cases.extend(multipart::cases::<S>());
     cases.extend(usage::cases::<S>());
+    cases.extend(quota::cases::<S>());
     run_cases("object store", cases, make, |s: &S| Some(s.capabilities())).await;
 }
 

@@ -61,6 +61,7 @@ pub mod listing;
 pub mod memory;
 pub mod multipart;
 mod object_store;
+pub mod quota;
 mod types;
 
 pub use admission::{admit_key, admit_object, admit_upload_key};

@@ -48,6 +48,7 @@ impl ObjectStore for PgStore {
             max_object_size: self.config.max_object_size,
             min_part_size: self.config.min_part_size,
             usage_counters: true,
+            storage_quotas: false,
         }
     }
 

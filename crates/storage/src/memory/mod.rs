@@ -37,6 +37,7 @@ mod identity;
 mod ingest;
 
 mod objects;
+mod quota;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -106,6 +107,7 @@ impl MemoryStore {
             max_object_size: self.max_object_size,
             min_part_size: self.min_part_size,
             usage_counters: true,
+            storage_quotas: true,
         }
     }
 
@@ -138,6 +140,8 @@ struct ObjectState {
     buckets: BTreeMap<(AccountId, String), Bucket>,
     /// Orders uploads initiated within the same clock tick.
     upload_seq: u64,
+    /// Accounts with a storage limit set.
+    quotas: BTreeMap<AccountId, crate::quota::AccountQuota>,
 }
 
 #[derive(Debug)]
