@@ -76,6 +76,7 @@ mod ingest;
 mod migrations;
 mod objects;
 mod prepared;
+mod quota;
 #[allow(missing_docs)]
 mod s3blob;
 mod usage;
