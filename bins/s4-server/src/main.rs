@@ -7,6 +7,7 @@
 
 mod admin;
 mod admin_keys;
+mod admin_quota;
 mod admin_storage;
 mod bootstrap;
 mod config;
