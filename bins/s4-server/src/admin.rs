@@ -152,6 +152,32 @@ pub enum AdminCommand {
         #[serde(default)]
         account: Option<String>,
     },
+    /// Set an account's storage limits (only the ones given change; `none` clears one).
+    /// Writes past a limit are refused (AccountProblem, TooManyBuckets); lowering a limit
+    /// below usage deletes nothing.
+    SetQuota {
+        /// The 15-digit account ID.
+        #[arg(long)]
+        account: String,
+        /// Object bytes plus parts of uploads in progress: a size (`500GiB`) or `none`.
+        #[arg(long, value_parser = crate::admin_quota::parse_bytes_limit)]
+        #[serde(default)]
+        max_bytes: Option<crate::admin_quota::LimitSetting>,
+        /// Objects: a number or `none`.
+        #[arg(long, value_parser = crate::admin_quota::parse_count_limit)]
+        #[serde(default)]
+        max_objects: Option<crate::admin_quota::LimitSetting>,
+        /// Buckets: a number or `none`.
+        #[arg(long, value_parser = crate::admin_quota::parse_count_limit)]
+        #[serde(default)]
+        max_buckets: Option<crate::admin_quota::LimitSetting>,
+    },
+    /// Show an account's storage limits next to its usage.
+    ShowQuota {
+        /// The 15-digit account ID.
+        #[arg(long)]
+        account: String,
+    },
     /// List an account's IAM users.
     ListUsers {
         /// The 15-digit account ID.
@@ -308,10 +334,36 @@ async fn run<I: IdentityStore + ObjectStore + RateLimitStore>(
         }
         AdminCommand::ListAccounts => {
             let accounts = store.list_accounts().await.map_err(describe)?;
-            Ok(accounts
-                .iter()
-                .map(|a| format!("{}  created {}", a.id, rfc3339(a.created)))
-                .collect())
+            let mut lines = Vec::with_capacity(accounts.len());
+            for a in accounts {
+                let quota = store.account_quota(&a.id).await.map_err(describe)?;
+                let usage = store.account_usage(&a.id).await.map_err(describe)?;
+                lines.push(format!(
+                    "{}  created {}  {}",
+                    a.id,
+                    rfc3339(a.created),
+                    crate::admin_quota::usage_columns(&usage, &quota)
+                ));
+            }
+            Ok(lines)
+        }
+        AdminCommand::SetQuota {
+            account,
+            max_bytes,
+            max_objects,
+            max_buckets,
+        } => {
+            let account = existing_account(store, account).await?;
+            let change = crate::admin_quota::QuotaChange {
+                bytes: *max_bytes,
+                objects: *max_objects,
+                buckets: *max_buckets,
+            };
+            crate::admin_quota::set_quota(store, &account, change).await
+        }
+        AdminCommand::ShowQuota { account } => {
+            let account = existing_account(store, account).await?;
+            crate::admin_quota::show_quota(store, &account).await
         }
         AdminCommand::CreateKey { account, user } => {
             let account = existing_account(store, account).await?;

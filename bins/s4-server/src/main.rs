@@ -8,6 +8,7 @@
 mod admin;
 mod admin_keys;
 mod admin_rate;
+mod admin_quota;
 mod admin_storage;
 mod allocator;
 mod bootstrap;

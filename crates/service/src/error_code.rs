@@ -83,6 +83,7 @@ s3_error_codes! {
     ServiceUnavailable => 503, "Please reduce your request rate.";
     SignatureDoesNotMatch => 403, "The request signature we calculated does not match the signature you provided. Check your key and signing method.";
     SlowDown => 503, "Please reduce your request rate.";
+    TooManyBuckets => 400, "You have attempted to create more buckets than allowed.";
     UserKeyMustBeSpecified => 400, "The bucket POST request must contain the specified field name.";
     ValidationError => 400, "Validation error.";
 }

@@ -86,6 +86,28 @@ impl From<StorageError> for ApiError {
                 format!("This server's storage backend does not implement {what}."),
             ),
             StorageError::Body(source) => Self::from_body_error(&source),
+            StorageError::QuotaExceeded { limit, max } => {
+                tracing::warn!(
+                    limit = limit.as_str(),
+                    max,
+                    "write refused by a storage quota"
+                );
+                Self::with_message(
+                    C::AccountProblem,
+                    format!(
+                        "Storage quota exceeded: this write would take the account past its {} \
+                         limit of {max}.",
+                        limit.as_str()
+                    ),
+                )
+            }
+            StorageError::TooManyBuckets { max } => {
+                tracing::warn!(max, "bucket creation refused by the max-buckets quota");
+                Self::with_message(
+                    C::TooManyBuckets,
+                    format!("Storage quota exceeded: the account's max-buckets limit is {max}."),
+                )
+            }
             StorageError::InsufficientStorage(reason) => {
                 tracing::warn!(%reason, "write refused for lack of free space; answered 507");
                 Self::new(C::InsufficientStorage)
@@ -504,6 +526,14 @@ mod tests {
                 StorageError::InsufficientStorage("disk full".into()),
                 C::InsufficientStorage,
             ),
+            (
+                StorageError::QuotaExceeded {
+                    limit: s4_storage::quota::QuotaLimit::Bytes,
+                    max: 10,
+                },
+                C::AccountProblem,
+            ),
+            (StorageError::TooManyBuckets { max: 1 }, C::TooManyBuckets),
         ];
         for (e, code) in cases {
             let shown = format!("{e:?}");
@@ -511,6 +541,15 @@ mod tests {
         }
         let api = ApiError::from(StorageError::InvalidPart("part 2 is missing".into()));
         assert_eq!(api.message, "part 2 is missing");
+        let api = ApiError::from(StorageError::QuotaExceeded {
+            limit: s4_storage::quota::QuotaLimit::Objects,
+            max: 3,
+        });
+        assert_eq!(
+            api.message,
+            "Storage quota exceeded: this write would take the account past its max-objects \
+             limit of 3."
+        );
         let api = ApiError::from(StorageError::KeyCannotHoldData);
         assert_eq!(
             api.message,

@@ -367,15 +367,18 @@ pub(crate) struct UsageRecord {
     pub objects: u64,
     pub bytes: u64,
     pub uploads: u64,
+    /// Bytes of the parts of the bucket's uploads in progress (counted by storage quotas).
+    pub part_bytes: u64,
 }
 
 impl UsageRecord {
     pub fn encode(&self) -> Vec<u8> {
-        let mut e = Enc(Vec::with_capacity(25));
+        let mut e = Enc(Vec::with_capacity(33));
         e.u8(VERSION);
         e.u64(self.objects);
         e.u64(self.bytes);
         e.u64(self.uploads);
+        e.u64(self.part_bytes);
         e.0
     }
     pub fn decode(buf: &[u8]) -> Result<Self, StorageError> {
@@ -384,6 +387,7 @@ impl UsageRecord {
             objects: d.u64()?,
             bytes: d.u64()?,
             uploads: d.u64()?,
+            part_bytes: d.u64()?,
         })
     }
 }
@@ -442,6 +446,7 @@ mod tests {
             objects: 3,
             bytes: 5 << 40,
             uploads: 7,
+            part_bytes: 9 << 30,
         };
         let bytes = record.encode();
         assert_eq!(UsageRecord::decode(&bytes).unwrap(), record);

@@ -81,6 +81,7 @@ mod meta_db;
 mod multipart;
 mod objects;
 mod rate_limits;
+mod quota;
 mod read;
 mod scrub;
 mod space;
@@ -122,6 +123,7 @@ pub(crate) const BYTE_TABLES: [Bin; 14] = [
     ATTACHMENTS,
     KEY_LAST_USED,
     rate_limits::RATE_LIMITS,
+    quota::QUOTAS,
 ];
 
 /// `account ++ bucket` -> bucket record.

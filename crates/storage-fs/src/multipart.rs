@@ -75,13 +75,18 @@ fn remove_upload(
         .remove(upload_key)
         .db()?
         .is_some();
+    let mut parts = txn.open_table(PARTS).db()?;
+    let stored = parts_of(&parts, upload_id)?;
     if removed {
         let bucket_key = keys::bucket_of_row(upload_key)
             .ok_or_else(|| StorageError::Internal("corrupt upload key".to_owned()))?;
-        usage::adjust(txn, &bucket_key, Delta::uploads(-1))?;
+        let part_bytes = stored.iter().map(|(_, p)| p.size).sum();
+        usage::adjust(
+            txn,
+            &bucket_key,
+            Delta::uploads(-1).and(Delta::parts_removed(part_bytes)),
+        )?;
     }
-    let mut parts = txn.open_table(PARTS).db()?;
-    let stored = parts_of(&parts, upload_id)?;
     let mut refs = txn.open_table(BLOBS).db()?;
     for (number, part) in stored {
         parts
@@ -156,7 +161,15 @@ impl FsStore {
         precheck_part(part_number, async {
             let txn = self.inner.db.begin_read().db()?;
             read_bucket(&txn, &upload.target.account, &upload.target.bucket)?;
-            find_upload(&txn.open_table(UPLOADS).db()?, upload).map(drop)
+            find_upload(&txn.open_table(UPLOADS).db()?, upload)?;
+            // A declared length past the quota is refused before the body is read.
+            match request.content_length {
+                Some(length) => {
+                    let change = Delta::part(length).quota_change();
+                    crate::quota::precheck(&txn, &upload.target.account, &change)
+                }
+                None => Ok(()),
+            }
         })
         .await?;
         let (length, md5) = (request.content_length, request.content_md5);
@@ -185,6 +198,11 @@ impl FsStore {
                     freed.push(id);
                     return Ok(Err(rejection.error));
                 }
+                usage::adjust(
+                    txn,
+                    &keys::bucket(&upload.target.account, &upload.target.bucket),
+                    Delta::part(size),
+                )?;
                 let record = PartRecord {
                     size,
                     md5,
@@ -275,10 +293,12 @@ impl FsStore {
                     .db()?
                     .remove(upload_key.as_slice())
                     .db()?;
+                // The parts' bytes become the object's, counted by `swap_object`.
+                let part_bytes = stored.iter().map(|(_, p)| p.size).sum();
                 usage::adjust(
                     txn,
                     &keys::bucket(&upload.target.account, &upload.target.bucket),
-                    Delta::uploads(-1),
+                    Delta::uploads(-1).and(Delta::parts_removed(part_bytes)),
                 )?;
                 {
                     let mut table = txn.open_table(PARTS).db()?;

@@ -11,6 +11,7 @@ use s4_storage::multipart::{
     CompleteUpload, PartInfo, PartsPage, UploadInfo, UploadListQuery, UploadPart, UploadRef,
     UploadsPage,
 };
+use s4_storage::quota::{AccountQuota, AccountUsage};
 use s4_storage::{
     AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, Capabilities, CopyObject, ETag,
     GetObjectOutput, ListPage, ListQuery, ObjectAttributes, ObjectInfo, ObjectRef, ObjectStore,
@@ -118,12 +119,6 @@ fn now() -> OffsetDateTime {
 impl FsStore {
     fn read_txn(&self) -> StorageResult<ReadTransaction> {
         self.inner.db.begin_read().db()
-    }
-
-    /// `NoSuchBucket` unless the bucket exists (a fast check before a body is received).
-    pub(crate) fn require_bucket(&self, account: &AccountId, bucket: &str) -> StorageResult<()> {
-        let txn = self.read_txn()?;
-        read_bucket(&txn, account, bucket).map(|_| ())
     }
 
     /// Reads an object's record and pins its blobs, retrying when a concurrent overwrite
@@ -245,6 +240,7 @@ impl ObjectStore for FsStore {
             max_object_size: self.inner.config.max_object_size,
             min_part_size: self.inner.config.min_part_size,
             usage_counters: true,
+            storage_quotas: true,
         }
     }
 
@@ -263,6 +259,7 @@ impl ObjectStore for FsStore {
                 if table.get(key.as_slice()).db()?.is_some() {
                     return Err(StorageError::BucketAlreadyOwnedByYou);
                 }
+                crate::quota::admit_bucket(txn, &account)?;
                 let record = BucketRecord {
                     created: now(),
                     policy: None,
@@ -386,7 +383,14 @@ impl ObjectStore for FsStore {
         } = request;
         // Fail fast for a bad key or a missing bucket; the commit checks again.
         s4_storage::admit_key(&target.key, content_length)?;
-        self.require_bucket(&target.account, &target.bucket)?;
+        {
+            let txn = self.read_txn()?;
+            read_bucket(&txn, &target.account, &target.bucket)?;
+            // A declared length past the quota is refused before the body is read.
+            if let Some(length) = content_length {
+                crate::quota::precheck_object(&txn, &target, length)?;
+            }
+        }
         let received = receive(
             &self.inner,
             body,
@@ -669,5 +673,33 @@ impl ObjectStore for FsStore {
     async fn all_bucket_usage(&self) -> StorageResult<Vec<AccountBucketUsage>> {
         let inner = self.inner.clone();
         blocking(move || usage::read_all(&inner.db.begin_read().db()?)).await
+    }
+
+    async fn account_quota(&self, account: &AccountId) -> StorageResult<AccountQuota> {
+        crate::quota::read(&self.read_txn()?, account)
+    }
+
+    async fn set_account_quota(
+        &self,
+        account: &AccountId,
+        quota: AccountQuota,
+    ) -> StorageResult<()> {
+        let inner = self.inner.clone();
+        let account = *account;
+        blocking(move || {
+            commit(&inner, None, |txn, _| {
+                crate::quota::write(txn, &account, &quota)?;
+                Ok(Ok(()))
+            })
+        })
+        .await
+    }
+
+    async fn account_quotas(&self) -> StorageResult<Vec<(AccountId, AccountQuota)>> {
+        crate::quota::read_all(&self.read_txn()?)
+    }
+
+    async fn account_usage(&self, account: &AccountId) -> StorageResult<AccountUsage> {
+        crate::quota::read_usage(&self.read_txn()?, account)
     }
 }

@@ -13,8 +13,8 @@ use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, WriteTransacti
 use s4_naming::AccountId;
 use s4_storage::{AccountBucketUsage, BucketUsage, StorageError, StorageResult};
 
-use crate::codec::{ObjectRecord, UsageRecord};
-use crate::{keys, Bin, Db, BUCKETS, META, OBJECTS, UPLOADS};
+use crate::codec::{ObjectRecord, PartRecord, UsageRecord};
+use crate::{keys, Bin, Db, BUCKETS, META, OBJECTS, PARTS, UPLOADS};
 
 /// `account ++ bucket` (the `buckets` key) -> [`UsageRecord`].
 pub(crate) const USAGE: Bin = redb::TableDefinition::new("bucket_usage");
@@ -22,7 +22,8 @@ pub(crate) const USAGE: Bin = redb::TableDefinition::new("bucket_usage");
 /// The `meta` row naming the version of the usage table's contents; absent in data
 /// directories written before usage counters existed.
 pub(crate) const MARKER: &str = "usage_counters";
-const MARKER_VERSION: u64 = 1;
+/// Version 2 added the part bytes that storage quotas count: a version-1 table is recounted.
+const MARKER_VERSION: u64 = 2;
 
 /// A change to one bucket's totals.
 #[derive(Clone, Copy, Debug, Default)]
@@ -31,6 +32,8 @@ pub(crate) struct Delta {
     pub bytes_added: u64,
     pub bytes_removed: u64,
     pub uploads: i64,
+    pub part_bytes_added: u64,
+    pub part_bytes_removed: u64,
 }
 
 impl Delta {
@@ -40,7 +43,23 @@ impl Delta {
             objects: i64::from(old.is_none()),
             bytes_added: new,
             bytes_removed: old.unwrap_or(0),
-            uploads: 0,
+            ..Self::default()
+        }
+    }
+
+    /// A part of `size` bytes is stored (part numbers are never re-uploaded).
+    pub fn part(size: u64) -> Self {
+        Self {
+            part_bytes_added: size,
+            ..Self::default()
+        }
+    }
+
+    /// Parts of `bytes` in total are gone (their upload ended).
+    pub fn parts_removed(bytes: u64) -> Self {
+        Self {
+            part_bytes_removed: bytes,
+            ..Self::default()
         }
     }
 
@@ -68,18 +87,34 @@ impl Delta {
             bytes_added: self.bytes_added + other.bytes_added,
             bytes_removed: self.bytes_removed + other.bytes_removed,
             uploads: self.uploads + other.uploads,
+            part_bytes_added: self.part_bytes_added + other.part_bytes_added,
+            part_bytes_removed: self.part_bytes_removed + other.part_bytes_removed,
         }
     }
 
     fn is_zero(&self) -> bool {
-        self.objects == 0 && self.bytes_added == self.bytes_removed && self.uploads == 0
+        self.objects == 0
+            && self.bytes_added == self.bytes_removed
+            && self.uploads == 0
+            && self.part_bytes_added == self.part_bytes_removed
+    }
+
+    /// The change storage quotas judge: object and part bytes together.
+    pub fn quota_change(&self) -> s4_storage::quota::UsageChange {
+        s4_storage::quota::UsageChange {
+            bytes_added: self.bytes_added + self.part_bytes_added,
+            bytes_removed: self.bytes_removed + self.part_bytes_removed,
+            objects_added: u64::try_from(self.objects).unwrap_or(0),
+        }
     }
 }
 
 /// Applies `delta` to the totals of the bucket whose `buckets` key is `bucket_key`, inside the
-/// transaction that makes the change it counts. The caller has checked, in `txn`, that the
-/// bucket exists.
+/// transaction that makes the change it counts, after the account's storage quota admitted
+/// it (a refusal fails the transaction). The caller has checked, in `txn`, that the bucket
+/// exists.
 pub(crate) fn adjust(txn: &WriteTransaction, bucket_key: &[u8], delta: Delta) -> StorageResult<()> {
+    crate::quota::admit(txn, bucket_key, &delta)?;
     if delta.is_zero() {
         return Ok(());
     }
@@ -97,6 +132,11 @@ pub(crate) fn adjust(txn: &WriteTransaction, bucket_key: &[u8], delta: Delta) ->
             grown.saturating_sub(delta.bytes_removed)
         },
         uploads: step(current.uploads, delta.uploads),
+        part_bytes: {
+            let grown = current.part_bytes.saturating_add(delta.part_bytes_added);
+            debug_assert!(grown >= delta.part_bytes_removed, "part bytes below zero");
+            grown.saturating_sub(delta.part_bytes_removed)
+        },
     };
     table.insert(bucket_key, next.encode().as_slice()).db()?;
     Ok(())
@@ -181,6 +221,7 @@ fn recount(txn: &WriteTransaction) -> StorageResult<()> {
     let buckets = txn.open_table(BUCKETS).db()?;
     let objects = txn.open_table(OBJECTS).db()?;
     let uploads = txn.open_table(UPLOADS).db()?;
+    let parts = txn.open_table(PARTS).db()?;
     let mut usage = txn.open_table(USAGE).db()?;
     for row in buckets.iter().db()? {
         let (bucket_key, _) = row.db()?;
@@ -202,8 +243,17 @@ fn recount(txn: &WriteTransaction) -> StorageResult<()> {
             .range::<&[u8]>(prefix.as_slice()..end.as_slice())
             .db()?
         {
-            row.db()?;
+            let (k, _) = row.db()?;
             record.uploads += 1;
+            let upload_id = std::str::from_utf8(&k.value()[prefix.len()..])
+                .map_err(|_| StorageError::Internal("corrupt upload ID".to_owned()))?;
+            let (first, last) = (keys::part(upload_id, 0), keys::part(upload_id, u32::MAX));
+            for part in parts
+                .range::<&[u8]>(first.as_slice()..=last.as_slice())
+                .db()?
+            {
+                record.part_bytes += PartRecord::decode(part.db()?.1.value())?.size;
+            }
         }
         usage.insert(bucket_key, record.encode().as_slice()).db()?;
     }

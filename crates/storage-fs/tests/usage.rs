@@ -8,9 +8,10 @@ use bytes::Bytes;
 use redb::{Database, ReadableTable, TableDefinition};
 use s4_naming::AccountId;
 use s4_storage::multipart::{UploadPart, UploadRef};
+use s4_storage::quota::AccountQuota;
 use s4_storage::{
     body, count_bucket_usage, AccountBucketUsage, BucketUsage, ObjectAttributes, ObjectRef,
-    ObjectStore, PutObject, WritePrecondition,
+    ObjectStore, PutObject, StorageError, WritePrecondition,
 };
 use s4_storage_fs::{FsConfig, FsStore};
 
@@ -246,4 +247,77 @@ async fn bulk_loads_count() {
     let usage = store.bucket_usage(&a(), "bulk").await.unwrap();
     assert_eq!(usage, counted(&store, a(), "bulk").await);
     assert_eq!(usage.objects, 100);
+}
+
+/// Storage quotas count the parts of uploads in progress: after a crash-like loss of the
+/// usage table, the recount at open reproduces every account's usage, parts included, and
+/// a quota set before keeps refusing from the recounted totals.
+#[tokio::test]
+async fn recount_reproduces_account_usage_with_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FsStore::open(config(dir.path())).unwrap();
+    fill(&store).await;
+    let pending = UploadRef {
+        target: obj(a(), "photos", "pending"),
+        upload_id: store
+            .create_multipart_upload(&obj(a(), "photos", "pending"), ObjectAttributes::default())
+            .await
+            .unwrap()
+            .upload_id,
+    };
+    store
+        .upload_part(UploadPart {
+            upload: pending,
+            part_number: 1,
+            body: body::once(Bytes::from(vec![1u8; 4_321])),
+            content_length: Some(4_321),
+            content_md5: None,
+        })
+        .await
+        .unwrap();
+    let before = [
+        store.account_usage(&a()).await.unwrap(),
+        store.account_usage(&b()).await.unwrap(),
+    ];
+    let objects_of_a: u64 = all_counted(&store)
+        .await
+        .iter()
+        .filter(|u| u.account == a())
+        .map(|u| u.usage.bytes)
+        .sum();
+    assert_eq!(
+        before[0].bytes,
+        objects_of_a + 4_321,
+        "parts count for quotas"
+    );
+    let quota = AccountQuota {
+        max_bytes: Some(before[0].bytes),
+        ..AccountQuota::default()
+    };
+    store.set_account_quota(&a(), quota).await.unwrap();
+    drop(store);
+
+    strip_usage(dir.path());
+    let (store, report) = FsStore::open_with_report(config(dir.path())).unwrap();
+    assert!(report.usage_recounted);
+    let after = [
+        store.account_usage(&a()).await.unwrap(),
+        store.account_usage(&b()).await.unwrap(),
+    ];
+    assert_eq!(after, before, "recounted account usage");
+    assert_eq!(store.account_quota(&a()).await.unwrap(), quota);
+    let refused = store
+        .put_object(PutObject {
+            target: obj(a(), "photos", "one-more"),
+            attributes: ObjectAttributes::default(),
+            body: body::once(Bytes::from_static(b"x")),
+            content_length: None,
+            content_md5: None,
+            precondition: WritePrecondition::default(),
+        })
+        .await;
+    assert!(
+        matches!(refused, Err(StorageError::QuotaExceeded { .. })),
+        "{refused:?}"
+    );
 }

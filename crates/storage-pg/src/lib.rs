@@ -78,6 +78,7 @@ mod migrations;
 mod objects;
 mod prepared;
 mod rate_limits;
+mod quota;
 #[allow(missing_docs)]
 mod s3blob;
 mod usage;

@@ -162,6 +162,30 @@ CREATE INDEX IF NOT EXISTS uploads_in_key_order
 ",
     ),
     (
+        5,
+        // Storage quotas (see `quota.rs`): each limited account's limits, and the bytes of
+        // parts of uploads in progress, which quotas count, on the usage counters. The
+        // backfill recounts part bytes from the parts under SHARE locks (no writer of an
+        // older version commits in between) into shard 0 after zeroing every shard, so
+        // re-applying it (the downgrade test does) recounts instead of doubling.
+        r"
+CREATE TABLE IF NOT EXISTS account_quotas (
+    account text PRIMARY KEY,
+    max_bytes bigint,
+    max_objects bigint,
+    max_buckets bigint
+);
+ALTER TABLE bucket_usage ADD COLUMN IF NOT EXISTS part_bytes bigint NOT NULL DEFAULT 0;
+LOCK TABLE uploads, parts IN SHARE MODE;
+UPDATE bucket_usage SET part_bytes = 0 WHERE part_bytes <> 0;
+INSERT INTO bucket_usage (account, bucket, shard, part_bytes)
+SELECT u.account, u.bucket, 0, sum(p.size)::bigint
+FROM parts p JOIN uploads u ON u.upload_id = p.upload_id
+GROUP BY u.account, u.bucket
+ON CONFLICT (account, bucket, shard) DO UPDATE SET part_bytes = excluded.part_bytes;
+",
+    ),
+    (
         6,
         // Per-account request-rate overrides (`rate_limits.rs`), read by every server at start
         // and periodically. (Version 5 belongs to another change of the same release.)

@@ -30,6 +30,7 @@ use s4_naming::AccountId;
 use s4_storage::{AccountBucketUsage, BucketUsage, StorageError, StorageResult};
 
 use crate::prepared::Prepared;
+use crate::quota::AccountChange;
 use crate::Db;
 
 /// Counter rows per bucket.
@@ -39,7 +40,8 @@ const SHARDS: i16 = 16;
 /// [`UsageDelta::apply`] just before the commit.
 #[derive(Debug, Default)]
 pub(crate) struct UsageDelta {
-    buckets: BTreeMap<(String, String), [i64; 3]>,
+    /// objects, bytes, uploads, part bytes.
+    buckets: BTreeMap<(String, String), [i64; 4]>,
 }
 
 impl UsageDelta {
@@ -65,6 +67,14 @@ impl UsageDelta {
         entry[2] += uploads;
     }
 
+    /// Adds `bytes` to the bucket's bytes of parts of uploads in progress (what storage
+    /// quotas count beside the objects).
+    pub(crate) fn add_part_bytes(&mut self, account: &str, bucket: &str, bytes: i64) {
+        self.buckets
+            .entry((account.to_owned(), bucket.to_owned()))
+            .or_default()[3] += bytes;
+    }
+
     /// An object of `new_size` bytes replaced `old_size` (`None`: the key was free).
     pub(crate) fn replace(
         &mut self,
@@ -83,13 +93,27 @@ impl UsageDelta {
         );
     }
 
-    /// Writes the deltas into one randomly chosen shard of each bucket, in one statement.
+    /// Each account's change, summed over its buckets, in account order.
+    fn by_account(&self) -> BTreeMap<&str, AccountChange> {
+        let mut out: BTreeMap<&str, AccountChange> = BTreeMap::new();
+        for ((account, _), [objects, bytes, uploads, part_bytes]) in &self.buckets {
+            let change = out.entry(account.as_str()).or_default();
+            change.objects += objects;
+            change.bytes += bytes + part_bytes;
+            change.uploads += uploads;
+        }
+        out
+    }
+
+    /// Judges the growth of each account against its storage quota (see `quota.rs`), then
+    /// writes the deltas into one randomly chosen shard of each bucket, in one statement.
     pub(crate) async fn apply(self, tx: &impl GenericClient) -> StorageResult<()> {
+        crate::quota::admit(tx, self.by_account().into_iter()).await?;
         let mut accounts = Vec::new();
         let mut buckets = Vec::new();
-        let mut columns: [Vec<i64>; 3] = Default::default();
+        let mut columns: [Vec<i64>; 4] = Default::default();
         for ((account, bucket), delta) in self.buckets {
-            if delta == [0; 3] {
+            if delta == [0; 4] {
                 continue;
             }
             accounts.push(account);
@@ -105,14 +129,18 @@ impl UsageDelta {
         // The map iterates in (account, bucket) order and `unnest ... WITH ORDINALITY` keeps
         // it, so concurrent multi-bucket transactions lock counter rows in the same order.
         tx.pexecute(
-            "INSERT INTO bucket_usage (account, bucket, shard, objects, bytes, uploads) \
-             SELECT d.account, d.bucket, $1, d.objects, d.bytes, d.uploads \
-             FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) \
-             WITH ORDINALITY AS d (account, bucket, objects, bytes, uploads, n) ORDER BY d.n \
+            "INSERT INTO bucket_usage (account, bucket, shard, objects, bytes, uploads, \
+             part_bytes) \
+             SELECT d.account, d.bucket, $1, d.objects, d.bytes, d.uploads, d.part_bytes \
+             FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], \
+             $7::bigint[]) \
+             WITH ORDINALITY AS d (account, bucket, objects, bytes, uploads, part_bytes, n) \
+             ORDER BY d.n \
              ON CONFLICT (account, bucket, shard) DO UPDATE SET \
              objects = bucket_usage.objects + excluded.objects, \
              bytes = bucket_usage.bytes + excluded.bytes, \
-             uploads = bucket_usage.uploads + excluded.uploads",
+             uploads = bucket_usage.uploads + excluded.uploads, \
+             part_bytes = bucket_usage.part_bytes + excluded.part_bytes",
             &[
                 &shard,
                 &accounts,
@@ -120,6 +148,7 @@ impl UsageDelta {
                 &columns[0],
                 &columns[1],
                 &columns[2],
+                &columns[3],
             ],
         )
         .await

@@ -38,6 +38,7 @@ mod listing;
 mod multipart;
 mod objects;
 mod rate_limits;
+mod quota;
 mod support;
 mod usage;
 
@@ -90,6 +91,7 @@ enum Need {
     Copy,
     BucketPolicies,
     UsageCounters,
+    StorageQuotas,
 }
 
 impl Need {
@@ -100,6 +102,7 @@ impl Need {
             Self::Copy => caps.copy,
             Self::BucketPolicies => caps.bucket_policies,
             Self::UsageCounters => caps.usage_counters,
+            Self::StorageQuotas => caps.storage_quotas,
         }
     }
 
@@ -110,6 +113,7 @@ impl Need {
             Self::Copy => "copy",
             Self::BucketPolicies => "bucket_policies",
             Self::UsageCounters => "usage_counters",
+            Self::StorageQuotas => "storage_quotas",
         }
     }
 }
@@ -153,6 +157,7 @@ where
     cases.extend(copy::cases::<S>());
     cases.extend(multipart::cases::<S>());
     cases.extend(usage::cases::<S>());
+    cases.extend(quota::cases::<S>());
     run_cases("object store", cases, make, |s: &S| Some(s.capabilities())).await;
 }
 

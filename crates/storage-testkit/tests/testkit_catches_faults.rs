@@ -11,6 +11,7 @@ use s4_storage::multipart::{
     CompleteUpload, PartInfo, PartsPage, UploadInfo, UploadListQuery, UploadPart, UploadRef,
     UploadsPage,
 };
+use s4_storage::quota::{AccountQuota, AccountUsage};
 use s4_storage::{
     AccessKey, Account, AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, ByteStream,
     Capabilities, CopyObject, GetObjectOutput, Group, IdentityStore, KeyOwner, KeyStatus, ListPage,
@@ -33,6 +34,10 @@ enum Fault {
     UsersUnsorted,
     KeyLimitIgnored,
     UsageIgnoresUploads,
+    /// Account usage that leaves out the parts of uploads in progress.
+    QuotaUsageIgnoresParts,
+    /// Quotas recorded but never applied to bucket creation.
+    BucketLimitIgnored,
     /// Key lookups served from a cache that identity writes never empty.
     StaleKeyCache,
     /// A late-recorded older use overwrites a newer one.
@@ -183,6 +188,34 @@ impl ObjectStore for Faulty {
     }
     async fn all_bucket_usage(&self) -> StorageResult<Vec<AccountBucketUsage>> {
         self.inner.all_bucket_usage().await
+    }
+    async fn account_quota(&self, account: &AccountId) -> StorageResult<AccountQuota> {
+        self.inner.account_quota(account).await
+    }
+    async fn set_account_quota(
+        &self,
+        account: &AccountId,
+        mut quota: AccountQuota,
+    ) -> StorageResult<()> {
+        if self.fault == Fault::BucketLimitIgnored {
+            quota.max_buckets = None;
+        }
+        self.inner.set_account_quota(account, quota).await
+    }
+    async fn account_quotas(&self) -> StorageResult<Vec<(AccountId, AccountQuota)>> {
+        self.inner.account_quotas().await
+    }
+    async fn account_usage(&self, account: &AccountId) -> StorageResult<AccountUsage> {
+        let mut usage = self.inner.account_usage(account).await?;
+        if self.fault == Fault::QuotaUsageIgnoresParts {
+            let all = self.inner.all_bucket_usage().await?;
+            usage.bytes = all
+                .iter()
+                .filter(|b| b.account == *account)
+                .map(|b| b.usage.bytes)
+                .sum();
+        }
+        Ok(usage)
     }
     async fn expire_multipart_uploads(&self, cutoff: OffsetDateTime) -> StorageResult<u64> {
         if self.fault == Fault::ExpireDoesNothing {
@@ -500,6 +533,24 @@ async fn usage_without_uploads() {
     object_suite_catches(
         Fault::UsageIgnoresUploads,
         "usage::multipart_uploads_and_completion",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quota_usage_without_parts() {
+    object_suite_catches(
+        Fault::QuotaUsageIgnoresParts,
+        "quota::multipart_parts_count_and_cross_at_a_part",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn bucket_limit_ignored() {
+    object_suite_catches(
+        Fault::BucketLimitIgnored,
+        "quota::buckets_limit_refuses_create_bucket",
     )
     .await;
 }

@@ -59,6 +59,16 @@ pub enum StorageError {
     /// IAM: a per-entity quota (for example two access keys per user) is reached.
     #[error("{0}")]
     LimitExceeded(String),
+    /// The write would take the account past one of its storage limits (see
+    /// [`crate::quota`]); nothing of it was stored.
+    #[error("storage quota exceeded: the account's {} limit is {max}", limit.as_str())]
+    QuotaExceeded {
+        limit: crate::quota::QuotaLimit,
+        max: u64,
+    },
+    /// The account already has as many buckets as its quota allows.
+    #[error("the account's max-buckets limit of {max} is reached")]
+    TooManyBuckets { max: u64 },
     /// The backend lacks this capability (see [`crate::Capabilities`]).
     #[error("this backend does not implement {0}")]
     NotImplemented(&'static str),

@@ -65,6 +65,7 @@ pub mod memory;
 pub mod multipart;
 mod object_store;
 mod rate_limits;
+pub mod quota;
 mod types;
 
 pub use admission::{admit_key, admit_object, admit_upload_key};

@@ -6,6 +6,7 @@ use crate::multipart::{
     CompleteUpload, PartInfo, PartsPage, UploadInfo, UploadListQuery, UploadPart, UploadRef,
     UploadsPage,
 };
+use crate::quota::{AccountQuota, AccountUsage};
 use crate::types::{
     AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, CopyObject, GetObjectOutput, ListPage,
     ListQuery, ObjectAttributes, ObjectInfo, ObjectRef, PutObject,
@@ -33,6 +34,9 @@ pub struct Capabilities {
     /// [`ObjectStore::bucket_usage`] and [`ObjectStore::all_bucket_usage`]: totals kept in the
     /// write transactions. Without them a caller counts by listing.
     pub usage_counters: bool,
+    /// The storage-quota methods ([`ObjectStore::account_quota`] and the rest), with the
+    /// limits enforced in the write transactions.
+    pub storage_quotas: bool,
 }
 
 /// Buckets and objects of all accounts. Every method is atomic on its own: readers see an
@@ -220,6 +224,37 @@ pub trait ObjectStore: Send + Sync + 'static {
     /// consistent read where the backend can; at least each bucket's totals are consistent.
     async fn all_bucket_usage(&self) -> StorageResult<Vec<AccountBucketUsage>> {
         Err(StorageError::NotImplemented("usage counters"))
+    }
+
+    // Storage quotas (see [`crate::quota`]), enforced in the write transactions.
+
+    /// The account's storage limits; unlimited when none were set.
+    async fn account_quota(&self, account: &AccountId) -> StorageResult<AccountQuota> {
+        let _ = account;
+        Err(StorageError::NotImplemented("storage quotas"))
+    }
+
+    /// Replaces the account's limits (`AccountQuota::default()` clears them). Applies to
+    /// writes that start after it returns; a limit below current usage deletes nothing.
+    async fn set_account_quota(
+        &self,
+        account: &AccountId,
+        quota: AccountQuota,
+    ) -> StorageResult<()> {
+        let _ = (account, quota);
+        Err(StorageError::NotImplemented("storage quotas"))
+    }
+
+    /// Every account with a limit set, ordered by account.
+    async fn account_quotas(&self) -> StorageResult<Vec<(AccountId, AccountQuota)>> {
+        Err(StorageError::NotImplemented("storage quotas"))
+    }
+
+    /// What the account holds as its quota counts it, from the counters the write
+    /// transactions keep (no listing).
+    async fn account_usage(&self, account: &AccountId) -> StorageResult<AccountUsage> {
+        let _ = account;
+        Err(StorageError::NotImplemented("storage quotas"))
     }
 }
 

@@ -49,8 +49,11 @@ impl PgStore {
         bucket: &str,
     ) -> StorageResult<BucketInfo> {
         let (created, nanos) = now();
-        let client = self.client().await?;
-        let n = client
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.db()?;
+        // The quota row stays locked until the commit: racing creations count one by one.
+        crate::quota::admit_bucket(&tx, account).await?;
+        let n = tx
             .pexecute(
                 "INSERT INTO buckets (account, name, created) VALUES ($1, $2, $3) \
                  ON CONFLICT DO NOTHING",
@@ -61,6 +64,7 @@ impl PgStore {
         if n == 0 {
             return Err(StorageError::BucketAlreadyOwnedByYou);
         }
+        tx.commit().await.db()?;
         Ok(BucketInfo {
             name: bucket.to_owned(),
             created,

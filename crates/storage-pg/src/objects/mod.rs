@@ -26,6 +26,7 @@ use s4_storage::multipart::{
     CompleteUpload, PartInfo, PartsPage, UploadInfo, UploadListQuery, UploadPart, UploadRef,
     UploadsPage,
 };
+use s4_storage::quota::{AccountQuota, AccountUsage};
 use s4_storage::{
     AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, Capabilities, CopyObject,
     GetObjectOutput, ListPage, ListQuery, ObjectAttributes, ObjectInfo, ObjectRef, ObjectStore,
@@ -48,6 +49,7 @@ impl ObjectStore for PgStore {
             max_object_size: self.config.max_object_size,
             min_part_size: self.config.min_part_size,
             usage_counters: true,
+            storage_quotas: true,
         }
     }
 
@@ -178,5 +180,25 @@ impl ObjectStore for PgStore {
     async fn all_bucket_usage(&self) -> StorageResult<Vec<AccountBucketUsage>> {
         let client = self.client().await?;
         crate::usage::all_bucket_usage(&client).await
+    }
+
+    async fn account_quota(&self, account: &AccountId) -> StorageResult<AccountQuota> {
+        crate::quota::read(&self.client().await?, account).await
+    }
+
+    async fn set_account_quota(
+        &self,
+        account: &AccountId,
+        quota: AccountQuota,
+    ) -> StorageResult<()> {
+        crate::quota::write(&self.client().await?, account, &quota).await
+    }
+
+    async fn account_quotas(&self) -> StorageResult<Vec<(AccountId, AccountQuota)>> {
+        crate::quota::read_all(&self.client().await?).await
+    }
+
+    async fn account_usage(&self, account: &AccountId) -> StorageResult<AccountUsage> {
+        crate::quota::read_usage(&self.client().await?, account).await
     }
 }

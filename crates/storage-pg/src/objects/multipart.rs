@@ -8,6 +8,7 @@ use s4_storage::multipart::{
     admit_part, check_completion, precheck_part, CompleteUpload, PartInfo, PartsPage, UploadInfo,
     UploadPart, UploadRef,
 };
+use s4_storage::quota::UsageChange;
 use s4_storage::{ETag, ObjectAttributes, ObjectInfo, ObjectRef, StorageError, StorageResult};
 use tokio_postgres::Row;
 
@@ -123,7 +124,18 @@ impl PgStore {
         let (upload, part_number) = (&request.upload, request.part_number);
         precheck_part(part_number, async {
             let client = self.client().await?;
-            find_upload(&client, upload, false).await.map(drop)
+            find_upload(&client, upload, false).await?;
+            // A declared length past the quota is refused before the body is read.
+            match request.content_length {
+                Some(length) => {
+                    let change = UsageChange {
+                        bytes_added: length,
+                        ..UsageChange::default()
+                    };
+                    crate::quota::precheck(&client, &upload.target.account, &change).await
+                }
+                None => Ok(()),
+            }
         })
         .await?;
         let limits = self.limits(request.content_length, request.content_md5, false);
@@ -251,6 +263,13 @@ impl PgStore {
                             .await
                             .db()?;
                             usage.add(target.account.as_str(), &target.bucket, 0, 0, -1);
+                            // The parts' bytes become the object's.
+                            let part_bytes: u64 = stored.values().map(|p| p.size).sum();
+                            usage.add_part_bytes(
+                                target.account.as_str(),
+                                &target.bucket,
+                                -(part_bytes as i64),
+                            );
                             usage.apply(&tx).await?;
                             tx.commit().await.db()?;
                             return Ok((new.info, old));
@@ -332,6 +351,10 @@ impl PgStore {
             )
             .await
             .db()?;
+            let mut usage = UsageDelta::new();
+            let t = &upload.target;
+            usage.add_part_bytes(t.account.as_str(), &t.bucket, received.size as i64);
+            usage.apply(&tx).await?;
             tx.commit().await.db()?;
             Ok(Ok(PartInfo {
                 number,

@@ -123,16 +123,14 @@ pub(super) async fn delete_uploads(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let blobs = tx
+    let parts = tx
         .pquery(
-            "DELETE FROM parts WHERE upload_id = ANY($1) RETURNING blob",
+            "DELETE FROM parts p USING uploads u WHERE p.upload_id = ANY($1) \
+             AND u.upload_id = p.upload_id RETURNING p.blob, u.account, u.bucket, p.size",
             &[&ids],
         )
         .await
-        .db()?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+        .db()?;
     let deleted = tx
         .pquery(
             "DELETE FROM uploads WHERE upload_id = ANY($1) RETURNING account, bucket",
@@ -144,6 +142,10 @@ pub(super) async fn delete_uploads(
     for row in &deleted {
         usage.add(row.get(0), row.get(1), 0, 0, -1);
     }
+    for row in &parts {
+        usage.add_part_bytes(row.get(1), row.get(2), -row.get::<_, i64>(3));
+    }
+    let blobs = parts.iter().map(|r| r.get(0)).collect();
     usage.apply(tx).await?;
     Ok(blobs)
 }

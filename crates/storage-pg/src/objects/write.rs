@@ -2,6 +2,7 @@
 //! precondition against the current row), PutObject and DeleteObject.
 
 use deadpool_postgres::GenericClient;
+use s4_storage::quota::UsageChange;
 use s4_storage::{
     ETag, ObjectInfo, ObjectRef, PutObject, StorageError, StorageResult, WritePrecondition,
 };
@@ -108,6 +109,33 @@ pub(super) async fn write_object(
     }
 }
 
+/// Judges, before the body is read, storing `length` bytes at `target` over what is there.
+async fn precheck_object(
+    client: &impl GenericClient,
+    target: &ObjectRef,
+    length: u64,
+) -> StorageResult<()> {
+    let replaced = client
+        .pquery_opt(
+            "SELECT size FROM objects WHERE account = $1 AND bucket = $2 \
+             AND sha256(key) = sha256($3) AND key = $3",
+            &[
+                &target.account.as_str(),
+                &target.bucket,
+                &target.key.as_bytes(),
+            ],
+        )
+        .await
+        .db()?
+        .map(|r| r.get::<_, i64>(0).max(0) as u64);
+    let change = UsageChange {
+        bytes_added: length,
+        bytes_removed: replaced.unwrap_or(0),
+        objects_added: u64::from(replaced.is_none()),
+    };
+    crate::quota::precheck(client, &target.account, &change).await
+}
+
 impl PgStore {
     pub(super) fn limits(
         &self,
@@ -177,6 +205,10 @@ impl PgStore {
         {
             let client = self.client().await?;
             bucket_exists(&client, &target.account, &target.bucket).await?;
+            // A declared length past the quota is refused before the body is read.
+            if let Some(length) = content_length {
+                precheck_object(&client, &target, length).await?;
+            }
         }
         let received = receive(
             &*self.blobs,

@@ -38,6 +38,7 @@ mod ingest;
 
 mod objects;
 mod rate_limits;
+mod quota;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -109,6 +110,7 @@ impl MemoryStore {
             max_object_size: self.max_object_size,
             min_part_size: self.min_part_size,
             usage_counters: true,
+            storage_quotas: true,
         }
     }
 
@@ -144,6 +146,8 @@ struct ObjectState {
     /// Moves with every bucket creation, deletion and policy change
     /// ([`ObjectStore::policy_cache_epoch`]): several services may share one store.
     policy_epoch: u64,
+    /// Accounts with a storage limit set.
+    quotas: BTreeMap<AccountId, crate::quota::AccountQuota>,
 }
 
 #[derive(Debug)]

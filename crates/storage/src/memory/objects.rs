@@ -18,6 +18,7 @@ use crate::multipart::{
     UploadListQuery, UploadPart, UploadRef, UploadsPage,
 };
 use crate::object_store::{Capabilities, ObjectStore};
+use crate::quota::{AccountQuota, AccountUsage, UsageChange};
 use crate::types::{
     AccountBucketUsage, BucketInfo, BucketUsage, ByteRange, CopyObject, ETag, GetObjectOutput,
     ListPage, ListQuery, ObjectAttributes, ObjectInfo, ObjectRef, ObjectSummary, PutObject,
@@ -103,6 +104,24 @@ fn summary(object: &StoredObject) -> ObjectSummary {
     }
 }
 
+/// The usage change of storing `size` bytes at a key holding `replaced`.
+fn object_change(replaced: Option<&Arc<StoredObject>>, size: u64) -> UsageChange {
+    UsageChange {
+        bytes_added: size,
+        bytes_removed: replaced.map_or(0, |o| o.info.size),
+        objects_added: u64::from(replaced.is_none()),
+    }
+}
+
+/// The usage change of storing a part of `size` bytes (S4 refuses re-uploaded part
+/// numbers, so a part never replaces one).
+fn part_change(size: u64) -> UsageChange {
+    UsageChange {
+        bytes_added: size,
+        ..UsageChange::default()
+    }
+}
+
 fn usage_of(bucket: &Bucket) -> BucketUsage {
     BucketUsage {
         objects: bucket.objects.len() as u64,
@@ -127,6 +146,7 @@ impl ObjectStore for MemoryStore {
         if state.buckets.contains_key(&key) {
             return Err(StorageError::BucketAlreadyOwnedByYou);
         }
+        state.admit_bucket(account)?;
         let info = BucketInfo {
             name: bucket.to_owned(),
             created: now(),
@@ -201,18 +221,31 @@ impl ObjectStore for MemoryStore {
         } = request;
         // Fail fast for a bad key or a missing bucket; the commit checks again.
         admit_key(&target.key, content_length)?;
-        self.read_objects()
-            .bucket(&target.account, &target.bucket)?;
+        {
+            // A declared length past the quota is refused before the body is read.
+            let state = self.read_objects();
+            let replaced = state
+                .bucket(&target.account, &target.bucket)?
+                .objects
+                .get(&target.key);
+            if let Some(length) = content_length {
+                state.admit_change(&target.account, &object_change(replaced, length))?;
+            }
+        }
         let received = receive(body, content_length, content_md5, self.max_object_size).await?;
 
         let mut state = self.write_objects();
-        let bucket = state.bucket_mut(&target.account, &target.bucket)?;
+        let size = received.bytes.len() as u64;
+        let bucket = state.bucket(&target.account, &target.bucket)?;
+        let replaced = bucket.objects.get(&target.key);
         admit_object(
             &target.key,
-            received.bytes.len() as u64,
+            size,
             &precondition,
-            bucket.objects.get(&target.key).map(|o| &o.info.etag),
+            replaced.map(|o| &o.info.etag),
         )?;
+        state.admit_change(&target.account, &object_change(replaced, size))?;
+        let bucket = state.bucket_mut(&target.account, &target.bucket)?;
         let info = ObjectInfo {
             key: target.key.clone(),
             size: received.bytes.len() as u64,
@@ -316,13 +349,18 @@ impl ObjectStore for MemoryStore {
         source_conditions
             .evaluate(&source.info.etag, source.info.last_modified)
             .map_err(|_| StorageError::PreconditionFailed)?;
-        let bucket = state.bucket_mut(&target.account, &target.bucket)?;
+        let replaced = state
+            .bucket(&target.account, &target.bucket)?
+            .objects
+            .get(&target.key);
         admit_object(
             &target.key,
             source.info.size,
             &precondition.for_copy_target(),
-            bucket.objects.get(&target.key).map(|o| &o.info.etag),
+            replaced.map(|o| &o.info.etag),
         )?;
+        state.admit_change(&target.account, &object_change(replaced, source.info.size))?;
+        let bucket = state.bucket_mut(&target.account, &target.bucket)?;
         let info = ObjectInfo {
             key: target.key.clone(),
             size: source.info.size,
@@ -347,6 +385,8 @@ impl ObjectStore for MemoryStore {
         admit_upload_key(&target.key)?;
         let upload_id = hex::encode(rand::random::<[u8; 32]>());
         let mut state = self.write_objects();
+        state.bucket(&target.account, &target.bucket)?;
+        state.admit_upload_start(&target.account)?;
         state.upload_seq += 1;
         let seq = state.upload_seq;
         let bucket = state.bucket_mut(&target.account, &target.bucket)?;
@@ -370,7 +410,13 @@ impl ObjectStore for MemoryStore {
     async fn upload_part(&self, request: UploadPart) -> StorageResult<PartInfo> {
         let (upload, part_number) = (&request.upload, request.part_number);
         precheck_part(part_number, async {
-            self.read_objects().upload(upload).map(drop)
+            let state = self.read_objects();
+            state.upload(upload)?;
+            match request.content_length {
+                // A declared length past the quota is refused before the body is read.
+                Some(length) => state.admit_change(&upload.target.account, &part_change(length)),
+                None => Ok(()),
+            }
         })
         .await?;
         let received = receive(
@@ -382,6 +428,9 @@ impl ObjectStore for MemoryStore {
         .await?;
 
         let mut state = self.write_objects();
+        let size = received.bytes.len() as u64;
+        // Judged after the part rules (which refuse a re-uploaded part number).
+        let quota_check = state.admit_change(&upload.target.account, &part_change(size));
         let bucket = state.bucket_mut(&upload.target.account, &upload.target.bucket)?;
         let stored = bucket.upload_mut(upload)?;
         let sizes: BTreeMap<u32, u64> = stored
@@ -389,13 +438,13 @@ impl ObjectStore for MemoryStore {
             .iter()
             .map(|(&n, p)| (n, p.info.size))
             .collect();
-        let size = received.bytes.len() as u64;
         if let Err(rejection) = admit_part(&sizes, part_number, size, self.min_part_size) {
             if rejection.aborts_upload {
                 bucket.uploads.remove(&upload.upload_id);
             }
             return Err(rejection.error);
         }
+        quota_check?;
         let info = PartInfo {
             number: part_number,
             etag: ETag::from_md5(&received.md5),
@@ -450,20 +499,28 @@ impl ObjectStore for MemoryStore {
             precondition,
         } = request;
         let mut state = self.write_objects();
-        let bucket = state.bucket_mut(&upload.target.account, &upload.target.bucket)?;
-        let stored = bucket.upload_mut(&upload)?;
+        let stored = state.upload(&upload)?;
         let infos: BTreeMap<u32, PartInfo> = stored
             .parts
             .iter()
             .map(|(&n, p)| (n, p.info.clone()))
             .collect();
         let layout = check_completion(&infos, &parts)?;
+        let replaced = state
+            .bucket(&upload.target.account, &upload.target.bucket)?
+            .objects
+            .get(&upload.target.key);
         admit_object(
             &upload.target.key,
             layout.total_size(),
             &precondition,
-            bucket.objects.get(&upload.target.key).map(|o| &o.info.etag),
+            replaced.map(|o| &o.info.etag),
         )?;
+        // The parts' bytes become the object's.
+        let mut change = object_change(replaced, layout.total_size());
+        change.bytes_removed += infos.values().map(|p| p.size).sum::<u64>();
+        state.admit_change(&upload.target.account, &change)?;
+        let bucket = state.bucket_mut(&upload.target.account, &upload.target.bucket)?;
         let Some(finished) = bucket.uploads.remove(&upload.upload_id) else {
             return Err(StorageError::NoSuchUpload);
         };
@@ -544,6 +601,37 @@ impl ObjectStore for MemoryStore {
                 usage: usage_of(bucket),
             })
             .collect())
+    }
+
+    async fn account_quota(&self, account: &AccountId) -> StorageResult<AccountQuota> {
+        Ok(self
+            .read_objects()
+            .quotas
+            .get(account)
+            .copied()
+            .unwrap_or_default())
+    }
+
+    async fn set_account_quota(
+        &self,
+        account: &AccountId,
+        quota: AccountQuota,
+    ) -> StorageResult<()> {
+        self.write_objects().set_quota(account, quota);
+        Ok(())
+    }
+
+    async fn account_quotas(&self) -> StorageResult<Vec<(AccountId, AccountQuota)>> {
+        Ok(self
+            .read_objects()
+            .quotas
+            .iter()
+            .map(|(a, q)| (*a, *q))
+            .collect())
+    }
+
+    async fn account_usage(&self, account: &AccountId) -> StorageResult<AccountUsage> {
+        Ok(self.read_objects().account_usage(account))
     }
 
     async fn expire_multipart_uploads(&self, cutoff: OffsetDateTime) -> StorageResult<u64> {

@@ -1,0 +1,112 @@
+//! Storage quotas end to end: `admin set-quota` / `show-quota` / `list-accounts` through the
+//! running server's socket and on the stopped data dir, and the refusals a client sees
+//! (403 AccountProblem, 400 TooManyBuckets, each with a RequestId) that store nothing.
+
+#[allow(dead_code)]
+mod common;
+
+use std::path::Path;
+
+use common::{admin, request, Server};
+use http::Method;
+
+fn admin_lines(data_dir: &Path, args: &[&str]) -> String {
+    let out = admin(data_dir, args);
+    assert!(
+        out.status.success(),
+        "admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn only_account(data_dir: &Path) -> String {
+    admin_lines(data_dir, &["list-accounts"])
+        .split_whitespace()
+        .next()
+        .expect("account")
+        .to_owned()
+}
+
+/// The status and body text of a request.
+fn send(server: &Server, method: &Method, path: &str, body: &[u8]) -> (u16, String) {
+    let (status, body) = request(server.addr, method, path, body).expect("request");
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[test]
+fn quotas_set_over_the_socket_and_on_the_data_dir_refuse_and_store_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let mut server = common::start(&data);
+    assert_eq!(send(&server, &Method::PUT, "/first", b"").0, 200);
+    assert_eq!(
+        send(&server, &Method::PUT, "/first/kept", b"0123456789").0,
+        200
+    );
+    let account = only_account(&data);
+
+    // Through the socket: 15 bytes and one bucket.
+    let shown = admin_lines(
+        &data,
+        &[
+            "set-quota",
+            "--account",
+            &account,
+            "--max-bytes",
+            "15",
+            "--max-buckets",
+            "1",
+        ],
+    );
+    assert!(shown.contains("max-bytes    10/15"), "{shown}");
+    assert!(shown.contains("max-objects  1/unlimited"), "{shown}");
+    assert!(shown.contains("max-buckets  1/1"), "{shown}");
+
+    let (status, body) = send(&server, &Method::PUT, "/first/over", b"123456");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("<Code>AccountProblem</Code>"), "{body}");
+    assert!(body.contains("max-bytes limit of 15"), "{body}");
+    assert!(body.contains("<RequestId>"), "{body}");
+    assert_eq!(
+        send(&server, &Method::HEAD, "/first/over", b"").0,
+        404,
+        "nothing stored"
+    );
+    let (status, body) = send(&server, &Method::PUT, "/second", b"");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("<Code>TooManyBuckets</Code>"), "{body}");
+    assert_eq!(
+        send(&server, &Method::HEAD, "/second", b"").0,
+        404,
+        "no bucket created"
+    );
+    assert_eq!(send(&server, &Method::PUT, "/first/fits", b"12345").0, 200);
+    let listed = admin_lines(&data, &["list-accounts"]);
+    assert!(
+        listed.contains("bytes 15/15  objects 2/unlimited  buckets 1/1"),
+        "{listed}"
+    );
+
+    // On the stopped data dir: clear the byte limit, keep the bucket limit.
+    server.kill();
+    admin_lines(
+        &data,
+        &["set-quota", "--account", &account, "--max-bytes", "none"],
+    );
+    let shown = admin_lines(&data, &["show-quota", "--account", &account]);
+    assert!(shown.contains("max-bytes    15/unlimited"), "{shown}");
+    assert!(shown.contains("max-buckets  1/1"), "{shown}");
+    let server = common::start(&data);
+    assert_eq!(send(&server, &Method::PUT, "/first/over", b"123456").0, 200);
+    assert_eq!(send(&server, &Method::PUT, "/second", b"").0, 400);
+
+    // Refused arguments.
+    let out = admin(&data, &["set-quota", "--account", &account]);
+    assert_eq!(out.status.code(), Some(1), "no limit given");
+    let out = admin(
+        &data,
+        &["set-quota", "--account", &account, "--max-objects", "many"],
+    );
+    assert!(!out.status.success(), "a malformed limit");
+}
