@@ -108,7 +108,7 @@ pub(crate) type Bin = TableDefinition<'static, &'static [u8], &'static [u8]>;
 
 /// Every byte-keyed metadata table but the usage counters (opened, and recounted, by
 /// `usage.rs`): created at open, and copied by a backup.
-pub(crate) const BYTE_TABLES: [Bin; 14] = [
+pub(crate) const BYTE_TABLES: [Bin; 15] = [
     BUCKETS,
     OBJECTS,
     UPLOADS,
