@@ -10,6 +10,7 @@
 #   S4_BENCH_REPS=3            repetitions (each runs every target once, in turn)
 #   S4_BENCH_CONCURRENCY=1,32,128
 #   S4_BENCH_ARGS="--verify"   extra s4-bench flags for every run
+#   S4_BENCH_SERVER_ARGS="--verify-reads off"   extra s4-server flags
 #   S4_BENCH_DIR=DIR           where the servers keep their data (default: a new dir in /var/tmp)
 #   S4_BENCH_OUT=DIR           where the JSON results and the report go (default: target/s4-compare/<time>)
 #   S4_BENCH_UPDATE_DOC=0      do not touch docs/performance.md
@@ -23,6 +24,7 @@ DURATION=${S4_BENCH_DURATION:-5}
 REPS=${S4_BENCH_REPS:-3}
 CONC=${S4_BENCH_CONCURRENCY:-1,32,128}
 EXTRA=${S4_BENCH_ARGS:-}
+SERVER_ARGS=${S4_BENCH_SERVER_ARGS:-}
 NGINX_PORT=${S4_BENCH_NGINX_PORT:-18480}
 S3S_PORT=${S4_BENCH_S3S_PORT:-18014}
 INSTALL=${S4_BENCH_INSTALL:-1}
@@ -97,8 +99,9 @@ fi
 
 # --- servers ----------------------------------------------------------------------------------
 mkdir -p "$WORK/s4" "$WORK/s3s" "$WORK/static" "$WORK/nginx"
+# shellcheck disable=SC2086 # SERVER_ARGS is a list of flags
 S4_ROOT_ACCESS_KEY=$ACCESS_KEY S4_ROOT_SECRET_KEY=$SECRET_KEY S4_LOG=warn \
-    "$SERVER" --data-dir "$WORK/s4" --listen 127.0.0.1:0 >"$WORK/s4.out" 2>"$WORK/s4.err" &
+    "$SERVER" --data-dir "$WORK/s4" --listen 127.0.0.1:0 $SERVER_ARGS >"$WORK/s4.out" 2>"$WORK/s4.err" &
 S4_PID=$!
 PIDS+=("$S4_PID")
 S4_ADDR=
@@ -174,6 +177,7 @@ META="$OUT/meta.md"
     echo "* machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, kernel $(uname -r)"
     echo "* disk: $(df -PT "$WORK" | awk 'NR==2 {print $2 " on " $1}') (all data dirs on it)"
     echo "* versions: $(rustc -V), s4-server $(git rev-parse --short HEAD 2>/dev/null || echo '?'), s3s-fs $( [[ $HAVE_S3S == 1 ]] && s3s-fs --version 2>/dev/null | awk '{print $2}' || echo 'skipped'), nginx $( [[ $HAVE_NGINX == 1 ]] && "$NGINX" -v 2>&1 | sed 's|.*nginx/||' || echo 'skipped')"
+    echo "* s4-server flags: --data-dir DIR --listen 127.0.0.1:0 ${SERVER_ARGS:-(no others: defaults)}"
     echo "* machine load before: $(uptime | sed 's/.*load average/load average/')"
 } >"$META"
 

@@ -162,6 +162,12 @@ pub struct Cli {
     /// size) [default: one second's worth, the rate's N].
     #[arg(long, env = "S4_ACCOUNT_RATE_BURST", value_parser = clap::value_parser!(u32).range(1..))]
     pub account_rate_burst: Option<u32>,
+    /// Embedded backend: `on` checks every whole-object GET against the object's ETag while
+    /// it streams and cuts the body short on a mismatch, so damaged bytes are never served as
+    /// good; `off` serves them unchecked (faster for large objects; scrubs still find damage)
+    /// [default: on].
+    #[arg(long, env = "S4_VERIFY_READS", value_parser = parse_switch)]
+    pub verify_reads: Option<bool>,
 
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
@@ -297,6 +303,8 @@ pub struct FileConfig {
     #[serde(default, deserialize_with = "crate::rate_limits::deserialize_rate")]
     pub account_rate_limit: Option<u32>,
     pub account_rate_burst: Option<u32>,
+    #[serde(default, deserialize_with = "deserialize_switch")]
+    pub verify_reads: Option<bool>,
 }
 
 /// The default age of an abandoned multipart upload: 7 days.
@@ -345,10 +353,40 @@ pub struct Config {
     pub console: bool,
     /// The request-rate limit of accounts without an override; `None`: off.
     pub account_rate_limit: Option<s4_storage::RateLimit>,
+    /// Whether the embedded backend checks whole-object GETs against their ETag.
+    pub verify_reads: bool,
 }
 
 /// The background scrub's default read rate: 10 MiB/s, a small share of one disk.
 pub const DEFAULT_SCRUB_MAX_MIB_PER_SECOND: u64 = 10;
+
+/// `on` or `off` (also `true` or `false`).
+pub fn parse_switch(value: &str) -> Result<bool, String> {
+    match value.trim() {
+        "on" | "true" => Ok(true),
+        "off" | "false" => Ok(false),
+        other => Err(format!("expected on or off, not {other:?}")),
+    }
+}
+
+fn deserialize_switch<'de, D>(deserializer: D) -> Result<Option<bool>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Switch {
+        Bool(bool),
+        Text(String),
+    }
+    match Option::<Switch>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(Switch::Bool(on)) => Ok(Some(on)),
+        Some(Switch::Text(text)) => parse_switch(&text)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
+}
 
 /// The default free-space floor of readiness: 1 GiB.
 pub const DEFAULT_MIN_FREE_SPACE: u64 = 1 << 30;
@@ -626,6 +664,8 @@ impl Config {
         let _ = writeln!(out, "metadata_cache_mib = {}", self.metadata_cache_mib);
         let _ = writeln!(out, "shutdown_grace = {}", self.shutdown_grace.as_secs());
         let _ = writeln!(out, "min_free_space = {}", self.min_free_space);
+        let switch = if self.verify_reads { "on" } else { "off" };
+        let _ = writeln!(out, "verify_reads = \"{switch}\"");
         if let Some(interval) = self.scrub_interval {
             let _ = writeln!(out, "scrub_interval = {}", interval.as_secs());
             let _ = writeln!(
@@ -802,6 +842,13 @@ impl Config {
         )
         .map_err(ConfigError::RateLimit)?;
         let scrub_interval = cli.scrub_interval.or(file.scrub_interval);
+        let verify_reads = cli.verify_reads.or(file.verify_reads);
+        if meta.is_some() && verify_reads.is_some() {
+            return Err(ConfigError::Data(
+                "verify_reads works on the embedded backend only, not with --meta (PostgreSQL)"
+                    .to_owned(),
+            ));
+        }
         if meta.is_some() && scrub_interval.is_some() {
             return Err(ConfigError::Data(
                 "scrub_interval works on the embedded backend only, not with --meta (PostgreSQL)"
@@ -850,6 +897,7 @@ impl Config {
                 .unwrap_or(DEFAULT_SCRUB_MAX_MIB_PER_SECOND),
             console: cli.console.or(file.console).is_none_or(Switch::is_on),
             account_rate_limit,
+            verify_reads: verify_reads.unwrap_or(true),
         })
     }
 }
@@ -1155,6 +1203,40 @@ mod tests {
         assert!(config.console);
         assert!(toml::from_str::<FileConfig>("console = false").is_err());
         assert!(Cli::try_parse_from(["s4-server", "--console", "maybe"]).is_err());
+    }
+
+    #[test]
+    fn verified_reads_are_on_by_default_and_switch_off_by_flag_or_file() {
+        let merge = |args: &[&str], file: &str| {
+            Config::merge(
+                &cli(args),
+                toml::from_str(file).unwrap(),
+                &EnvOnly::default(),
+            )
+        };
+        let config = merge(&[], "").unwrap();
+        assert!(config.verify_reads);
+        assert!(config.describe().contains("verify_reads = \"on\"\n"));
+        let config = merge(&[], "verify_reads = \"off\"\n").unwrap();
+        assert!(!config.verify_reads);
+        assert!(config.describe().contains("verify_reads = \"off\"\n"));
+        assert!(!merge(&[], "verify_reads = false\n").unwrap().verify_reads);
+        // The flag wins over the file.
+        assert!(
+            merge(&["--verify-reads", "on"], "verify_reads = \"off\"\n")
+                .unwrap()
+                .verify_reads
+        );
+        assert!(parse_flags_only::<Cli>(&["--verify-reads", "maybe"]).is_err());
+        assert!(toml::from_str::<FileConfig>("verify_reads = \"sometimes\"\n").is_err());
+        let refused = merge(
+            &["--verify-reads", "off", "--meta", "postgres://localhost/s4"],
+            "",
+        );
+        assert!(
+            matches!(&refused, Err(ConfigError::Data(m)) if m.contains("verify_reads")),
+            "{refused:?}"
+        );
     }
 
     #[test]

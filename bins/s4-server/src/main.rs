@@ -124,6 +124,7 @@ async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     fs_config.cache_bytes = usize::try_from(config.metadata_cache_mib << 20).unwrap_or(usize::MAX);
     // The readiness floor is also the reserve that writes may not eat (deletes may).
     fs_config.min_free_space = config.min_free_space;
+    fs_config.verify_reads = config.verify_reads;
     let store = Arc::new(
         FsStore::open(fs_config)
             .map_err(|e| format!("cannot open the data dir {}: {e}", data_dir.display()))?,

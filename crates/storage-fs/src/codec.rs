@@ -161,6 +161,10 @@ impl<'a> Dec<'a> {
     }
 }
 
+/// The data tag of inline bytes stored with their seal ([`Seal`]); tag 0, inline bytes
+/// without one, is still read.
+const SEALED_INLINE: u8 = 3;
+
 /// Where an object's bytes are.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Data {
@@ -182,6 +186,33 @@ impl Data {
     }
 }
 
+/// What a record read from disk says about its inline bytes.
+///
+/// Inline bytes are stored with a CRC-32C of the object's size, ETag and bytes (the seal), so
+/// that a read can tell damaged ones for a fraction of an MD5's cost: a few hundred
+/// nanoseconds for 4 KiB instead of several microseconds on every small GET. Bit rot is not an
+/// adversary, and CRC-32C is what filesystems use against it: it catches every damage of up to
+/// three bits and every burst of up to 32 at these lengths, and misses other damage with odds
+/// of one in 2^32 (whoever can rewrite the file deliberately can rewrite the ETag as well).
+/// `s4-server admin scrub` still checks every MD5.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Seal {
+    /// No seal: not inline, built in memory, or written by a version without seals (a read
+    /// then checks the MD5 against the ETag).
+    Absent,
+    /// The seal matched when the record was decoded.
+    Intact,
+    /// The seal did not match: the record's size, ETag or bytes changed on disk.
+    Broken,
+}
+
+/// The seal of inline `bytes` of an object of `size` bytes with `etag`.
+fn seal(size: u64, etag: &ETag, bytes: &[u8]) -> u32 {
+    let crc = crc32c::crc32c(&size.to_le_bytes());
+    let crc = crc32c::crc32c_append(crc, etag.as_str().as_bytes());
+    crc32c::crc32c_append(crc, bytes)
+}
+
 /// An object's record in the `objects` table. The listing fields (size, ETag, date) come first
 /// so that a listing decodes only them.
 #[derive(Clone, Debug)]
@@ -192,6 +223,9 @@ pub(crate) struct ObjectRecord {
     pub attributes: ObjectAttributes,
     pub parts: Option<PartLayout>,
     pub data: Data,
+    /// Whether inline bytes read from disk are intact; ignored by [`ObjectRecord::encode`],
+    /// which seals inline bytes afresh.
+    pub seal: Seal,
 }
 
 impl ObjectRecord {
@@ -212,7 +246,8 @@ impl ObjectRecord {
         }
         match &self.data {
             Data::Inline(bytes) => {
-                e.u8(0);
+                e.u8(SEALED_INLINE);
+                e.u32(seal(self.size, &self.etag, bytes));
                 e.bytes(bytes);
             }
             Data::Blob(id) => {
@@ -254,8 +289,19 @@ impl ObjectRecord {
             }),
             _ => return Err(corrupt()),
         };
+        let mut seal_state = Seal::Absent;
         let data = match d.u8()? {
             0 => Data::Inline(d.bytes()?.to_vec()),
+            SEALED_INLINE => {
+                let stored = d.u32()?;
+                let bytes = d.bytes()?.to_vec();
+                seal_state = if seal(size, &etag, &bytes) == stored {
+                    Seal::Intact
+                } else {
+                    Seal::Broken
+                };
+                Data::Inline(bytes)
+            }
             1 => Data::Blob(d.blob()?),
             2 => {
                 let n = d.u32()?;
@@ -274,6 +320,7 @@ impl ObjectRecord {
             attributes,
             parts,
             data,
+            seal: seal_state,
         })
     }
 }
@@ -419,6 +466,7 @@ mod tests {
                     last_part_size: 2,
                 }),
                 data,
+                seal: Seal::Absent,
             };
             let bytes = record.encode();
             let back = ObjectRecord::decode(&bytes).unwrap();
@@ -438,6 +486,58 @@ mod tests {
                 assert!(ObjectRecord::decode(&bytes[..cut]).is_err());
             }
         }
+    }
+
+    fn inline_record(bytes: &[u8]) -> ObjectRecord {
+        ObjectRecord {
+            size: bytes.len() as u64,
+            etag: ETag::from_md5(&[3; 16]),
+            last_modified: OffsetDateTime::UNIX_EPOCH,
+            attributes: ObjectAttributes::default(),
+            parts: None,
+            data: Data::Inline(bytes.to_vec()),
+            seal: Seal::Absent,
+        }
+    }
+
+    #[test]
+    fn inline_bytes_are_sealed_and_damage_breaks_the_seal() {
+        let encoded = inline_record(b"hello").encode();
+        assert_eq!(ObjectRecord::decode(&encoded).unwrap().seal, Seal::Intact);
+        // Any changed byte of the size, the ETag, the seal or the data breaks it (the date
+        // and the attributes are not covered; a flip in a length field fails to decode).
+        let mut broken = 0;
+        for index in 1..encoded.len() {
+            let mut damaged = encoded.clone();
+            damaged[index] ^= 0x10;
+            match ObjectRecord::decode(&damaged) {
+                Ok(record) if record.seal == Seal::Broken => broken += 1,
+                _ => {}
+            }
+        }
+        assert!(broken >= 8 + 32 + 4 + 5, "{broken}");
+        let last = encoded.len() - 1;
+        let mut damaged = encoded.clone();
+        damaged[last] ^= 1;
+        let record = ObjectRecord::decode(&damaged).unwrap();
+        assert_eq!(record.seal, Seal::Broken);
+        assert_eq!(record.data, Data::Inline(b"helln".to_vec()));
+    }
+
+    #[test]
+    fn inline_records_without_a_seal_are_still_read() {
+        let record = inline_record(b"old");
+        let mut e = Enc::new();
+        e.u64(record.size);
+        e.str(record.etag.as_str());
+        e.time(record.last_modified);
+        e.attributes(&record.attributes);
+        e.u8(0);
+        e.u8(0);
+        e.bytes(b"old");
+        let back = ObjectRecord::decode(&e.0).unwrap();
+        assert_eq!(back.seal, Seal::Absent);
+        assert_eq!(back.data, Data::Inline(b"old".to_vec()));
     }
 
     #[test]

@@ -227,12 +227,16 @@ pub struct FsConfig {
     /// would leave less than this many bytes free on the data dir's filesystem; deletes may use
     /// the rest (see `src/space.rs`). 0 turns the check off.
     pub min_free_space: u64,
+    /// Whether a GET checks the bytes it serves against the object's ETag (`src/read.rs`):
+    /// a damaged object's body is then cut short instead of served whole. Off, GETs of large
+    /// objects cost no MD5; `s4-server admin scrub` still finds the damage.
+    pub verify_reads: bool,
 }
 
 impl FsConfig {
     /// Defaults: 4 KiB inline threshold, S3's 5 MiB minimum part size and 5 GiB PutObject
     /// limit, a sync every 2 MiB, up to 64 writes per commit, a 64 MiB metadata cache, no
-    /// free-space reserve.
+    /// free-space reserve, verified reads.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
@@ -243,6 +247,7 @@ impl FsConfig {
             max_commit_batch: 64,
             cache_bytes: 64 << 20,
             min_free_space: 0,
+            verify_reads: true,
         }
     }
 }

@@ -14,7 +14,7 @@ use s4_storage::multipart::{
 use s4_storage::{ETag, ObjectAttributes, ObjectInfo, ObjectRef, StorageError, StorageResult};
 use time::OffsetDateTime;
 
-use crate::codec::{Data, ObjectRecord, PartRecord, UploadRecord};
+use crate::codec::{Data, ObjectRecord, PartRecord, Seal, UploadRecord};
 use crate::objects::{read_bucket, swap_object, write_bucket_exists};
 use crate::usage::{self, Delta};
 use crate::write::{commit, receive, Spooled};
@@ -286,6 +286,7 @@ impl FsStore {
                     attributes: record.attributes,
                     parts: Some(layout),
                     data: Data::Parts(stored.iter().map(|(_, p)| p.blob).collect()),
+                    seal: Seal::Absent,
                 };
                 // The parts' blob references move to the object: drop the part rows without
                 // touching the counts.

@@ -22,6 +22,7 @@ use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use s4_storage::{StorageError, StorageResult};
 
@@ -62,10 +63,11 @@ pub(crate) fn below_reserve(dir: &Path, free: u64, reserve: u64) -> io::Error {
 }
 
 /// Admits a write that will add `incoming` bytes (0: metadata only) to the filesystem of
-/// `dir`, keeping `reserve` bytes free. A reserve of 0 admits everything without a look.
-pub(crate) fn admit(dir: &Path, reserve: u64, incoming: u64) -> StorageResult<()> {
+/// `dir`, keeping `reserve` bytes free; returns the free bytes it saw. A reserve of 0 admits
+/// everything without a look (`None`).
+pub(crate) fn admit(dir: &Path, reserve: u64, incoming: u64) -> StorageResult<Option<u64>> {
     if reserve == 0 {
-        return Ok(());
+        return Ok(None);
     }
     let free = free_bytes(dir).map_err(|e| StorageError::Io(crate::with_path(&e, dir)))?;
     if free < reserve.saturating_add(incoming) {
@@ -80,7 +82,37 @@ pub(crate) fn admit(dir: &Path, reserve: u64, incoming: u64) -> StorageResult<()
         };
         return Err(StorageError::InsufficientStorage(reason));
     }
-    Ok(())
+    Ok(Some(free))
+}
+
+/// How long a free-space reading may stand in for a fresh `statvfs`.
+const READING_TTL: Duration = Duration::from_millis(100);
+/// A reading stands in only while, less what was admitted since, it leaves this much more
+/// than the reserve and the write: room for other processes' writes in the meantime.
+const READING_HEADROOM: u64 = 64 << 20;
+
+/// A look at free space taken while the space-reserve file was present, with the bytes
+/// admitted since. Lets a busy server skip the two system calls (`statvfs`, and a `stat` of
+/// the file) per write while free space is far above the reserve; near it, every write looks.
+struct Reading {
+    at: Instant,
+    free: u64,
+    admitted: u64,
+}
+
+impl Reading {
+    /// Whether this reading admits `incoming` more bytes under `reserve`; counts them if so.
+    fn admit(&mut self, reserve: u64, incoming: u64) -> bool {
+        let wanted = reserve
+            .saturating_add(incoming)
+            .saturating_add(READING_HEADROOM);
+        let left = self.free.saturating_sub(self.admitted);
+        if self.at.elapsed() >= READING_TTL || left < wanted {
+            return false;
+        }
+        self.admitted = self.admitted.saturating_add(incoming);
+        true
+    }
 }
 
 /// The name of the space-reserve file in the data dir.
@@ -88,11 +120,13 @@ pub const SPACE_RESERVE_FILE: &str = "space-reserve";
 /// Its size: room for many delete commits and for a metadata repair.
 pub const BALLAST_BYTES: u64 = 4 << 20;
 
-/// The space-reserve file.
+/// The space-reserve file, and the last look at free space taken while it was there.
 pub(crate) struct Ballast {
     path: PathBuf,
     /// Serialises writing and removing the file.
     lock: Mutex<()>,
+    /// Dropped when the file is removed, so that the next write looks again.
+    reading: Mutex<Option<Reading>>,
 }
 
 impl Ballast {
@@ -100,7 +134,12 @@ impl Ballast {
         Self {
             path: data_dir.join(SPACE_RESERVE_FILE),
             lock: Mutex::new(()),
+            reading: Mutex::new(None),
         }
+    }
+
+    fn reading(&self) -> std::sync::MutexGuard<'_, Option<Reading>> {
+        self.reading.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub fn present(&self) -> bool {
@@ -138,6 +177,7 @@ impl Ballast {
     /// Gives the file's space back; `true` if there was one.
     pub fn release(&self) -> bool {
         let _guard = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        *self.reading() = None;
         fs::remove_file(&self.path).is_ok()
     }
 }
@@ -145,10 +185,27 @@ impl Ballast {
 impl crate::Inner {
     /// [`admit`] on the data dir with the configured reserve; also writes the space-reserve
     /// file again once there is room for it and for this write.
+    ///
+    /// A recent look at free space, far enough above the reserve, stands in for a new one
+    /// ([`Reading`]); a write near the reserve always looks.
     pub fn admit_write(&self, incoming: u64) -> StorageResult<()> {
+        let reserve = self.config.min_free_space;
+        if let Some(reading) = &mut *self.ballast.reading() {
+            if reading.admit(reserve, incoming) {
+                return Ok(());
+            }
+        }
         let dir = &self.config.data_dir;
-        admit(dir, self.config.min_free_space, incoming)?;
-        if !self.ballast.present() {
+        let free = admit(dir, reserve, incoming)?;
+        if self.ballast.present() {
+            if let Some(free) = free {
+                *self.ballast.reading() = Some(Reading {
+                    at: Instant::now(),
+                    free,
+                    admitted: incoming,
+                });
+            }
+        } else {
             let wanted = self
                 .config
                 .min_free_space
@@ -191,6 +248,27 @@ mod tests {
         );
         let refused = admit(dir.path(), 1, u64::MAX - 1).unwrap_err();
         assert!(matches!(refused, StorageError::InsufficientStorage(_)));
+    }
+
+    #[test]
+    fn a_reading_stands_in_only_while_fresh_and_far_above_the_reserve() {
+        let mut reading = Reading {
+            at: Instant::now(),
+            free: 200 << 20,
+            admitted: 0,
+        };
+        assert!(reading.admit(0, 100 << 20));
+        assert_eq!(reading.admitted, 100 << 20);
+        // What it admitted counts: 100 MiB left is under 100 MiB + the headroom.
+        assert!(!reading.admit(0, 100 << 20));
+        assert!(!reading.admit(100 << 20, 0));
+        assert!(reading.admit(0, 1 << 20));
+        let mut stale = Reading {
+            at: Instant::now().checked_sub(READING_TTL).unwrap(),
+            free: u64::MAX,
+            admitted: 0,
+        };
+        assert!(!stale.admit(0, 0));
     }
 
     #[test]

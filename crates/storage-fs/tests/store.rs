@@ -760,3 +760,83 @@ async fn writes_under_the_free_space_reserve_store_nothing_and_deletes_go_on() {
         0
     );
 }
+
+/// Flips one bit of every copy of `needle` in `file` (redb may keep an older copy of a page);
+/// returns how many it found.
+fn flip_in_file(file: &Path, needle: &[u8]) -> usize {
+    let mut bytes = std::fs::read(file).unwrap();
+    let starts: Vec<usize> = bytes
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .map(|(i, _)| i)
+        .collect();
+    for start in &starts {
+        bytes[start + needle.len() / 2] ^= 0x04;
+    }
+    std::fs::write(file, bytes).unwrap();
+    starts.len()
+}
+
+/// A store holding the inline object "small" (returned) and "other", with one bit of every
+/// copy of "small"'s bytes in `meta.redb` flipped under it. redb's page cache is off, so
+/// reads see the file as changed; the store stays open, since a reopen that finds the file
+/// not closed cleanly repairs it and refuses it whole (redb's own page checksums).
+async fn damaged_inline_store(verify_reads: bool) -> (tempfile::TempDir, FsStore, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.cache_bytes = 0;
+    config.verify_reads = verify_reads;
+    let store = FsStore::open(config).unwrap();
+    store.create_bucket(&account(), "bucket").await.unwrap();
+    let stored = payload(77, 3000);
+    store.put_object(put("small", &stored)).await.unwrap();
+    store
+        .put_object(put("other", &payload(78, 100)))
+        .await
+        .unwrap();
+    assert!(flip_in_file(&dir.path().join("meta.redb"), &stored) > 0);
+    (dir, store, stored)
+}
+
+#[tokio::test]
+async fn damaged_inline_bytes_are_refused() {
+    let (_dir, store, _) = damaged_inline_store(true).await;
+    for range in [
+        None,
+        Some(ByteRange::Inclusive {
+            first: 10,
+            last: 20,
+        }),
+    ] {
+        let refused = store.get_object(&obj("small"), range).await.err();
+        assert!(
+            matches!(&refused, Some(StorageError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(store.integrity().damaged_reads, 2);
+    // A copy would seal the damaged bytes afresh: refused too.
+    let copied = store
+        .copy_object(CopyObject {
+            source: obj("small"),
+            source_conditions: ReadConditions::default(),
+            target: obj("copy"),
+            replace_attributes: None,
+            precondition: WritePrecondition::default(),
+        })
+        .await;
+    assert!(copied.is_err(), "{copied:?}");
+    assert_eq!(read_all(&store, "other", None).await, payload(78, 100));
+    let report = store.scrub(None).await.unwrap();
+    assert_eq!(report.damaged.len(), 1, "{report:?}");
+}
+
+#[tokio::test]
+async fn unverified_reads_serve_damaged_inline_bytes_as_they_are() {
+    let (_dir, store, stored) = damaged_inline_store(false).await;
+    let served = read_all(&store, "small", None).await;
+    assert_eq!(served.len(), stored.len());
+    assert_ne!(served, stored);
+    assert_eq!(store.integrity().damaged_reads, 0);
+}
