@@ -664,8 +664,11 @@ impl Config {
         let _ = writeln!(out, "metadata_cache_mib = {}", self.metadata_cache_mib);
         let _ = writeln!(out, "shutdown_grace = {}", self.shutdown_grace.as_secs());
         let _ = writeln!(out, "min_free_space = {}", self.min_free_space);
-        let switch = if self.verify_reads { "on" } else { "off" };
-        let _ = writeln!(out, "verify_reads = \"{switch}\"");
+        // Embedded backend only: with --meta the field is refused.
+        if self.meta.is_none() {
+            let switch = if self.verify_reads { "on" } else { "off" };
+            let _ = writeln!(out, "verify_reads = \"{switch}\"");
+        }
         if let Some(interval) = self.scrub_interval {
             let _ = writeln!(out, "scrub_interval = {}", interval.as_secs());
             let _ = writeln!(
