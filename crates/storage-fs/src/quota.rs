@@ -129,16 +129,18 @@ pub(crate) fn precheck_object(
     target: &ObjectRef,
     length: u64,
 ) -> StorageResult<()> {
+    let account = account_key(&target.account);
+    // Most accounts have no limit: they pay this one lookup, not the object's as well.
+    let Some(quota) = quota_of(&txn.open_table(QUOTAS).db()?, account)? else {
+        return Ok(());
+    };
     let key = keys::object(&target.account, &target.bucket, &target.key);
     let replaced = match txn.open_table(OBJECTS).db()?.get(key.as_slice()).db()? {
         Some(v) => Some(ObjectRecord::decode_summary(v.value())?.0),
         None => None,
     };
-    precheck(
-        txn,
-        &target.account,
-        &Delta::replace(replaced, length).quota_change(),
-    )
+    let usage = usage_of(&txn.open_table(USAGE).db()?, account)?;
+    quota.admit_change(&usage, &Delta::replace(replaced, length).quota_change())
 }
 
 pub(crate) fn read(txn: &ReadTransaction, account: &AccountId) -> StorageResult<AccountQuota> {
