@@ -7,8 +7,8 @@
 
 mod admin;
 mod admin_keys;
-mod admin_rate;
 mod admin_quota;
+mod admin_rate;
 mod admin_storage;
 mod allocator;
 mod bootstrap;

@@ -77,8 +77,8 @@ mod ingest;
 mod migrations;
 mod objects;
 mod prepared;
-mod rate_limits;
 mod quota;
+mod rate_limits;
 #[allow(missing_docs)]
 mod s3blob;
 mod usage;

@@ -37,8 +37,8 @@ mod key_rules;
 mod listing;
 mod multipart;
 mod objects;
-mod rate_limits;
 mod quota;
+mod rate_limits;
 mod support;
 mod usage;
 

@@ -64,8 +64,8 @@ pub mod listing;
 pub mod memory;
 pub mod multipart;
 mod object_store;
-mod rate_limits;
 pub mod quota;
+mod rate_limits;
 mod types;
 
 pub use admission::{admit_key, admit_object, admit_upload_key};

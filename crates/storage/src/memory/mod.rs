@@ -37,8 +37,8 @@ mod identity;
 mod ingest;
 
 mod objects;
-mod rate_limits;
 mod quota;
+mod rate_limits;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
