@@ -186,3 +186,53 @@ fn quota_figures_and_refusals_are_in_the_metrics_and_the_log() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn new_accounts_get_the_configured_default_quota_and_keep_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let mut server = common::start_with(
+        &data,
+        &["--default-max-bytes", "1KiB", "--default-max-buckets", "1"],
+    );
+    let root = only_account(&data);
+    let shown = admin_lines(&data, &["show-quota", "--account", &root]);
+    assert!(shown.contains("max-bytes    0/1024"), "{shown}");
+    assert!(shown.contains("max-objects  0/unlimited"), "{shown}");
+    assert!(shown.contains("max-buckets  0/1"), "{shown}");
+    assert_eq!(send(&server, &Method::PUT, "/one", b"").0, 200);
+    assert_eq!(
+        send(&server, &Method::PUT, "/two", b"").0,
+        400,
+        "max-buckets 1"
+    );
+
+    // Through the running server's socket: the command's configuration (here the environment)
+    // gives the default.
+    let created = std::process::Command::new(env!("CARGO_BIN_EXE_s4-server"))
+        .args(["admin", "create-account", "--data-dir"])
+        .arg(&data)
+        .env_remove("S4_DATA_DIR")
+        .env_remove("S4_DATA")
+        .env("S4_DEFAULT_MAX_OBJECTS", "7")
+        .output()
+        .expect("run admin create-account");
+    assert!(created.status.success(), "{created:?}");
+    let text = String::from_utf8_lossy(&created.stdout).into_owned();
+    let second = text
+        .lines()
+        .find_map(|l| l.strip_prefix("account:"))
+        .expect("account line")
+        .trim()
+        .to_owned();
+    let shown = admin_lines(&data, &["show-quota", "--account", &second]);
+    assert!(shown.contains("max-objects  0/7"), "{shown}");
+    assert!(shown.contains("max-bytes    0/unlimited"), "{shown}");
+
+    // A later start with another default changes no existing account.
+    server.kill();
+    let _server = common::start_with(&data, &["--default-max-bytes", "5"]);
+    let shown = admin_lines(&data, &["show-quota", "--account", &root]);
+    assert!(shown.contains("max-bytes    0/1024"), "{shown}");
+    assert!(shown.contains("max-buckets  1/1"), "{shown}");
+}
