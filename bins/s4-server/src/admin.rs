@@ -38,6 +38,18 @@ pub enum AdminCommand {
         #[arg(long)]
         #[serde(default)]
         init: bool,
+        /// The storage quota stored on the new account: the configuration's
+        /// `default_max_*`, filled in from the configuration the command runs with (not
+        /// a flag of its own).
+        #[arg(skip)]
+        #[serde(default)]
+        default_max_bytes: Option<u64>,
+        #[arg(skip)]
+        #[serde(default)]
+        default_max_objects: Option<u64>,
+        #[arg(skip)]
+        #[serde(default)]
+        default_max_buckets: Option<u64>,
     },
     /// List accounts.
     ListAccounts,
@@ -319,8 +331,18 @@ async fn run<I: IdentityStore + ObjectStore + RateLimitStore>(
         AdminCommand::ExpireUploads { older_than } => {
             crate::admin_storage::expire_uploads(store, *older_than).await
         }
-        AdminCommand::CreateAccount { .. } => {
-            let account = create_account(store).await.map_err(describe)?;
+        AdminCommand::CreateAccount {
+            default_max_bytes,
+            default_max_objects,
+            default_max_buckets,
+            ..
+        } => {
+            let quota = s4_storage::quota::AccountQuota {
+                max_bytes: *default_max_bytes,
+                max_objects: *default_max_objects,
+                max_buckets: *default_max_buckets,
+            };
+            let account = create_account(store, &quota).await.map_err(describe)?;
             let key = crate::root_keys::generate(account);
             store
                 .create_access_key(key.clone(), MAX_KEYS_PER_OWNER)
@@ -465,7 +487,7 @@ pub fn check_data_dir(
     let Some(dir) = config.data.dir().filter(|_| config.meta.is_none()) else {
         return Ok(());
     };
-    if dir.is_dir() || matches!(command, AdminCommand::CreateAccount { init: true }) {
+    if dir.is_dir() || matches!(command, AdminCommand::CreateAccount { init: true, .. }) {
         return Ok(());
     }
     let problem = if dir.exists() {
@@ -612,10 +634,18 @@ mod tests {
         let server = tokio::spawn(serve(listener, store.clone(), None));
 
         let created = lines(
-            send(dir.path(), &AdminCommand::CreateAccount { init: false })
-                .await
-                .unwrap()
-                .unwrap(),
+            send(
+                dir.path(),
+                &AdminCommand::CreateAccount {
+                    init: false,
+                    default_max_bytes: None,
+                    default_max_objects: None,
+                    default_max_buckets: None,
+                },
+            )
+            .await
+            .unwrap()
+            .unwrap(),
         );
         let account = created[0].rsplit(' ').next().unwrap().to_owned();
         let key_id = created[1].rsplit(' ').next().unwrap().to_owned();

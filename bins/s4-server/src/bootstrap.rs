@@ -10,7 +10,8 @@
 use rand::Rng;
 pub use s4_iam::{generate_access_key_id, generate_secret_access_key};
 use s4_naming::AccountId;
-use s4_storage::{AccessKey, IdentityStore, KeyOwner, KeyStatus, StorageError};
+use s4_storage::quota::AccountQuota;
+use s4_storage::{AccessKey, IdentityStore, KeyOwner, KeyStatus, ObjectStore, StorageError};
 
 use crate::root_keys::{self, Replaced, RotateError};
 
@@ -73,17 +74,21 @@ const ATTEMPTS: usize = 3;
 
 /// Makes sure there is an account and, if one was given, that the root key exists: a key ID
 /// the data dir does not have is added as a root key of the (first) account, replacing the
-/// older root key as `admin rotate-root-key` does (see [`root_keys::rotate`]).
-pub async fn ensure_root<I: IdentityStore>(
+/// older root key as `admin rotate-root-key` does (see [`root_keys::rotate`]). An account
+/// created here gets `default_quota` (see [`create_account`]).
+pub async fn ensure_root<I: IdentityStore + ObjectStore>(
     store: &I,
     given: Option<GivenRootKey>,
+    default_quota: &AccountQuota,
 ) -> Result<Bootstrap, String> {
     let accounts = store.list_accounts().await.map_err(|e| e.to_string())?;
     let Some(given) = given else {
         if let Some(first) = accounts.first() {
             return Ok(Bootstrap::Existing { account: first.id });
         }
-        let account = create_account(store).await.map_err(|e| e.to_string())?;
+        let account = create_account(store, default_quota)
+            .await
+            .map_err(|e| e.to_string())?;
         let key = root_keys::generate(account);
         store
             .create_access_key(key.clone(), MAX_KEYS_PER_OWNER)
@@ -96,7 +101,7 @@ pub async fn ensure_root<I: IdentityStore>(
         // Servers of a cluster start with the same given key, possibly at the same moment on
         // an empty database: deriving the account from the key makes them all create (or find)
         // the same one instead of one account each.
-        None => create_account_for_key(store, &given.access_key_id)
+        None => create_account_for_key(store, &given.access_key_id, default_quota)
             .await
             .map_err(|e| e.to_string())?,
     };
@@ -191,13 +196,14 @@ async fn last_active_root<I: IdentityStore>(store: &I, key: &AccessKey) -> bool 
 
 /// The account a given root key belongs to on an empty store: a 15-digit ID derived from
 /// the key ID (FNV-1a, stable across builds), created unless a racing server already did.
-async fn create_account_for_key<I: IdentityStore>(
+async fn create_account_for_key<I: IdentityStore + ObjectStore>(
     store: &I,
     access_key_id: &str,
+    default_quota: &AccountQuota,
 ) -> Result<AccountId, StorageError> {
     let id = AccountId::from_number(derived_account_number(access_key_id)).expect("in range");
-    match store.create_account(&id).await {
-        Ok(_) | Err(StorageError::EntityAlreadyExists(_)) => Ok(id),
+    match create_with_quota(store, &id, default_quota).await {
+        Ok(true | false) => Ok(id),
         Err(other) => Err(other),
     }
 }
@@ -211,17 +217,43 @@ fn derived_account_number(access_key_id: &str) -> u64 {
     100_000_000_000_000 + hash % 900_000_000_000_000
 }
 
-pub async fn create_account<I: IdentityStore>(store: &I) -> Result<AccountId, StorageError> {
+/// Creates an account with a random ID and `default_quota` (the configuration's
+/// `default_max_*`) stored as its own quota, so that a later change of the configuration
+/// changes no existing account.
+pub async fn create_account<I: IdentityStore + ObjectStore>(
+    store: &I,
+    default_quota: &AccountQuota,
+) -> Result<AccountId, StorageError> {
     // Random IDs, like AWS's, so that IDs say nothing about how many accounts exist. A
     // collision is retried.
     loop {
         let n = rand::rng().random_range(100_000_000_000_000..=999_999_999_999_999u64);
         let id = AccountId::from_number(n).expect("in range");
-        match store.create_account(&id).await {
-            Ok(account) => return Ok(account.id),
-            Err(StorageError::EntityAlreadyExists(_)) => {}
-            Err(other) => return Err(other),
+        if create_with_quota(store, &id, default_quota).await? {
+            return Ok(id);
         }
+    }
+}
+
+/// Creates account `id` with `quota`; `false` when it already existed (its quota is left
+/// alone). The quota is stored first: an account is never seen without it, and a start
+/// that fails between the two leaves only a quota for an account that does not exist, which
+/// the next attempt at the same ID overwrites.
+async fn create_with_quota<I: IdentityStore + ObjectStore>(
+    store: &I,
+    id: &AccountId,
+    quota: &AccountQuota,
+) -> Result<bool, StorageError> {
+    if store.get_account(id).await?.is_some() {
+        return Ok(false);
+    }
+    if !quota.is_unlimited() {
+        store.set_account_quota(id, *quota).await?;
+    }
+    match store.create_account(id).await {
+        Ok(_) => Ok(true),
+        Err(StorageError::EntityAlreadyExists(_)) => Ok(false),
+        Err(other) => Err(other),
     }
 }
 
@@ -242,7 +274,10 @@ mod store_tests {
     fn first_start_creates_an_account_and_a_root_key_once() {
         block_on(async {
             let store = MemoryStore::new();
-            let Bootstrap::NewAccount { account, key } = ensure_root(&store, None).await.unwrap()
+            let Bootstrap::NewAccount { account, key } =
+                ensure_root(&store, None, &AccountQuota::default())
+                    .await
+                    .unwrap()
             else {
                 panic!("first start must create")
             };
@@ -254,9 +289,51 @@ mod store_tests {
                 .unwrap()
                 .unwrap();
             assert_eq!(stored.secret_access_key, key.secret_access_key);
-            let again = ensure_root(&store, None).await.unwrap();
+            let again = ensure_root(&store, None, &AccountQuota::default())
+                .await
+                .unwrap();
             assert!(matches!(again, Bootstrap::Existing { account: a } if a == account));
             assert_eq!(store.list_accounts().await.unwrap().len(), 1);
+        });
+    }
+
+    #[test]
+    fn a_new_account_keeps_the_default_quota_it_was_created_with() {
+        block_on(async {
+            let default = AccountQuota {
+                max_bytes: Some(1000),
+                max_objects: None,
+                max_buckets: Some(2),
+            };
+            let generated = MemoryStore::new();
+            let Bootstrap::NewAccount { account, .. } =
+                ensure_root(&generated, None, &default).await.unwrap()
+            else {
+                panic!("first start must create")
+            };
+            assert_eq!(generated.account_quota(&account).await.unwrap(), default);
+            // A later start with another default changes no existing account.
+            let other = AccountQuota {
+                max_bytes: Some(1),
+                ..AccountQuota::default()
+            };
+            ensure_root(&generated, None, &other).await.unwrap();
+            assert_eq!(generated.account_quota(&account).await.unwrap(), default);
+            let second = create_account(&generated, &other).await.unwrap();
+            assert_eq!(generated.account_quota(&second).await.unwrap(), other);
+
+            let keyed = MemoryStore::new();
+            let given = GivenRootKey {
+                access_key_id: "AKIAGIVEN00000000009".into(),
+                secret_access_key: "s".repeat(40),
+            };
+            let Bootstrap::AddedGivenKey { account, .. } =
+                ensure_root(&keyed, Some(given), &default).await.unwrap()
+            else {
+                panic!("first start must add the given key")
+            };
+            assert_eq!(keyed.account_quota(&account).await.unwrap(), default);
+            assert_eq!(keyed.account_quotas().await.unwrap().len(), 1);
         });
     }
 
@@ -269,20 +346,26 @@ mod store_tests {
                 secret_access_key: "s".repeat(40),
             };
             let Bootstrap::AddedGivenKey { access_key_id, .. } =
-                ensure_root(&store, Some(given.clone())).await.unwrap()
+                ensure_root(&store, Some(given.clone()), &AccountQuota::default())
+                    .await
+                    .unwrap()
             else {
                 panic!("must create")
             };
             assert_eq!(access_key_id, given.access_key_id);
             assert!(matches!(
-                ensure_root(&store, Some(given.clone())).await.unwrap(),
+                ensure_root(&store, Some(given.clone()), &AccountQuota::default())
+                    .await
+                    .unwrap(),
                 Bootstrap::Existing { .. }
             ));
             let conflicting = GivenRootKey {
                 secret_access_key: "t".repeat(40),
                 ..given.clone()
             };
-            let refused = ensure_root(&store, Some(conflicting)).await.unwrap_err();
+            let refused = ensure_root(&store, Some(conflicting), &AccountQuota::default())
+                .await
+                .unwrap_err();
             let account = store.list_accounts().await.unwrap()[0].id;
             assert!(
                 refused.contains(&format!(
@@ -302,10 +385,14 @@ mod store_tests {
                 access_key_id: format!("AKIAROTATE0000000{n:03}"),
                 secret_access_key: format!("{n:040}"),
             };
-            ensure_root(&store, Some(given(1))).await.unwrap();
+            ensure_root(&store, Some(given(1)), &AccountQuota::default())
+                .await
+                .unwrap();
             for n in 2..=4 {
                 let Bootstrap::AddedGivenKey { replaced, .. } =
-                    ensure_root(&store, Some(given(n))).await.unwrap()
+                    ensure_root(&store, Some(given(n)), &AccountQuota::default())
+                        .await
+                        .unwrap()
                 else {
                     panic!("rotation {n} must add the key")
                 };
@@ -317,7 +404,9 @@ mod store_tests {
                 assert_eq!(replaced.deleted, expected_deleted);
                 // The restart after the rotation finds everything in place.
                 assert!(matches!(
-                    ensure_root(&store, Some(given(n))).await.unwrap(),
+                    ensure_root(&store, Some(given(n)), &AccountQuota::default())
+                        .await
+                        .unwrap(),
                     Bootstrap::Existing { .. }
                 ));
             }
@@ -340,7 +429,7 @@ mod store_tests {
                     let (store, barrier, given) = (store.clone(), barrier.clone(), given.clone());
                     std::thread::spawn(move || {
                         barrier.wait();
-                        block_on(ensure_root(&*store, Some(given)))
+                        block_on(ensure_root(&*store, Some(given), &AccountQuota::default()))
                     })
                 })
                 .collect();

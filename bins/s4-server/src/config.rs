@@ -169,6 +169,20 @@ pub struct Cli {
     #[arg(long, env = "S4_VERIFY_READS", value_parser = parse_switch)]
     pub verify_reads: Option<bool>,
 
+    /// The max-bytes storage quota stored on each account created from now on (at first
+    /// start and by `admin create-account`), as a size (`500GiB`); existing accounts keep
+    /// their own (`admin set-quota` changes one) [default: unlimited].
+    #[arg(long, env = "S4_DEFAULT_MAX_BYTES", value_parser = parse_size)]
+    pub default_max_bytes: Option<u64>,
+
+    /// The max-objects quota stored on each account created from now on [default: unlimited].
+    #[arg(long, env = "S4_DEFAULT_MAX_OBJECTS")]
+    pub default_max_objects: Option<u64>,
+
+    /// The max-buckets quota stored on each account created from now on [default: unlimited].
+    #[arg(long, env = "S4_DEFAULT_MAX_BUCKETS")]
+    pub default_max_buckets: Option<u64>,
+
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
 
@@ -305,6 +319,10 @@ pub struct FileConfig {
     pub account_rate_burst: Option<u32>,
     #[serde(default, deserialize_with = "deserialize_switch")]
     pub verify_reads: Option<bool>,
+    #[serde(default, deserialize_with = "deserialize_size")]
+    pub default_max_bytes: Option<u64>,
+    pub default_max_objects: Option<u64>,
+    pub default_max_buckets: Option<u64>,
 }
 
 /// The default age of an abandoned multipart upload: 7 days.
@@ -355,6 +373,9 @@ pub struct Config {
     pub account_rate_limit: Option<s4_storage::RateLimit>,
     /// Whether the embedded backend checks whole-object GETs against their ETag.
     pub verify_reads: bool,
+    /// The storage quota stored on each new account (`--default-max-bytes` ...); unlimited
+    /// by default.
+    pub default_quota: s4_storage::quota::AccountQuota,
 }
 
 /// The background scrub's default read rate: 10 MiB/s, a small share of one disk.
@@ -689,6 +710,16 @@ impl Config {
                 limit.requests_per_second, limit.burst
             );
         }
+        let quota = &self.default_quota;
+        for (name, value) in [
+            ("default_max_bytes", quota.max_bytes),
+            ("default_max_objects", quota.max_objects),
+            ("default_max_buckets", quota.max_buckets),
+        ] {
+            if let Some(value) = value {
+                let _ = writeln!(out, "{name} = {value}");
+            }
+        }
         if let Ok(id) = std::env::var("S4_ROOT_ACCESS_KEY") {
             let _ = writeln!(out, "# S4_ROOT_ACCESS_KEY = {id:?}");
         }
@@ -901,6 +932,11 @@ impl Config {
             console: cli.console.or(file.console).is_none_or(Switch::is_on),
             account_rate_limit,
             verify_reads: verify_reads.unwrap_or(true),
+            default_quota: s4_storage::quota::AccountQuota {
+                max_bytes: cli.default_max_bytes.or(file.default_max_bytes),
+                max_objects: cli.default_max_objects.or(file.default_max_objects),
+                max_buckets: cli.default_max_buckets.or(file.default_max_buckets),
+            },
         })
     }
 }
@@ -1164,6 +1200,27 @@ mod tests {
         assert!(toml::from_str::<FileConfig>("account_rate_limit = \"500\"").is_err());
         assert!(parse_flags_only::<Cli>(&["--account-rate-limit", "0/s"]).is_err());
         assert!(parse_flags_only::<Cli>(&["--account-rate-burst", "0"]).is_err());
+    }
+
+    #[test]
+    fn default_quota_from_the_file_and_the_flags() {
+        let merge = |args: &[&str], file: &str| {
+            let file: FileConfig = toml::from_str(file).unwrap();
+            Config::merge(&cli(args), file, &EnvOnly::default()).map(|c| c.default_quota)
+        };
+        assert!(merge(&[], "").unwrap().is_unlimited());
+        let quota = merge(
+            &["--default-max-objects", "9"],
+            "default_max_bytes = \"2GiB\"\ndefault_max_objects = 100\ndefault_max_buckets = 3\n",
+        )
+        .unwrap();
+        assert_eq!(quota.max_bytes, Some(2 << 30));
+        assert_eq!(quota.max_objects, Some(9), "the flag wins over the file");
+        assert_eq!(quota.max_buckets, Some(3));
+        let flags = merge(&["--default-max-bytes", "500MiB"], "").unwrap();
+        assert_eq!(flags.max_bytes, Some(500 << 20));
+        assert!(toml::from_str::<FileConfig>("default_max_bytes = \"lots\"").is_err());
+        assert!(parse_flags_only::<Cli>(&["--default-max-buckets", "-1"]).is_err());
     }
 
     #[test]

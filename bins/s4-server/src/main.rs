@@ -64,7 +64,10 @@ fn main() -> ExitCode {
         }
     };
     match &cli.command {
-        Some(Command::Admin { command }) => return runtime.block_on(run_admin(&config, command)),
+        Some(Command::Admin { command }) => {
+            let command = with_default_quota(command, &config);
+            return runtime.block_on(run_admin(&config, &command));
+        }
         Some(Command::CheckConfig) => return check_config(&config),
         None => {}
     }
@@ -352,7 +355,7 @@ async fn run_with<S: ObjectStore + IdentityStore + RateLimitStore + admin_storag
             tls: Some(reloadable),
         });
     }
-    announce_root(ensure_root(store.as_ref(), given_key).await?);
+    announce_root(ensure_root(store.as_ref(), given_key, &config.default_quota).await?);
     tracing::info!(
         listen = %local,
         tls_listen = ?https,
@@ -434,6 +437,19 @@ fn check_config(config: &Config) -> ExitCode {
 }
 
 /// `s4-server admin ...`: through the running server if there is one, else on the data dir.
+/// `admin create-account` stores the configuration's default quota on the new account.
+fn with_default_quota(command: &AdminCommand, config: &Config) -> AdminCommand {
+    match command {
+        AdminCommand::CreateAccount { init, .. } => AdminCommand::CreateAccount {
+            init: *init,
+            default_max_bytes: config.default_quota.max_bytes,
+            default_max_objects: config.default_quota.max_objects,
+            default_max_buckets: config.default_quota.max_buckets,
+        },
+        other => other.clone(),
+    }
+}
+
 async fn run_admin(config: &Config, command: &AdminCommand) -> ExitCode {
     if let Err(refusal) = admin::check_data_dir(config, command) {
         return print_admin_answer(AdminAnswer::Error(refusal));

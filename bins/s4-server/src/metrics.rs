@@ -219,6 +219,11 @@ fn is_scrape(request: &Request<Incoming>) -> bool {
 }
 
 async fn refresh_usage(store: &dyn ObjectStore, metrics: &Metrics) {
+    match tokio::time::timeout(COUNTER_READ_TIMEOUT, crate::usage::read_quotas(store)).await {
+        Ok(Ok(figures)) => metrics.set_account_quotas(figures),
+        Ok(Err(error)) => tracing::warn!(%error, "reading the storage quotas failed"),
+        Err(_) => tracing::warn!("reading the storage quotas timed out"),
+    }
     match tokio::time::timeout(COUNTER_READ_TIMEOUT, crate::usage::read_counters(store)).await {
         Ok(Ok(snapshot)) => metrics.set_usage(snapshot),
         Ok(Err(error)) => {

@@ -6,13 +6,14 @@
 //! them at each scrape ([`read_counters`]), and `s4-server admin list-buckets` reads one
 //! bucket's record. For a backend without counters the totals are counted by listing, exact
 //! for the moment each bucket is listed: a task recounts every `usage_sweep_interval` (60 s
-//! by default; its finish time is `s4_usage_sweep_timestamp_seconds`).
+//! by default; its finish time is `s4_usage_sweep_timestamp_seconds`). The accounts with a
+//! storage quota are read at each scrape too ([`read_quotas`]).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use s4_naming::AccountId;
-use s4_service::metrics::{BucketUsage, UsageSnapshot};
+use s4_service::metrics::{AccountQuotaFigures, BucketUsage, UsageSnapshot};
 use s4_service::Metrics;
 use s4_storage::{IdentityStore, ObjectStore, StorageError};
 use time::OffsetDateTime;
@@ -46,6 +47,28 @@ pub async fn read_counters<O: ObjectStore + ?Sized>(
         completed: OffsetDateTime::now_utc(),
         duration: started.elapsed(),
     })
+}
+
+/// Every account with a storage quota, its `max-bytes` next to the bytes it holds: one read
+/// of the quota list, then one of each such account's counters. Empty for a backend without
+/// quotas.
+pub async fn read_quotas<O: ObjectStore + ?Sized>(
+    store: &O,
+) -> Result<Vec<AccountQuotaFigures>, StorageError> {
+    let quotas = match store.account_quotas().await {
+        Err(StorageError::NotImplemented(_)) => return Ok(Vec::new()),
+        other => other?,
+    };
+    let mut figures = Vec::with_capacity(quotas.len());
+    for (account, quota) in quotas {
+        let usage = store.account_usage(&account).await?;
+        figures.push(AccountQuotaFigures {
+            account: account.to_string(),
+            max_bytes: quota.max_bytes,
+            used_bytes: usage.bytes,
+        });
+    }
+    Ok(figures)
 }
 
 /// Counts one bucket's objects, bytes and uploads in progress by listing it page by page.

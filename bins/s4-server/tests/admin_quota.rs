@@ -110,3 +110,129 @@ fn quotas_set_over_the_socket_and_on_the_data_dir_refuse_and_store_nothing() {
     );
     assert!(!out.status.success(), "a malformed limit");
 }
+
+#[test]
+fn quota_figures_and_refusals_are_in_the_metrics_and_the_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let log = dir.path().join("server.log");
+    let (server, metrics) = common::start_logged_with_metrics(&data, &log, &[]);
+    assert_eq!(send(&server, &Method::PUT, "/only", b"").0, 200);
+    assert_eq!(
+        send(&server, &Method::PUT, "/only/kept", b"0123456789").0,
+        200
+    );
+    let account = only_account(&data);
+    let quota = format!("s4_account_quota_bytes{{account=\"{account}\"}}");
+    let used = format!("s4_account_used_bytes{{account=\"{account}\"}}");
+    // No quota yet: no figures for the account.
+    let scrape = common::scrape_metrics(metrics);
+    assert!(
+        !scrape.contains(&quota) && !scrape.contains(&used),
+        "{scrape}"
+    );
+
+    admin_lines(
+        &data,
+        &[
+            "set-quota",
+            "--account",
+            &account,
+            "--max-bytes",
+            "12",
+            "--max-objects",
+            "2",
+            "--max-buckets",
+            "1",
+        ],
+    );
+    assert_eq!(send(&server, &Method::PUT, "/only/big", b"123").0, 403);
+    assert_eq!(send(&server, &Method::PUT, "/only/big", b"1234").0, 403);
+    assert_eq!(send(&server, &Method::PUT, "/only/small", b"1").0, 200);
+    assert_eq!(send(&server, &Method::PUT, "/only/third", b"").0, 403);
+    assert_eq!(send(&server, &Method::PUT, "/other", b"").0, 400);
+
+    let scrape = common::scrape_metrics(metrics);
+    assert_eq!(common::metric(&scrape, &quota), 12, "{scrape}");
+    assert_eq!(common::metric(&scrape, &used), 11, "{scrape}");
+    let refusals = |limit: &str| {
+        let series = format!("s4_quota_refusals_total{{account=\"{account}\",limit=\"{limit}\"}}");
+        common::metric(&scrape, &series)
+    };
+    assert_eq!(refusals("max_bytes"), 2, "{scrape}");
+    assert_eq!(refusals("max_objects"), 1, "{scrape}");
+    assert_eq!(refusals("max_buckets"), 1, "{scrape}");
+
+    // Deleting frees the figure at the next scrape.
+    assert_eq!(send(&server, &Method::DELETE, "/only/kept", b"").0, 204);
+    let scrape = common::scrape_metrics(metrics);
+    assert_eq!(common::metric(&scrape, &used), 1, "{scrape}");
+
+    // One warning per refusal, naming the account and the limit.
+    let text = std::fs::read_to_string(&log).expect("read the log");
+    let warnings: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("refused by the account's storage quota"))
+        .collect();
+    assert_eq!(warnings.len(), 4, "{text}");
+    assert!(
+        warnings
+            .iter()
+            .all(|l| l.contains(&account) && l.contains("WARN")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.iter().any(|l| l.contains("max_buckets")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn new_accounts_get_the_configured_default_quota_and_keep_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let mut server = common::start_with(
+        &data,
+        &["--default-max-bytes", "1KiB", "--default-max-buckets", "1"],
+    );
+    let root = only_account(&data);
+    let shown = admin_lines(&data, &["show-quota", "--account", &root]);
+    assert!(shown.contains("max-bytes    0/1024"), "{shown}");
+    assert!(shown.contains("max-objects  0/unlimited"), "{shown}");
+    assert!(shown.contains("max-buckets  0/1"), "{shown}");
+    assert_eq!(send(&server, &Method::PUT, "/one", b"").0, 200);
+    assert_eq!(
+        send(&server, &Method::PUT, "/two", b"").0,
+        400,
+        "max-buckets 1"
+    );
+
+    // Through the running server's socket: the command's configuration (here the environment)
+    // gives the default.
+    let created = std::process::Command::new(env!("CARGO_BIN_EXE_s4-server"))
+        .args(["admin", "create-account", "--data-dir"])
+        .arg(&data)
+        .env_remove("S4_DATA_DIR")
+        .env_remove("S4_DATA")
+        .env("S4_DEFAULT_MAX_OBJECTS", "7")
+        .output()
+        .expect("run admin create-account");
+    assert!(created.status.success(), "{created:?}");
+    let text = String::from_utf8_lossy(&created.stdout).into_owned();
+    let second = text
+        .lines()
+        .find_map(|l| l.strip_prefix("account:"))
+        .expect("account line")
+        .trim()
+        .to_owned();
+    let shown = admin_lines(&data, &["show-quota", "--account", &second]);
+    assert!(shown.contains("max-objects  0/7"), "{shown}");
+    assert!(shown.contains("max-bytes    0/unlimited"), "{shown}");
+
+    // A later start with another default changes no existing account.
+    server.kill();
+    let _server = common::start_with(&data, &["--default-max-bytes", "5"]);
+    let shown = admin_lines(&data, &["show-quota", "--account", &root]);
+    assert!(shown.contains("max-bytes    0/1024"), "{shown}");
+    assert!(shown.contains("max-buckets  1/1"), "{shown}");
+}

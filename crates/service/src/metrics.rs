@@ -53,6 +53,10 @@ struct Registry {
     usage_sweep_failures: AtomicU64,
     /// account → requests refused for the account's request rate.
     rate_limited: Mutex<BTreeMap<s4_naming::AccountId, u64>>,
+    /// (account, limit) → writes refused by the account's storage quota.
+    quota_refusals: Mutex<BTreeMap<(s4_naming::AccountId, &'static str), u64>>,
+    /// The accounts with a storage quota, as last read from the store.
+    account_quotas: Mutex<Vec<AccountQuotaFigures>>,
 }
 
 #[derive(Default)]
@@ -76,6 +80,17 @@ pub struct BucketUsage {
     pub bytes: u64,
     /// Multipart uploads initiated and neither completed nor aborted.
     pub uploads_in_progress: u64,
+}
+
+/// One account's storage quota next to its usage, as the store last reported them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccountQuotaFigures {
+    /// The account's ID.
+    pub account: String,
+    /// Its `max-bytes` limit; `None` when only other limits are set.
+    pub max_bytes: Option<u64>,
+    /// Object bytes plus the bytes of parts of uploads in progress.
+    pub used_bytes: u64,
 }
 
 /// The result of one storage sweep.
@@ -161,6 +176,21 @@ impl Metrics {
         *lock(&self.inner.rate_limited).entry(*account).or_default() += 1;
     }
 
+    /// Counts a write refused by the account's storage quota
+    /// (`s4_quota_refusals_total{account,limit}`); `limit` is `max_bytes`, `max_objects` or
+    /// `max_buckets`.
+    pub fn record_quota_refusal(&self, account: &s4_naming::AccountId, limit: &'static str) {
+        *lock(&self.inner.quota_refusals)
+            .entry((*account, limit))
+            .or_default() += 1;
+    }
+
+    /// Replaces the quota and usage figures of the accounts with a quota
+    /// (`s4_account_quota_bytes`, `s4_account_used_bytes`).
+    pub fn set_account_quotas(&self, figures: Vec<AccountQuotaFigures>) {
+        *lock(&self.inner.account_quotas) = figures;
+    }
+
     /// Replaces the per-bucket storage totals with a new sweep's result.
     pub fn set_usage(&self, snapshot: UsageSnapshot) {
         *lock(&self.inner.usage) = Some(snapshot);
@@ -188,6 +218,7 @@ impl Metrics {
         let mut out = String::new();
         self.render_requests(&mut out);
         self.render_rate_limited(&mut out);
+        self.render_quotas(&mut out);
         self.render_usage(&mut out);
         out
     }
@@ -314,6 +345,51 @@ impl Metrics {
         );
         for (account, n) in lock(&self.inner.rate_limited).iter() {
             let _ = writeln!(out, "s4_rate_limited_total{{account=\"{account}\"}} {n}");
+        }
+    }
+
+    fn render_quotas(&self, out: &mut String) {
+        header(
+            out,
+            "s4_quota_refusals_total",
+            "counter",
+            "Writes refused by the account's storage quota, by account and limit.",
+        );
+        for ((account, limit), n) in lock(&self.inner.quota_refusals).iter() {
+            let _ = writeln!(
+                out,
+                "s4_quota_refusals_total{{account=\"{account}\",limit=\"{limit}\"}} {n}"
+            );
+        }
+        let figures = lock(&self.inner.account_quotas);
+        header(
+            out,
+            "s4_account_quota_bytes",
+            "gauge",
+            "The account's max-bytes storage quota, for accounts with one.",
+        );
+        for f in figures.iter() {
+            if let Some(max) = f.max_bytes {
+                let _ = writeln!(
+                    out,
+                    "s4_account_quota_bytes{{account=\"{}\"}} {max}",
+                    escape(&f.account)
+                );
+            }
+        }
+        header(
+            out,
+            "s4_account_used_bytes",
+            "gauge",
+            "Bytes the account's storage quota counts (objects and parts of uploads in progress), for accounts with a quota.",
+        );
+        for f in figures.iter() {
+            let _ = writeln!(
+                out,
+                "s4_account_used_bytes{{account=\"{}\"}} {}",
+                escape(&f.account),
+                f.used_bytes
+            );
         }
     }
 

@@ -26,6 +26,9 @@ pub struct ApiError {
     /// `Retry-After` seconds of a 503 or 507 other than [`RETRY_AFTER_SECONDS`] (a
     /// `SlowDown` says when the account's next token is available).
     pub retry_after: Option<u32>,
+    /// The storage-quota limit that refused the write (`max_bytes`, `max_objects`,
+    /// `max_buckets`): the service, which knows the account, counts and logs the refusal.
+    pub quota_limit: Option<&'static str>,
 }
 
 impl ApiError {
@@ -42,6 +45,7 @@ impl ApiError {
             extra: Vec::new(),
             status: None,
             retry_after: None,
+            quota_limit: None,
         }
     }
 

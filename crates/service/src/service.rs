@@ -427,7 +427,13 @@ impl<O: ObjectStore, I: IdentityStore> S4Service<O, I> {
             limits: &inner.config.limits,
         };
         let body = RequestBody::new(request_stream(body), auth.payload, &request);
-        Ok(crate::operation::dispatch(operation, &env, &request, body).await?)
+        let answer = crate::operation::dispatch(operation, &env, &request, body).await;
+        Ok(answer.inspect_err(|error| {
+            if let Some(limit) = error.quota_limit {
+                inner.metrics.record_quota_refusal(&account, limit);
+                tracing::warn!(%account, limit, "write refused by the account's storage quota");
+            }
+        })?)
     }
 
     /// Decides every check of `operation` with the policy engine (see [`crate::authz`]);

@@ -7,6 +7,7 @@
 use s4_naming::{BucketNameError, ObjectKeyError};
 use s4_s3_xml::{InvalidEncodingType, RequestError};
 use s4_sigv4::SigV4Error;
+use s4_storage::quota::QuotaLimit;
 use s4_storage::{BoxError, StorageError};
 
 use crate::body::{self, BodyCheckError, ReadError};
@@ -86,27 +87,29 @@ impl From<StorageError> for ApiError {
                 format!("This server's storage backend does not implement {what}."),
             ),
             StorageError::Body(source) => Self::from_body_error(&source),
+            // Counted and logged, with the account, where the service answers the request.
             StorageError::QuotaExceeded { limit, max } => {
-                tracing::warn!(
-                    limit = limit.as_str(),
-                    max,
-                    "write refused by a storage quota"
-                );
-                Self::with_message(
+                let mut error = Self::with_message(
                     C::AccountProblem,
                     format!(
                         "Storage quota exceeded: this write would take the account past its {} \
                          limit of {max}.",
                         limit.as_str()
                     ),
-                )
+                );
+                error.quota_limit = Some(match limit {
+                    QuotaLimit::Bytes => "max_bytes",
+                    QuotaLimit::Objects => "max_objects",
+                });
+                error
             }
             StorageError::TooManyBuckets { max } => {
-                tracing::warn!(max, "bucket creation refused by the max-buckets quota");
-                Self::with_message(
+                let mut error = Self::with_message(
                     C::TooManyBuckets,
                     format!("Storage quota exceeded: the account's max-buckets limit is {max}."),
-                )
+                );
+                error.quota_limit = Some("max_buckets");
+                error
             }
             StorageError::InsufficientStorage(reason) => {
                 tracing::warn!(%reason, "write refused for lack of free space; answered 507");
@@ -550,6 +553,9 @@ mod tests {
             "Storage quota exceeded: this write would take the account past its max-objects \
              limit of 3."
         );
+        assert_eq!(api.quota_limit, Some("max_objects"));
+        let api = ApiError::from(StorageError::TooManyBuckets { max: 1 });
+        assert_eq!(api.quota_limit, Some("max_buckets"));
         let api = ApiError::from(StorageError::KeyCannotHoldData);
         assert_eq!(
             api.message,

@@ -10,7 +10,6 @@ a closing 'N passed, M failed' line.
 
 import concurrent.futures
 import os
-import re
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import boto3
 from botocore.config import Config
 
 from ensure import ensure, run_scenarios
+from own_server import OwnServer
 
 WORK = os.path.join(sys.argv[1], "rate-limits")
 SERVER_BIN = sys.argv[2]
@@ -41,60 +41,13 @@ def scenario(fn):
     return fn
 
 
-class Server:
-    """The s4-server of these scenarios, on a free port, its log (INFO, JSON) in a file."""
-
-    def __init__(self):
-        os.makedirs(WORK, exist_ok=True)
-        self.data = os.path.join(WORK, "data")
-        self.log_path = os.path.join(WORK, "server.log")
-        env = dict(os.environ, S4_ROOT_ACCESS_KEY=ACCESS_KEY, S4_ROOT_SECRET_KEY=SECRET_KEY, S4_LOG="info")
-        for name in ("S4_DATA_DIR", "S4_DATA", "S4_META", "S4_CONFIG", "S4_ACCOUNT_RATE_LIMIT"):
-            env.pop(name, None)
-        self.stdout_path = os.path.join(WORK, "server.out")
-        self.process = subprocess.Popen(
-            [SERVER_BIN, "--data-dir", self.data, "--listen", "127.0.0.1:0", "--log-format", "json"],
-            env=env,
-            stdout=open(self.stdout_path, "w"),
-            stderr=open(self.log_path, "w"),
-        )
-        deadline = time.time() + 60
-        self.endpoint = None
-        while time.time() < deadline and self.process.poll() is None:
-            with open(self.stdout_path) as f:
-                found = re.search(r"listening on (http://[0-9.]+:[0-9]+)", f.read())
-            if found:
-                self.endpoint = found.group(1)
-                break
-            time.sleep(0.1)
-        ensure(self.endpoint is not None, "the rate-limit scenarios' server did not start")
-
-    def admin(self, *args):
-        env = dict(os.environ)
-        env.pop("S4_DATA_DIR", None)
-        env.pop("S4_META", None)
-        proc = subprocess.run(
-            [SERVER_BIN, "admin", *args, "--data-dir", self.data], capture_output=True, text=True, env=env
-        )
-        ensure(proc.returncode == 0, f"admin {args} failed: {proc.stderr}")
-        return proc.stdout.splitlines()
-
-    def log(self):
-        with open(self.log_path) as f:
-            return f.read()
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-
 SERVER = None
 
 
 def server():
     global SERVER
     if SERVER is None:
-        SERVER = Server()
+        SERVER = OwnServer(WORK, SERVER_BIN, ACCESS_KEY, SECRET_KEY, "rate-limit")
         account = SERVER.admin("list-accounts")[0].split()[0]
         out = SERVER.admin("set-rate-limit", "--account", account, f"{RATE}/s", "--burst", str(BURST))
         ensure(out == [f"{account}  {RATE}/s burst {BURST}"], f"set-rate-limit printed {out}")

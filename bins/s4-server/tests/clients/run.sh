@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real-client scenarios: awscli, boto3, s3cmd, rclone, minio-py and the JavaScript SDK v3
 # against a freshly started s4-server, checking bytes and listings, not just exit codes (the
-# request-rate scenarios start one of their own).
+# request-rate and quota scenarios start one of their own).
 # Usage: run.sh <path to s4-server binary>
 # Installs awscli, boto3 and minio into a virtualenv under target/ (reused between runs),
 # @aws-sdk/client-s3 into target/client-node, and s3cmd (PyPI), rclone or Node.js (Debian) when
@@ -106,6 +106,8 @@ status=0
 "$venv/bin/python" "$here/iam_scenarios.py" "$work" || status=$?
 # Request-rate limits (boto3 and awscli retrying SlowDown), on a server of their own.
 "$venv/bin/python" "$here/rate_limit_scenarios.py" "$work" "$server_bin" || status=$?
+# Storage quotas (awscli and boto3 refused with AccountProblem), on a server of their own.
+"$venv/bin/python" "$here/quota_scenarios.py" "$work" "$server_bin" || status=$?
 # s3cmd (cp/mv/sync), rclone and minio-py everyday commands.
 for clients in s3cmd_scenarios rclone_scenarios minio_scenarios; do
     "$venv/bin/python" "$here/$clients.py" "$work" || status=$?

@@ -104,7 +104,23 @@ pub fn s3_node_command(meta_url: &str, bytes: &S3Bytes<'_>, args: &[&str]) -> Co
 
 /// Starts the server with extra arguments, its log (JSON, `S4_LOG=info`) written to `log`.
 pub fn start_logged(data_dir: &Path, log: &Path, args: &[&str]) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_s4-server"))
+    attach(spawn_logged(data_dir, log, args))
+}
+
+/// [`start_logged`] with a metrics listener on a free port, as [`start_with_metrics`].
+pub fn start_logged_with_metrics(
+    data_dir: &Path,
+    log: &Path,
+    args: &[&str],
+) -> (Server, SocketAddr) {
+    let mut all = vec!["--metrics-listen", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let (server, metrics, _) = attach_reading(spawn_logged(data_dir, log, &all), true);
+    (server, metrics.expect("metrics address"))
+}
+
+fn spawn_logged(data_dir: &Path, log: &Path, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_s4-server"))
         .arg("--data-dir")
         .arg(data_dir)
         .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
@@ -115,8 +131,7 @@ pub fn start_logged(data_dir: &Path, log: &Path, args: &[&str]) -> Server {
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(log).expect("create the log file"))
         .spawn()
-        .expect("start s4-server");
-    attach(child)
+        .expect("start s4-server")
 }
 
 /// A started server (stdout piped): waits for its "listening on" line and keeps draining
