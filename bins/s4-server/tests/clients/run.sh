@@ -23,6 +23,11 @@ server_bin="${1:?usage: run.sh <s4-server binary>}"
 source "$here/../start-server.sh"
 
 venv="$root/target/client-venv"
+# A virtualenv's scripts name its python by absolute path: one moved or copied with a target
+# dir (pip no longer runs) is made again.
+if [ -d "$venv" ] && ! "$venv/bin/pip" --version >/dev/null 2>&1; then
+    rm -rf "$venv"
+fi
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
