@@ -122,14 +122,26 @@ try {
   await screenshot(page, 'uploaded');
 
   step('cancel a multipart upload while it runs: AbortMultipartUpload leaves nothing');
-  // Cancel is pressed as soon as the upload starts: the 24 MiB take several seconds to hash
-  // and send (Chromium's network throttling is no help: with the DevTools network domain on,
-  // every request body is copied to the debugger, which stalls the page).
+  // Cancel is pressed by the page itself at the file's first progress report, so always while
+  // its parts are on the wire, however fast the machine: a click from the test raced the
+  // upload and lost on a quick run (and Chromium's network throttling is no help: with the
+  // DevTools network domain on, every request body is copied to the debugger, which stalls
+  // the page).
   const cancelled = join(work, 'cancelled.bin');
   writeFileSync(cancelled, randomBytes(24 * MIB));
+  await page.evaluate(() => {
+    const observer = new MutationObserver(() => {
+      const row = document.querySelector('.upload-row[data-key="cancelled.bin"]');
+      const state = row?.querySelector('.upload-state')?.textContent;
+      if (!state || state === '0%') return;
+      observer.disconnect();
+      // At 100% the file is stored and its Cancel button gone: the wait below then fails.
+      if (state !== '100%') row.querySelector('button[aria-label="Cancel cancelled.bin"]').click();
+    });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
   await page.locator('#upload-files').setInputFiles(cancelled);
   const row = page.locator('.upload-row[data-key="cancelled.bin"]');
-  await page.getByRole('button', { name: 'Cancel cancelled.bin' }).click();
   await row.locator('.upload-state', { hasText: 'Cancelled' }).waitFor();
   const [pending, head] = await page.evaluate(async (bucket) => {
     // The page's own signed client (the same module instance the console runs on).
